@@ -1,0 +1,1 @@
+"""The talent engine: verified skills, role requirements, coverage, ranking, shortlists, storage."""

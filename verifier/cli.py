@@ -1,0 +1,271 @@
+"""``python -m verifier verify``: the command-line contract.
+
+See ``docs/verifier-contract.md`` (the shape of the command and of each result
+object). Exit status: 0 when every input verified, 1 when any failed or
+errored, 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import itertools
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from verifier.fetch import Fetcher, FetchLimits
+from verifier.inputs import InputListError, read_input_file, read_lines
+from verifier.models import Status, VerificationResult
+from verifier.pipeline import BadgeInput, verify_batch
+from verifier.session import Session
+from verifier.trust import TrustList
+
+EXIT_OK, EXIT_NOT_VERIFIED, EXIT_USAGE = 0, 1, 2
+_DEFAULTS = FetchLimits()
+
+CSV_COLUMNS = (
+    "input",
+    "status",
+    "format",
+    "reason",
+    "candidate",
+    "email",
+    "recipient_match",
+    "issuer_id",
+    "issuer_name",
+    "achievement_id",
+    "achievement_name",
+    "issued_on",
+    "expires",
+    "skills",
+    "checks",
+    "platform",
+    "checked_at",
+)
+
+
+class UsageError(Exception):
+    """Bad options or an unreadable input list."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (``verify`` subcommand)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m verifier",
+        description="Verify digital badges and credentials: Open Badges 2.0 / 3.0 and W3C Verifiable Credentials.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    v = sub.add_parser(
+        "verify",
+        help="verify badges given as URLs, files, or a CSV/XLSX list",
+        description="Verify each INPUT (a badge URL, a file: .json .jsonld .jws .jwt .txt .png .svg, or - for one input per line on standard input).",
+    )
+    v.add_argument("inputs", nargs="*", metavar="INPUT", help="badge URL, file path, or - for standard input")
+    v.add_argument(
+        "--input-file",
+        metavar="FILE",
+        help="CSV or XLSX list: one row per badge (badge/badge_url/url, email, candidate/name columns)",
+    )
+    v.add_argument(
+        "--email",
+        metavar="ADDR",
+        action="append",
+        default=[],
+        help="the candidate's email, for the recipient check (repeatable)",
+    )
+    out = v.add_mutually_exclusive_group()
+    out.add_argument(
+        "--json",
+        action="store_true",
+        help="JSON Lines output, one object per input (default when stdout is not a terminal)",
+    )
+    out.add_argument("--csv", action="store_true", help="one CSV row per input")
+    v.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=_DEFAULTS.concurrency,
+        metavar="N",
+        help="how many fetches may run at once (default %(default)s)",
+    )
+    v.add_argument(
+        "--per-host",
+        type=_positive_int,
+        default=_DEFAULTS.per_host,
+        metavar="N",
+        help="how many fetches may run at once against one host (default %(default)s)",
+    )
+    v.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=_DEFAULTS.timeout,
+        metavar="SECONDS",
+        help="per-request timeout (default %(default)s)",
+    )
+    v.add_argument(
+        "--now", type=_parse_now, metavar="ISO8601", help="the instant at which validity is judged (default: now)"
+    )
+    v.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="let the fetcher reach this otherwise blocked (loopback/private) host; repeatable",
+    )
+    v.add_argument(
+        "--trust", metavar="FILE", help="issuer trust list (JSON/YAML with allow/deny lists, or CSV issuer,verdict)"
+    )
+    v.add_argument("--include-document", action="store_true", help="add the credential document to each JSON result")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
+    try:
+        items = _collect_inputs(args, stdin)
+        trust = TrustList.load(args.trust) if args.trust else None
+    except (UsageError, InputListError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    first = next(items, None)
+    if first is None:
+        print("error: no input given (pass URLs or files, --input-file, or -)", file=sys.stderr)
+        return EXIT_USAGE
+    mode = "csv" if args.csv else "json" if (args.json or not stdout.isatty()) else "text"
+    limits = FetchLimits(concurrency=args.concurrency, per_host=args.per_host, timeout=args.timeout)
+    now = args.now or datetime.now(UTC)
+    try:
+        all_ok = asyncio.run(
+            _run(
+                itertools.chain([first], items),
+                limits=limits,
+                allow_hosts=tuple(args.allow_host),
+                now=now,
+                emails=tuple(args.email),
+                trust=trust,
+                mode=mode,
+                out=stdout,
+                include_document=args.include_document,
+            )
+        )
+    except InputListError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK if all_ok else EXIT_NOT_VERIFIED
+
+
+async def _run(
+    items: Iterable[BadgeInput],
+    *,
+    limits: FetchLimits,
+    allow_hosts: tuple[str, ...],
+    now: datetime,
+    emails: tuple[str, ...],
+    trust: TrustList | None,
+    mode: str,
+    out: IO[str],
+    include_document: bool,
+) -> bool:
+    all_ok = True
+    writer = csv.writer(out) if mode == "csv" else None
+    if writer is not None:
+        writer.writerow(CSV_COLUMNS)
+    async with Fetcher(limits=limits, allow_hosts=allow_hosts) as fetcher:
+        session = Session(fetcher=fetcher, now=now, emails=emails, trust=trust)
+        async for result in verify_batch(items, session, window=max(64, limits.concurrency * 4)):
+            all_ok = all_ok and result.status is Status.VERIFIED
+            if writer is not None:
+                writer.writerow([spreadsheet_safe(v) for v in csv_row(result)])
+            elif mode == "json":
+                out.write(
+                    json.dumps(result.to_dict(include_document=include_document), ensure_ascii=False, default=str)
+                    + "\n"
+                )
+            else:
+                out.write(text_line(result) + "\n")
+            out.flush()
+    return all_ok
+
+
+def _collect_inputs(args: argparse.Namespace, stdin: IO[str]) -> Iterator[BadgeInput]:
+    sources: list[Iterable[BadgeInput]] = []
+    for raw in args.inputs:
+        if raw == "-":
+            sources.append(read_lines(stdin.read()))
+        else:
+            sources.append([BadgeInput(raw)])
+    if args.input_file:
+        sources.append(read_input_file(args.input_file))
+    return itertools.chain.from_iterable(sources)
+
+
+def csv_row(result: VerificationResult) -> list[Any]:
+    """The CSV columns (:data:`CSV_COLUMNS`) of one result."""
+    return [
+        result.input,
+        result.status.value,
+        result.format,
+        result.reason,
+        result.candidate or "",
+        result.email or "",
+        "" if result.recipient_match is None else str(result.recipient_match).lower(),
+        result.issuer.id or "",
+        result.issuer.name or "",
+        result.achievement.id or "",
+        result.achievement.name or "",
+        result.issued_on or "",
+        result.expires or "",
+        "; ".join(s.name for s in result.skills),
+        "; ".join(f"{c.id}:{c.outcome.value}" for c in result.checks),
+        result.platform or "",
+        result.checked_at or "",
+    ]
+
+
+def text_line(result: VerificationResult) -> str:
+    """A one-line human summary, for a terminal."""
+    mark = {"verified": "OK  ", "failed": "FAIL", "error": "ERR "}[result.status.value]
+    name = result.achievement.name or "?"
+    issuer = result.issuer.name or result.issuer.id or "?"
+    tail = f" - {result.reason}" if result.reason else ""
+    return f"{mark} {result.input}  [{result.format}] {name} / {issuer}{tail}"
+
+
+def spreadsheet_safe(value: Any) -> str:
+    """A cell value that no spreadsheet will read as a formula (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def _parse_now(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 instant: {text}") from exc
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

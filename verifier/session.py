@@ -1,0 +1,38 @@
+"""What one batch of verifications shares: the fetcher, the clock, the
+candidate's emails, the trust list and per-batch caches.
+
+Every verification function takes a :class:`Session`; nothing reads global
+state. The caller owns the fetcher's lifetime (``async with Fetcher() as f``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from verifier.fetch import Fetcher
+from verifier.trust import TrustList
+
+
+@dataclass
+class Session:
+    """Shared state for one batch.
+
+    ``now`` is the instant at which validity is judged (``--now``).
+    ``emails`` are the candidate's addresses for the recipient check; empty
+    means the recipient check is skipped and ``recipient_match`` is null.
+    ``cache`` is free for verification steps to memoise resolved documents
+    (DID documents, processed contexts, status lists) within the batch,
+    keyed by a (kind, id) tuple.
+    """
+
+    fetcher: Fetcher
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    emails: tuple[str, ...] = ()
+    trust: TrustList | None = None
+    cache: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def for_candidate(self, emails: tuple[str, ...]) -> Session:
+        """The same batch state (fetcher, caches) for another candidate."""
+        return Session(fetcher=self.fetcher, now=self.now, emails=emails, trust=self.trust, cache=self.cache)
