@@ -134,10 +134,10 @@ def main(argv: Sequence[str] | None = None, *, stdin: IO[str] | None = None, std
     try:
         items = _collect_inputs(args, stdin)
         trust = TrustList.load(args.trust) if args.trust else None
+        first = next(items, None)
     except (UsageError, InputListError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    first = next(items, None)
     if first is None:
         print("error: no input given (pass URLs or files, --input-file, or -)", file=sys.stderr)
         return EXIT_USAGE

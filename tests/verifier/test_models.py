@@ -1,0 +1,84 @@
+"""The result types: status follows from checks; JSON form matches the contract."""
+
+from __future__ import annotations
+
+import json
+
+from verifier.models import (
+    AchievementInfo,
+    CheckId,
+    IssuerInfo,
+    Outcome,
+    Skill,
+    Status,
+    errored,
+    failed,
+    make_result,
+    passed,
+    result_from_dict,
+    skipped,
+    warned,
+)
+
+
+def test_all_passing_checks_make_a_verified_result() -> None:
+    r = make_result(
+        "x", [passed(CheckId.SIGNATURE), warned(CheckId.ISSUER, "no name"), skipped("recipient", "no email")]
+    )
+    assert r.status is Status.VERIFIED
+    assert r.reason == ""
+
+
+def test_a_determinate_failure_wins_over_an_indeterminate_one() -> None:
+    r = make_result("x", [errored(CheckId.REVOCATION, "list unreachable"), failed(CheckId.EXPIRY, "expired")])
+    assert r.status is Status.FAILED
+    assert r.reason == "expired"
+
+
+def test_an_indeterminate_check_makes_an_error_never_verified() -> None:
+    r = make_result("x", [passed(CheckId.SIGNATURE), errored(CheckId.REVOCATION, "list unreachable")])
+    assert r.status is Status.ERROR
+    assert r.reason == "list unreachable"
+
+
+def test_nothing_is_verified_by_omission() -> None:
+    assert make_result("x", []).status is Status.ERROR
+    assert make_result("x", [skipped("signature", "n/a")]).status is Status.ERROR
+
+
+def test_results_have_no_truth_value_shortcut() -> None:
+    r = make_result("x", [failed("signature", "bad")])
+    assert not hasattr(type(r), "__bool__")
+
+
+def test_json_form_has_every_contract_field_and_round_trips() -> None:
+    r = make_result(
+        "https://b.example/a/1",
+        [passed("signature", "ok"), errored("revocation", "down")],
+        format="ob3",
+        issuer=IssuerInfo(id="did:key:z6Mk", name="Acme", url="https://acme.example"),
+        achievement=AchievementInfo(id="urn:a", name="Python", description="d"),
+        recipient_match=True,
+        issued_on="2026-01-01T00:00:00Z",
+        skills=(Skill(name="Python", framework="ESCO", code="S1", url="http://esco/1"),),
+    )
+    data = json.loads(json.dumps(r.to_dict()))
+    for key in (
+        "input",
+        "status",
+        "format",
+        "checks",
+        "issuer",
+        "achievement",
+        "recipient_match",
+        "issued_on",
+        "expires",
+        "skills",
+    ):
+        assert key in data
+    assert data["status"] == "error"
+    assert {c["outcome"] for c in data["checks"]} <= {o.value for o in Outcome}
+    assert data["checks"][1]["indeterminate"] is True
+    assert set(data["skills"][0]) >= {"name", "framework", "code", "url"}
+    back = result_from_dict(data)
+    assert back.to_dict() == data
