@@ -21,7 +21,7 @@ def test_every_manifest_context_is_served_and_matches_its_pin() -> None:
 
 
 def test_an_unknown_context_is_refused_by_name() -> None:
-    with pytest.raises(ContextError, match="https://evil.example/context"):
+    with pytest.raises(ContextError, match=r"https://evil\.example/context"):
         document_loader()("https://evil.example/context", None)
 
 
