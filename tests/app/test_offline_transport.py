@@ -1,0 +1,55 @@
+"""The offline transport serves mapped folders and nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from verifier.errors import HTTPStatusError
+from verifier.fetch import Fetcher
+from verifier.offline import OfflineTransport, routes_from_folders
+
+
+@pytest.fixture
+def issuer_root(tmp_path: Path) -> Path:
+    host = tmp_path / "badges.northwind.example"
+    (host / "assertions").mkdir(parents=True)
+    (host / "assertions" / "1.json").write_text('{"id": "https://badges.northwind.example/assertions/1"}')
+    (host / "assertions" / "2.gone").write_text("")
+    (host / "index.json").write_text('{"name": "Northwind"}')
+    (tmp_path / "secret.json").write_text('{"secret": true}')
+    return tmp_path
+
+
+async def test_mapped_url_is_served_from_its_file(issuer_root: Path) -> None:
+    async with Fetcher(transport=OfflineTransport(routes_from_folders(issuer_root))) as f:
+        doc = await f.fetch_json("https://badges.northwind.example/assertions/1")
+        root = await f.fetch_json("https://badges.northwind.example/")
+    assert doc["id"].endswith("/assertions/1")
+    assert root["name"] == "Northwind"
+
+
+async def test_gone_marker_answers_410(issuer_root: Path) -> None:
+    async with Fetcher(transport=OfflineTransport(routes_from_folders(issuer_root))) as f:
+        with pytest.raises(HTTPStatusError) as info:
+            await f.fetch("https://badges.northwind.example/assertions/2")
+    assert info.value.status_code == 410
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://elsewhere.example/assertions/1",
+        "http://badges.northwind.example/assertions/1",
+        "https://badges.northwind.example/assertions/404",
+        "https://badges.northwind.example/%2e%2e/secret.json",
+    ],
+)
+async def test_unmapped_or_escaping_url_answers_404(issuer_root: Path, url: str) -> None:
+    transport = OfflineTransport(routes_from_folders(issuer_root))
+    async with httpx.AsyncClient(transport=transport) as client:
+        response = await client.get(url)
+    assert response.status_code == 404
+    assert len(transport.requests) == 1
