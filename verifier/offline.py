@@ -6,7 +6,10 @@ It maps URL prefixes (``https://badges.northwind.example/``) to folders and
 answers every GET from the files in them. Anything it does not map answers
 ``404 Not Found``; it opens no socket, so a batch verified through it cannot
 reach the network whatever the documents say. The sample workspace and tests
-use it to play the part of fictional issuers.
+use it to play the part of fictional issuers. Only when a ``fallback``
+transport is given explicitly are unmapped URLs passed on to it (the
+dashboard does this so that the sample's fictional hosts are answered from
+disk while real issuers are still reached through the fetcher's guard).
 
 How a URL becomes a file, under the folder of the longest matching prefix:
 
@@ -62,7 +65,8 @@ class OfflineTransport(httpx.AsyncBaseTransport):
     :attr:`requests` (URL strings) so tests can see what was asked for.
     """
 
-    def __init__(self, routes: Mapping[str, str | Path]) -> None:
+    def __init__(self, routes: Mapping[str, str | Path], *, fallback: httpx.AsyncBaseTransport | None = None) -> None:
+        self._fallback = fallback
         self._routes: list[tuple[tuple[str, str, str], Path]] = sorted(
             ((_normalise_prefix(prefix), Path(folder).resolve()) for prefix, folder in routes.items()),
             key=lambda item: len(item[0][2]),
@@ -83,6 +87,16 @@ class OfflineTransport(httpx.AsyncBaseTransport):
             rest = path[len(prefix) :] if path.startswith(prefix) else ""
             return self._file_in(folder, rest)
         return None
+
+    def serves_host(self, url: str) -> bool:
+        """Whether some route covers this URL's scheme and host (its answers then never leave this transport)."""
+        parts = urlsplit(url)
+        return any(parts.scheme == s and parts.netloc.lower() == n for (s, n, _p), _f in self._routes)
+
+    async def aclose(self) -> None:
+        """Close the fallback transport, if any."""
+        if self._fallback is not None:
+            await self._fallback.aclose()
 
     @staticmethod
     def _file_in(folder: Path, rest: str) -> Path | None:
@@ -111,6 +125,8 @@ class OfflineTransport(httpx.AsyncBaseTransport):
         if request.method not in ("GET", "HEAD"):
             return httpx.Response(405, request=request, text="offline transport serves GET only")
         found = self.resolve(url)
+        if found is None and self._fallback is not None and not self.serves_host(url):
+            return await self._fallback.handle_async_request(request)
         if found is None:
             return httpx.Response(404, request=request, text=f"not served offline: {url}")
         if found.suffix == ".gone":

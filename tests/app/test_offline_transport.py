@@ -53,3 +53,19 @@ async def test_unmapped_or_escaping_url_answers_404(issuer_root: Path, url: str)
         response = await client.get(url)
     assert response.status_code == 404
     assert len(transport.requests) == 1
+
+
+async def test_fallback_is_asked_only_for_hosts_not_served(issuer_root: Path) -> None:
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(200, json={"from": "fallback"})
+
+    transport = OfflineTransport(routes_from_folders(issuer_root), fallback=httpx.MockTransport(answer))
+    async with httpx.AsyncClient(transport=transport) as client:
+        missing = await client.get("https://badges.northwind.example/assertions/404")
+        other = await client.get("https://issuer.elsewhere.example/a")
+    assert missing.status_code == 404
+    assert other.json() == {"from": "fallback"}
+    assert asked == ["https://issuer.elsewhere.example/a"]

@@ -1,0 +1,772 @@
+"""Rebuild the sample workspace deterministically: ``python sample_data/generate.py``.
+
+Everything here is fictional: people (``example.org`` / ``example.com``
+addresses) and issuers (hosts under ``.example``). Keys are fixed and
+committed under ``sample_data/keys/`` (created on the first run only), all
+randomness comes from one seeded generator, and every signature scheme used
+(RS256, Ed25519) is deterministic, so a rerun rewrites identical files.
+
+Validity windows are set relative to fixed dates far from today rather than
+to a pinned verification clock, so the sample verifies the same way with the
+real current time until 2099: valid badges were issued in 2024–2025 and
+expire in 2099 (or never); "expired" ones expired on 2025-06-30;
+"not yet valid" ones become valid on 2099-01-01.
+
+What it writes (see ``sample_data/README.md``):
+
+- ``candidates.csv``: an ATS export (30 people, one row each, badge links in
+  one column);
+- ``badges.csv``: one row per badge (candidate id, email, badge URL or file
+  path relative to this folder) — the input list for the verifier;
+- ``files/<candidate>/``: badges handed in as files (signed JWS, OB 3.0
+  JSON, VC-JWT, baked PNG / SVG);
+- ``issuers/<host>/``: what each fictional issuer serves, for
+  :class:`verifier.offline.OfflineTransport`;
+- ``expected.json``: the outcome each badge is built to have.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import gzip
+import hashlib
+import json
+import random
+import shutil
+import sys
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from verifier import keys as vkeys  # noqa: E402
+
+SEED = 20250601
+KEYS = HERE / "keys"
+ISSUERS = HERE / "issuers"
+FILES = HERE / "files"
+
+NORTHWIND = "https://badges.northwind.example"  # OB 2.0 hosted (and baked)
+CONTOSO = "https://learn.contoso.example"  # OB 2.0 signed
+FABRIKAM_STATUS = "https://status.fabrikam.example"  # OB 3.0 Data Integrity issuer's status lists
+TAILSPIN_STATUS = "https://status.tailspin.example"  # OB 3.0 VC-JWT issuer's status lists
+MISSING_HOST = "https://badges.vanished.example"  # an issuer that no longer answers (couldn't verify)
+
+VALID_ISSUED = ("2024-03-11", "2024-09-02", "2025-01-20", "2025-04-14", "2025-05-05")
+VALID_UNTIL = "2099-12-31T23:59:59Z"
+EXPIRED_AT = "2025-06-30T00:00:00Z"
+NOT_BEFORE = "2099-01-01T00:00:00Z"
+
+OB3_CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+OB2_CONTEXT = "https://w3id.org/openbadges/v2"
+FRAMEWORK = "SkillProof Sample Skills"
+FRAMEWORK_URL = "https://skills.sample.example/framework"
+
+# (skill name, code). Names follow the sample roles' requirement names.
+SKILLS: list[tuple[str, str]] = [
+    ("Python", "SK-PY"),
+    ("SQL", "SK-SQL"),
+    ("Data Analysis", "SK-DA"),
+    ("Machine Learning", "SK-ML"),
+    ("Statistics", "SK-STAT"),
+    ("Data Visualization", "SK-VIZ"),
+    ("Cloud Computing", "SK-CLOUD"),
+    ("Kubernetes", "SK-K8S"),
+    ("Docker", "SK-DOCKER"),
+    ("Linux", "SK-LINUX"),
+    ("Cybersecurity", "SK-SEC"),
+    ("Network Security", "SK-NETSEC"),
+    ("JavaScript", "SK-JS"),
+    ("React", "SK-REACT"),
+    ("UX Design", "SK-UX"),
+    ("Project Management", "SK-PM"),
+    ("Agile Methods", "SK-AGILE"),
+    ("Stakeholder Communication", "SK-COMM"),
+    ("Git", "SK-GIT"),
+    ("CI/CD", "SK-CICD"),
+]
+
+# Badge (achievement) templates: name -> the skills it aligns to.
+ACHIEVEMENTS: list[tuple[str, list[str]]] = [
+    ("Python Programming Foundations", ["Python", "Git"]),
+    ("Applied Data Analysis", ["Data Analysis", "SQL", "Statistics"]),
+    ("Machine Learning Practitioner", ["Machine Learning", "Python", "Statistics"]),
+    ("Dashboards and Data Visualization", ["Data Visualization", "SQL"]),
+    ("Cloud Infrastructure Associate", ["Cloud Computing", "Linux"]),
+    ("Container Orchestration", ["Kubernetes", "Docker"]),
+    ("Secure Systems Defender", ["Cybersecurity", "Network Security", "Linux"]),
+    ("Modern Front-End Developer", ["JavaScript", "React", "Git"]),
+    ("User Experience Design", ["UX Design", "Stakeholder Communication"]),
+    ("Agile Project Leadership", ["Project Management", "Agile Methods", "Stakeholder Communication"]),
+    ("Continuous Delivery Engineer", ["CI/CD", "Docker", "Git"]),
+    ("SQL for Analysts", ["SQL", "Data Analysis"]),
+]
+
+FIRST = [
+    "Avery", "Bryn", "Caspian", "Delphine", "Emrys", "Farah", "Gideon", "Halley", "Ines", "Jory",
+    "Kestrel", "Linnea", "Marlow", "Nadia", "Orrin", "Perpetua", "Quill", "Rosalind", "Soren", "Tamsin",
+    "Ulla", "Vesper", "Wren", "Xanthe", "Yusuf", "Zinnia", "Anselm", "Beatrix", "Cosimo", "Dagny",
+]  # fmt: skip
+LAST = [
+    "Quillfeather", "Ashdown", "Brightwater", "Corbel", "Dunmore", "Eversley", "Fairweather", "Grimsby",
+    "Hollowell", "Ironside", "Juniper", "Kettleby", "Larkspur", "Merriweather", "Nettlefold", "Oakhurst",
+    "Pennywhistle", "Quarrington", "Rookwood", "Stillwater", "Thistlewood", "Underhill", "Valentyne",
+    "Whitlock", "Yarrow", "Zephyrine", "Applegarth", "Blackthorn", "Copperfield", "Dewberry",
+]  # fmt: skip
+TITLES = [
+    "Data Analyst", "Software Engineer", "Junior Data Scientist", "Cloud Engineer", "Security Analyst",
+    "Front-End Developer", "Project Coordinator", "UX Designer", "DevOps Engineer", "BI Developer",
+]  # fmt: skip
+CITIES = ["Lisbon", "Leeds", "Lyon", "Utrecht", "Gdańsk", "Tallinn", "Porto", "Bristol", "Ghent", "Aarhus"]
+
+# The problem cases, in the order they are handed out (the rest are valid).
+# kind -> (format family, expected status)
+CASES: list[tuple[str, str, str]] = [
+    ("revoked", "ob2-hosted", "failed"),
+    ("revoked-flag", "ob2-hosted", "failed"),
+    ("expired", "ob2-hosted", "failed"),
+    ("wrong-recipient", "ob2-hosted", "failed"),
+    ("issuer-gone", "ob2-hosted", "error"),
+    ("revoked", "ob2-signed", "failed"),
+    ("tampered", "ob2-signed", "failed"),
+    ("expired", "ob2-signed", "failed"),
+    ("revoked", "ob3-di", "failed"),
+    ("tampered", "ob3-di", "failed"),
+    ("expired", "ob3-di", "failed"),
+    ("not-yet-valid", "ob3-di", "failed"),
+    ("wrong-recipient", "ob3-di", "failed"),
+    ("status-unreachable", "ob3-di", "error"),
+    ("revoked", "ob3-jwt", "failed"),
+    ("expired", "ob3-jwt", "failed"),
+    ("tampered", "ob3-jwt", "failed"),
+    ("not-yet-valid", "ob3-jwt", "failed"),
+    ("wrong-recipient", "baked-png", "failed"),
+    ("tampered", "baked-svg", "failed"),
+]
+FAMILIES = ["ob2-hosted", "ob2-signed", "ob3-di", "ob3-jwt", "baked-png", "baked-svg"]
+
+
+# -- helpers ---------------------------------------------------------------
+
+
+def _dump(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-").replace("--", "-")
+
+
+def _hash_email(email: str, salt: str) -> str:
+    # OB 2.0 §IdentityObject / OB 3.0 §IdentityObject: "sha256$" + hex(sha256(identity + salt))
+    return "sha256$" + hashlib.sha256((email.lower() + salt).encode()).hexdigest()
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _ed25519_key(name: str) -> ed25519.Ed25519PrivateKey:
+    path = KEYS / f"{name}-ed25519.pem"
+    if not path.exists():
+        KEYS.mkdir(parents=True, exist_ok=True)
+        key = ed25519.Ed25519PrivateKey.from_private_bytes(
+            hashlib.sha256(f"skillproof-sample-{name}".encode()).digest()
+        )
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(loaded, ed25519.Ed25519PrivateKey)
+    return loaded
+
+
+def _rsa_key(name: str) -> rsa.RSAPrivateKey:
+    path = KEYS / f"{name}-rsa.pem"
+    if not path.exists():
+        KEYS.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(loaded, rsa.RSAPrivateKey)
+    return loaded
+
+
+def _bitstring(revoked: list[int], size: int = 131072) -> str:
+    """Bitstring Status List v1.0 §3.1: GZIP, then base64url with multibase prefix ``u``;
+    index 0 is the most significant bit of the first byte; 16 KB minimum."""
+    bits = bytearray(size // 8)
+    for i in revoked:
+        bits[i // 8] |= 0x80 >> (i % 8)
+    return "u" + _b64url(gzip.compress(bytes(bits), mtime=0))
+
+
+def _tamper_jws(token: str, change: Callable[[dict[str, Any]], None]) -> str:
+    head, payload, sig = token.split(".")
+    body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    change(body)
+    return ".".join([head, _b64url(json.dumps(body, separators=(",", ":")).encode()), sig])
+
+
+# -- the people --------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    """One fictional applicant."""
+
+    id: str
+    first: str
+    last: str
+    email: str
+    title: str
+    city: str
+    badges: list[dict[str, str]] = field(default_factory=list)
+    achievements: set[str] = field(default_factory=set)
+
+    @property
+    def name(self) -> str:
+        return f"{self.first} {self.last}"
+
+
+def make_candidates(rng: random.Random) -> list[Candidate]:
+    """30 applicants with example.org / example.com addresses."""
+    out = []
+    for i, (first, last) in enumerate(zip(FIRST, LAST, strict=True)):
+        domain = "example.org" if i % 3 else "example.com"
+        out.append(
+            Candidate(
+                id=f"C{i + 1:03d}",
+                first=first,
+                last=last,
+                email=f"{first.lower()}.{last.lower()}@{domain}",
+                title=rng.choice(TITLES),
+                city=rng.choice(CITIES),
+            )
+        )
+    return out
+
+
+# -- the issuers -------------------------------------------------------------
+
+
+class Workspace:
+    """Builds issuers' documents and the badges, recording the expected outcome of each."""
+
+    def __init__(self) -> None:
+        self.rng = random.Random(SEED)
+        self.expected: list[dict[str, Any]] = []
+        self.contoso_key = _rsa_key("contoso")
+        self.fabrikam_key = _ed25519_key("fabrikam")
+        self.tailspin_key = _ed25519_key("tailspin")
+        self.fabrikam_did = vkeys.did_key_from_public_key(self.fabrikam_key.public_key())
+        self.tailspin_did = vkeys.did_key_from_public_key(self.tailspin_key.public_key())
+        self.fabrikam_revoked: list[int] = []
+        self.tailspin_revoked: list[int] = []
+        self.contoso_revoked: list[str] = []
+        self.status_index = {"fabrikam": 0, "tailspin": 0}
+        self.baked_png = getattr(_baked(), "bake_png", None)
+        self.baked_svg = getattr(_baked(), "bake_svg", None)
+        self.sign_di = getattr(_proofs(), "sign", None)
+
+    def uid(self) -> str:
+        return f"urn:uuid:{uuid.UUID(int=self.rng.getrandbits(128), version=4)}"
+
+    def pick(self, cand: Candidate) -> tuple[str, list[str]]:
+        """An achievement this candidate does not hold yet."""
+        name, skills = self.rng.choice([a for a in ACHIEVEMENTS if a[0] not in cand.achievements])
+        cand.achievements.add(name)
+        return name, skills
+
+    def salt(self) -> str:
+        return f"{self.rng.getrandbits(64):016x}"
+
+    # OB 2.0 hosted: https://www.imsglobal.org/sites/default/files/Badges/OBv2p0Final/index.html#HostedBadge
+    def write_ob2_issuers(self) -> None:
+        nw = ISSUERS / "badges.northwind.example"
+        _dump(
+            nw / "issuer.json",
+            {
+                "@context": OB2_CONTEXT,
+                "type": "Issuer",
+                "id": f"{NORTHWIND}/issuer",
+                "name": "Northwind Academy",
+                "url": NORTHWIND,
+                "email": "badges@northwind.example",
+            },
+        )
+        ct = ISSUERS / "learn.contoso.example"
+        pem = (
+            self.contoso_key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
+        _dump(
+            ct / "issuer.json",
+            {
+                "@context": OB2_CONTEXT,
+                "type": "Issuer",
+                "id": f"{CONTOSO}/issuer",
+                "name": "Contoso Learning",
+                "url": CONTOSO,
+                "email": "credentials@contoso.example",
+                "publicKey": f"{CONTOSO}/keys/1",
+                "revocationList": f"{CONTOSO}/revocations",
+            },
+        )
+        _dump(
+            ct / "keys" / "1.json",
+            {
+                "@context": OB2_CONTEXT,
+                "type": "CryptographicKey",
+                "id": f"{CONTOSO}/keys/1",
+                "owner": f"{CONTOSO}/issuer",
+                "publicKeyPem": pem,
+            },
+        )
+        for base, folder in ((NORTHWIND, nw), (CONTOSO, ct)):
+            for name, skills in ACHIEVEMENTS:
+                _dump(folder / "badges" / f"{_slug(name)}.json", self.ob2_badgeclass(base, name, skills))
+
+    def ob2_badgeclass(self, base: str, name: str, skills: list[str]) -> dict[str, Any]:
+        codes = dict(SKILLS)
+        return {
+            "@context": OB2_CONTEXT,
+            "type": "BadgeClass",
+            "id": f"{base}/badges/{_slug(name)}",
+            "name": name,
+            "description": f"Awarded for demonstrating {', '.join(skills)} in assessed project work.",
+            "image": f"{base}/images/{_slug(name)}.png",
+            "criteria": {"narrative": f"Completed the {name} programme and its capstone assessment."},
+            "issuer": f"{base}/issuer",
+            "tags": [s.lower() for s in skills],
+            "alignment": [
+                {
+                    "targetName": s,
+                    "targetUrl": f"{FRAMEWORK_URL}/{codes[s].lower()}",
+                    "targetFramework": FRAMEWORK,
+                    "targetCode": codes[s],
+                }
+                for s in skills
+            ],
+        }
+
+    def ob2_assertion(self, cand: Candidate, base: str, name: str, case: str, aid: str) -> dict[str, Any]:
+        salt = self.salt()
+        email = cand.email if case != "wrong-recipient" else "someone.else@example.net"
+        doc: dict[str, Any] = {
+            "@context": OB2_CONTEXT,
+            "type": "Assertion",
+            "id": aid,
+            "recipient": {"type": "email", "hashed": True, "salt": salt, "identity": _hash_email(email, salt)},
+            "badge": f"{base}/badges/{_slug(name)}",
+            "issuedOn": f"{self.rng.choice(VALID_ISSUED)}T09:00:00Z",
+            "evidence": f"{base}/evidence/{aid.rsplit('/', 1)[-1]}",
+        }
+        if case == "expired":
+            doc["issuedOn"] = "2023-06-30T09:00:00Z"
+            doc["expires"] = EXPIRED_AT
+        if case == "revoked-flag":
+            doc["revoked"] = True
+            doc["revocationReason"] = "Issued in error"
+        return doc
+
+    def hosted(self, cand: Candidate, case: str) -> tuple[str, str]:
+        """An OB 2.0 hosted assertion; returns (badge reference, achievement name)."""
+        name, _ = self.pick(cand)
+        slug = f"{cand.id.lower()}-{_slug(name)}"
+        base = MISSING_HOST if case == "issuer-gone" else NORTHWIND
+        aid = f"{base}/assertions/{slug}"
+        verification = {"type": "hosted"}
+        doc = self.ob2_assertion(cand, NORTHWIND, name, case, aid)
+        doc["verification"] = verification
+        if case != "issuer-gone":
+            folder = ISSUERS / "badges.northwind.example" / "assertions"
+            _dump(folder / f"{slug}.json", doc)
+            if case == "revoked":
+                (folder / f"{slug}.json").unlink()
+                (folder / f"{slug}.gone").write_text("revoked: issued to the wrong cohort\n")
+        return aid, name
+
+    # OB 2.0 signed: §SignedBadge, a JWS (RS256) whose payload is the assertion
+    def signed(self, cand: Candidate, case: str) -> tuple[str, str]:
+        from joserfc import jws
+        from joserfc.jwk import RSAKey
+
+        name, _ = self.pick(cand)
+        aid = self.uid()
+        doc = self.ob2_assertion(cand, CONTOSO, name, case, aid)
+        doc["verification"] = {"type": "SignedBadge", "creator": f"{CONTOSO}/keys/1"}
+        key = RSAKey.import_key(
+            self.contoso_key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        token = jws.serialize_compact({"alg": "RS256"}, json.dumps(doc, separators=(",", ":")), key)
+        if case == "tampered":
+            token = _tamper_jws(token, lambda d: d.update(badge=f"{CONTOSO}/badges/{_slug(ACHIEVEMENTS[2][0])}"))
+        if case == "revoked":
+            self.contoso_revoked.append(aid)
+        path = FILES / cand.id / f"contoso-{_slug(name)}.jws"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(token + "\n")
+        return str(path.relative_to(HERE)), name
+
+    def write_contoso_revocations(self) -> None:
+        _dump(
+            ISSUERS / "learn.contoso.example" / "revocations.json",
+            {
+                "@context": OB2_CONTEXT,
+                "type": "RevocationList",
+                "id": f"{CONTOSO}/revocations",
+                "issuer": f"{CONTOSO}/issuer",
+                "revokedAssertions": [
+                    {"id": a, "revocationReason": "Assessment withdrawn"} for a in self.contoso_revoked
+                ],
+            },
+        )
+
+    # OB 3.0 §8 OpenBadgeCredential
+    def ob3_credential(self, cand: Candidate, issuer: str, case: str) -> tuple[dict[str, Any], str]:
+        who = "fabrikam" if issuer == "fabrikam" else "tailspin"
+        did = self.fabrikam_did if who == "fabrikam" else self.tailspin_did
+        issuer_name = "Fabrikam Institute of Technology" if who == "fabrikam" else "Tailspin Skills Guild"
+        status_base = FABRIKAM_STATUS if who == "fabrikam" else TAILSPIN_STATUS
+        name, skills = self.pick(cand)
+        codes = dict(SKILLS)
+        salt = self.salt()
+        email = cand.email if case != "wrong-recipient" else "someone.else@example.net"
+        index = self.status_index[who] = self.status_index[who] + 1
+        if case == "revoked":
+            (self.fabrikam_revoked if who == "fabrikam" else self.tailspin_revoked).append(index)
+        issued = f"{self.rng.choice(VALID_ISSUED)}T10:00:00Z"
+        cred: dict[str, Any] = {
+            "@context": OB3_CONTEXT,
+            "id": self.uid(),
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "name": name,
+            "issuer": {
+                "id": did,
+                "type": ["Profile"],
+                "name": issuer_name,
+                "url": f"https://www.{who}.example",
+            },
+            "validFrom": issued,
+            "validUntil": VALID_UNTIL,
+            "credentialSubject": {
+                "type": ["AchievementSubject"],
+                "identifier": [
+                    {
+                        "type": "IdentityObject",
+                        "identityHash": _hash_email(email, salt),
+                        "identityType": "emailAddress",
+                        "hashed": True,
+                        "salt": salt,
+                    }
+                ],
+                "achievement": {
+                    "id": f"https://www.{who}.example/achievements/{_slug(name)}",
+                    "type": ["Achievement"],
+                    "name": name,
+                    "description": f"Awarded for demonstrating {', '.join(skills)} in assessed project work.",
+                    "criteria": {"narrative": f"Completed the {name} programme and its capstone assessment."},
+                    "achievementType": "Certificate",
+                    "alignment": [
+                        {
+                            "type": ["Alignment"],
+                            "targetName": s,
+                            "targetUrl": f"{FRAMEWORK_URL}/{codes[s].lower()}",
+                            "targetFramework": FRAMEWORK,
+                            "targetCode": codes[s],
+                            "targetType": "ceasn:Competency",
+                        }
+                        for s in skills
+                    ],
+                },
+            },
+            "credentialStatus": {
+                "id": f"{status_base}/lists/1#{index}",
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": "revocation",
+                "statusListIndex": str(index),
+                "statusListCredential": f"{status_base}/lists/1",
+            },
+        }
+        if case == "status-unreachable":
+            cred["credentialStatus"]["statusListCredential"] = f"{status_base}/lists/retired"
+            cred["credentialStatus"]["id"] = f"{status_base}/lists/retired#{index}"
+        if case == "expired":
+            cred["validFrom"] = "2023-06-30T10:00:00Z"
+            cred["validUntil"] = EXPIRED_AT
+        if case == "not-yet-valid":
+            cred["validFrom"] = NOT_BEFORE
+        return cred, name
+
+    def sign_ob3_di(self, cred: dict[str, Any], key: ed25519.Ed25519PrivateKey, did: str) -> dict[str, Any]:
+        assert self.sign_di is not None
+        signed: dict[str, Any] = self.sign_di(
+            cred,
+            private_key=key,
+            verification_method=f"{did}#{did.removeprefix('did:key:')}",
+            cryptosuite="eddsa-rdfc-2022",
+            created=cred["validFrom"] if cred["validFrom"] < "2090" else "2025-05-05T10:00:00Z",
+        )
+        return signed
+
+    def di(self, cand: Candidate, case: str, *, bake: str | None = None) -> tuple[str, str]:
+        """An OB 3.0 credential with an eddsa-rdfc-2022 proof by a did:key issuer."""
+        cred, name = self.ob3_credential(cand, "fabrikam", case)
+        signed = self.sign_ob3_di(cred, self.fabrikam_key, self.fabrikam_did)
+        if case == "tampered":
+            signed["credentialSubject"]["achievement"]["name"] = "Chief Data Scientist (Distinguished)"
+        payload = json.dumps(signed, indent=2, ensure_ascii=False)
+        return self._write_credential(cand, "fabrikam", name, payload, ".json", bake), name
+
+    def jwt(self, cand: Candidate, case: str) -> tuple[str, str]:
+        """An OB 3.0 credential as a VC-JWT (EdDSA, did:key issuer). VC-JOSE-COSE §3.1.1 / VC-JWT 1.1 claims."""
+        import warnings
+        from datetime import datetime
+
+        from joserfc import jwt
+        from joserfc.jwk import OKPKey
+
+        warnings.filterwarnings("ignore", message="EdDSA is deprecated")
+
+        cred, name = self.ob3_credential(cand, "tailspin", case)
+        did = self.tailspin_did
+        claims: dict[str, Any] = {
+            "iss": did,
+            "jti": cred["id"],
+            "nbf": int(datetime.fromisoformat(cred["validFrom"]).timestamp()),
+            "exp": int(datetime.fromisoformat(cred["validUntil"]).timestamp()),
+            "vc": cred,
+        }
+        header = {"alg": "EdDSA", "kid": f"{did}#{did.removeprefix('did:key:')}", "typ": "JWT"}
+        token = jwt.encode(header, claims, OKPKey.import_key(self.tailspin_key), algorithms=["EdDSA"])
+        if case == "tampered":
+            token = _tamper_jws(token, lambda c: c["vc"]["credentialSubject"]["achievement"].update(name="Grandmaster"))
+        return self._write_credential(cand, "tailspin", name, token + "\n", ".jwt", None), name
+
+    def _write_credential(self, cand: Candidate, who: str, name: str, text: str, suffix: str, bake: str | None) -> str:
+        folder = FILES / cand.id
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = f"{who}-{_slug(name)}"
+        if bake == "png":
+            assert self.baked_png is not None
+            path = folder / f"{stem}.png"
+            path.write_bytes(self.baked_png(_badge_png(self.rng), text, keyword="openbadgecredential"))
+        elif bake == "svg":
+            assert self.baked_svg is not None
+            path = folder / f"{stem}.svg"
+            path.write_bytes(self.baked_svg(_badge_svg(name).encode(), text, element="credential"))
+        else:
+            path = folder / f"{stem}{suffix}"
+            n = 2
+            while path.exists():
+                path = folder / f"{stem}-{n}{suffix}"
+                n += 1
+            path.write_text(text, encoding="utf-8")
+        return str(path.relative_to(HERE))
+
+    def baked_hosted(self, cand: Candidate, case: str, kind: str) -> tuple[str, str]:
+        """An OB 2.0 hosted assertion baked into an image (Baking Specification 2.0)."""
+        aid, name = self.hosted(cand, "wrong-recipient" if case == "wrong-recipient" else "valid")
+        folder = FILES / cand.id
+        folder.mkdir(parents=True, exist_ok=True)
+        doc = json.loads(
+            (ISSUERS / "badges.northwind.example" / "assertions" / f"{aid.rsplit('/', 1)[-1]}.json").read_text()
+        )
+        if case == "tampered":
+            # the copy in the image claims a different badge than the issuer hosts
+            doc["badge"] = f"{NORTHWIND}/badges/{_slug(ACHIEVEMENTS[2][0])}"
+        text = json.dumps(doc)
+        if kind == "png":
+            assert self.baked_png is not None
+            path = folder / f"northwind-{_slug(name)}.png"
+            path.write_bytes(self.baked_png(_badge_png(self.rng), text))
+        else:
+            assert self.baked_svg is not None
+            path = folder / f"northwind-{_slug(name)}.svg"
+            path.write_bytes(self.baked_svg(_badge_svg(name).encode(), text))
+        return str(path.relative_to(HERE)), name
+
+    def write_status_lists(self) -> None:
+        for who, base, revoked, key, did in (
+            ("fabrikam", FABRIKAM_STATUS, self.fabrikam_revoked, self.fabrikam_key, self.fabrikam_did),
+            ("tailspin", TAILSPIN_STATUS, self.tailspin_revoked, self.tailspin_key, self.tailspin_did),
+        ):
+            # Bitstring Status List v1.0 §2.2 BitstringStatusListCredential
+            status: dict[str, Any] = {
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "id": f"{base}/lists/1",
+                "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+                "issuer": did,
+                "validFrom": "2024-01-01T00:00:00Z",
+                "credentialSubject": {
+                    "id": f"{base}/lists/1#list",
+                    "type": "BitstringStatusList",
+                    "statusPurpose": "revocation",
+                    "encodedList": _bitstring(revoked),
+                },
+            }
+            folder = ISSUERS / base.removeprefix("https://")
+            if self.sign_di is not None:
+                status = self.sign_di(
+                    status,
+                    private_key=key,
+                    verification_method=f"{did}#{did.removeprefix('did:key:')}",
+                    cryptosuite="eddsa-rdfc-2022",
+                    created="2025-05-05T10:00:00Z",
+                )
+            _dump(folder / "lists" / "1.json", status)
+            _ = who
+
+
+def _baked() -> Any:
+    from verifier import baked
+
+    return baked
+
+
+def _proofs() -> Any:
+    try:
+        from verifier import proofs
+    except ImportError:
+        return None
+    return proofs
+
+
+def _badge_png(rng: random.Random) -> bytes:
+    """A small round badge image (a 64×64 PNG, drawn by hand: no imaging library needed)."""
+    import struct
+    import zlib
+
+    colour = rng.choice([(0, 114, 178), (230, 159, 0), (0, 158, 115), (204, 121, 167), (86, 180, 233)])
+    rows = []
+    for y in range(64):
+        row = bytearray([0])
+        for x in range(64):
+            inside = (x - 31.5) ** 2 + (y - 31.5) ** 2 <= 30**2
+            row += bytes((*colour, 255)) if inside else bytes((0, 0, 0, 0))
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 64, 64, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _badge_svg(name: str) -> str:
+    initials = "".join(w[0] for w in name.split()[:3]).upper()
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120" viewBox="0 0 120 120">'
+        '<circle cx="60" cy="60" r="56" fill="#0072B2"/>'
+        f'<text x="60" y="70" font-size="32" text-anchor="middle" fill="#ffffff" font-family="sans-serif">{initials}</text>'
+        "</svg>"
+    )
+
+
+# -- the plan -----------------------------------------------------------------
+
+
+def plan(candidates: list[Candidate]) -> list[tuple[Candidate, str, str]]:
+    """(candidate, family, case) for every badge: four per candidate, the problem cases spread evenly."""
+    slots = [(cand, FAMILIES[(i + k) % len(FAMILIES)], "valid") for i, cand in enumerate(candidates) for k in range(4)]
+    for n, (case, family, _status) in enumerate(CASES):
+        free = [j for j, s in enumerate(slots) if s[1] == family and s[2] == "valid"]
+        j = free[(n * 7) % len(free)]
+        slots[j] = (slots[j][0], family, case)
+    return slots
+
+
+def main() -> None:
+    """Rebuild every generated file (keys are kept)."""
+    for folder in (ISSUERS, FILES):
+        if folder.exists():
+            shutil.rmtree(folder)
+    ws = Workspace()
+    rng = ws.rng
+    candidates = make_candidates(rng)
+    ws.write_ob2_issuers()
+    skipped: set[str] = set()
+    for cand, family, case in plan(candidates):
+        if family in ("ob3-di",) and ws.sign_di is None:
+            skipped.add("Data Integrity proofs (verifier.proofs.sign is not available)")
+            continue
+        if (family == "baked-png" and ws.baked_png is None) or (family == "baked-svg" and ws.baked_svg is None):
+            skipped.add("baked images (verifier.baked.bake_png / bake_svg are not available)")
+            continue
+        if family == "ob2-hosted":
+            ref, name = ws.hosted(cand, case)
+        elif family == "ob2-signed":
+            ref, name = ws.signed(cand, case)
+        elif family == "ob3-di":
+            ref, name = ws.di(cand, case)
+        elif family == "ob3-jwt":
+            ref, name = ws.jwt(cand, case)
+        elif case == "valid" and ws.sign_di is not None and rng.random() < 0.5:
+            ref, name = ws.di(cand, case, bake=family.removeprefix("baked-"))
+        else:
+            ref, name = ws.baked_hosted(cand, case, family.removeprefix("baked-"))
+        status = "verified" if case == "valid" else next(s for k, f, s in CASES if k == case and f == family)
+        cand.badges.append({"badge": ref, "achievement": name})
+        ws.expected.append(
+            {
+                "candidate_id": cand.id,
+                "email": cand.email,
+                "badge": ref,
+                "family": family,
+                "case": case,
+                "status": status,
+            }
+        )
+    ws.write_contoso_revocations()
+    ws.write_status_lists()
+    write_tables(candidates, ws.expected)
+    _dump(HERE / "expected.json", {"note": "the outcome each sample badge is built to have", "badges": ws.expected})
+    print(f"{len(candidates)} candidates, {len(ws.expected)} badges")
+    for reason in sorted(skipped):
+        print(f"skipped: {reason}")
+
+
+def write_tables(candidates: list[Candidate], expected: list[dict[str, Any]]) -> None:
+    """The ATS export (candidates.csv) and the per-badge input list (badges.csv)."""
+    with (HERE / "candidates.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(
+            ["Applicant ID", "First Name", "Last Name", "E-mail Address", "Current Title", "Location", "Badge Links"]
+        )
+        for c in candidates:
+            urls = [b["badge"] for b in c.badges if b["badge"].startswith("https://")]
+            w.writerow([c.id, c.first, c.last, c.email, c.title, c.city, " ; ".join(urls)])
+    names = {c.id: c.name for c in candidates}
+    with (HERE / "badges.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["candidate_id", "candidate", "email", "badge"])
+        for e in expected:
+            w.writerow([e["candidate_id"], names[e["candidate_id"]], e["email"], e["badge"]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Running the verifier for the dashboard: sessions, the sample's offline issuers, chunks.
+
+The dashboard verifies through :mod:`verifier.pipeline` like the command
+line does. What this module adds is the transport: the sample workspace's
+fictional issuers (hosts under ``.example``, laid out in
+``sample_data/issuers/<host>/``) are answered from disk by
+:class:`verifier.offline.OfflineTransport`; every other URL goes to the
+network through the fetcher's guard, unless offline mode is on
+(``SKILLPROOF_OFFLINE=1``, used by tests), in which case it answers 404.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+from verifier.fetch import Fetcher, FetchLimits
+from verifier.models import VerificationResult
+from verifier.offline import OfflineTransport, routes_from_folders
+from verifier.pipeline import BadgeInput, verify_batch
+from verifier.session import Session
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = ROOT / "sample_data"
+SAMPLE_ISSUERS = SAMPLE_DIR / "issuers"
+
+
+def offline_only() -> bool:
+    """True when no real network may be used (``SKILLPROOF_OFFLINE=1``)."""
+    return os.environ.get("SKILLPROOF_OFFLINE", "").strip() in ("1", "true", "yes")
+
+
+def make_transport(*, offline: bool | None = None) -> OfflineTransport:
+    """The transport the dashboard's fetcher uses: sample issuers from disk,
+    everything else from the network (or 404 when ``offline``)."""
+    offline = offline_only() if offline is None else offline
+    routes = routes_from_folders(SAMPLE_ISSUERS) if SAMPLE_ISSUERS.is_dir() else {}
+    fallback = None if offline else httpx.AsyncHTTPTransport(retries=0)
+    return OfflineTransport(routes, fallback=fallback)
+
+
+def verify_all(
+    items: Sequence[BadgeInput],
+    *,
+    now: datetime | None = None,
+    offline: bool | None = None,
+    on_result: Callable[[int, VerificationResult], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    limits: FetchLimits | None = None,
+) -> list[VerificationResult]:
+    """Verify ``items`` (in order) and return one result per input verified.
+
+    ``on_result(i, result)`` is called as each result arrives;
+    ``should_stop()`` is polled between results, and a True ends the batch
+    early (the results so far are returned). Never raises for a bad input.
+    """
+    return asyncio.run(
+        _verify(items, now=now, offline=offline, on_result=on_result, should_stop=should_stop, limits=limits)
+    )
+
+
+async def _verify(
+    items: Iterable[BadgeInput],
+    *,
+    now: datetime | None,
+    offline: bool | None,
+    on_result: Callable[[int, VerificationResult], None] | None,
+    should_stop: Callable[[], bool] | None,
+    limits: FetchLimits | None,
+) -> list[VerificationResult]:
+    out: list[VerificationResult] = []
+    async with Fetcher(transport=make_transport(offline=offline), limits=limits) as fetcher:
+        session = Session(fetcher=fetcher) if now is None else Session(fetcher=fetcher, now=now)
+        batch = verify_batch(items, session, window=32)
+        try:
+            async for result in batch:
+                if on_result is not None:
+                    on_result(len(out), result)
+                out.append(result)
+                if should_stop is not None and should_stop():
+                    break
+        finally:
+            await batch.aclose()
+    return out
