@@ -85,5 +85,7 @@ async def _verify(
                 if should_stop is not None and should_stop():
                     break
         finally:
-            await batch.aclose()
+            close = getattr(batch, "aclose", None)  # an async generator: stop its in-flight tasks now
+            if close is not None:
+                await close()
     return out
