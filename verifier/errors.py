@@ -12,8 +12,11 @@ outcomes (see :mod:`verifier.models`). Nothing outside a page catches broadly.
     │   └── TooManyRedirects       the redirect limit was reached
     ├── InputError                 the input is not a badge in any supported form
     ├── DocumentError              a document is malformed (bad JSON, wrong types)
-    │   └── ContextError           a JSON-LD context outside the bundled allow-list
+    │   ├── ContextError           a JSON-LD context outside the bundled allow-list
+    │   ├── UndefinedTermError     JSON-LD terms no context defines (pyld would drop them)
+    │   └── CanonicalizationLimit  a graph too large or too costly to canonicalize
     ├── KeyResolutionError         a verification key could not be resolved
+    ├── KeyBindingError            the key is not controlled by the issuer (determinate)
     └── ProofError                 a proof is malformed or uses an unsupported suite
 """
 
@@ -73,8 +76,33 @@ class ContextError(DocumentError):
         self.url = url
 
 
+class UndefinedTermError(DocumentError):
+    """Terms the JSON-LD contexts do not define; ``terms`` names them (sorted)."""
+
+    def __init__(self, terms: list[str]) -> None:
+        super().__init__("terms not defined by the JSON-LD context: " + ", ".join(terms))
+        self.terms = terms
+
+
+class CanonicalizationLimit(DocumentError):
+    """The RDF graph exceeds the canonicalization budget (blank nodes, size or time)."""
+
+
 class KeyResolutionError(VerifierError):
     """A verification method or public key could not be resolved."""
+
+
+class KeyBindingError(VerifierError):
+    """The verification method is not controlled by the issuer for the proof purpose.
+
+    Unlike :class:`KeyResolutionError` this is determinate: the key was found,
+    and it is someone else's (or not listed for the purpose).
+    """
+
+    def __init__(self, message: str, *, vm_id: str, issuer_id: str | None) -> None:
+        super().__init__(message)
+        self.vm_id = vm_id
+        self.issuer_id = issuer_id
 
 
 class ProofError(VerifierError):

@@ -1,0 +1,275 @@
+"""JSON-LD processing for proofs: expansion and RDF canonicalization, bounded.
+
+Every call serves contexts from :func:`verifier.contexts.document_loader`
+(never the network) and raises :class:`~verifier.errors.ContextError` naming
+the first context outside the bundled allow-list.
+
+Guarantees:
+
+- **No silently dropped data.** JSON-LD expansion ignores a property that no
+  context defines, so a signature would not cover it. pyld's
+  ``on_property_dropped`` hook records such properties, and every ``@type``
+  and ``@id`` in the expanded form must be an absolute IRI or a blank node
+  (a relative one is dropped on conversion to RDF). Either raises
+  :class:`~verifier.errors.UndefinedTermError` naming the terms (VC Data
+  Integrity 1.0 §4.6 "Context Validation" and §2.4 "Processing Model":
+  processors should expand in "safe mode" and stop on dropped terms).
+- **Bounded canonicalization.** RDF Dataset Canonicalization (RDFC-1.0,
+  identical in output to URDNA2015 for the documents handled here) is
+  exponential in the worst case (RDFC-1.0 §4.8 "Hash N-Degree Quads" and
+  §6 "Security Considerations" on poison graphs). :class:`CanonLimits` caps
+  the number of quads and blank nodes before canonicalizing and the work
+  (recursive hashing calls) and wall-clock time while canonicalizing;
+  exceeding any raises :class:`~verifier.errors.CanonicalizationLimit`.
+- **Shared context cache.** Processed remote contexts are kept in a
+  module-level LRU cache per context variant, reused by every call (pyld only
+  shares contexts a loader tags ``static``; the loader here tags them so).
+
+Public functions: :func:`expand`, :func:`canonize`, :func:`check_terms`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from cachetools import LRUCache
+from pyld import jsonld as _pyld
+from pyld.canon import URDNA2015
+from pyld.context_resolver import ContextResolver
+
+from verifier import contexts
+from verifier.contexts import Variant
+from verifier.errors import CanonicalizationLimit, ContextError, DocumentError, UndefinedTermError
+
+ALGORITHMS = frozenset({"RDFC-1.0", "URDNA2015"})
+
+
+@dataclass(frozen=True, slots=True)
+class CanonLimits:
+    """Bounds on one canonicalization.
+
+    The defaults leave room for large real credentials (an OB 3.0 credential
+    with many results and alignments has tens of blank nodes) while stopping
+    a crafted graph within about a second.
+    """
+
+    max_quads: int = 20_000
+    max_blank_nodes: int = 2_000
+    max_work: int = 200_000
+    timeout: float = 2.0
+
+
+DEFAULT_LIMITS = CanonLimits()
+
+
+# -- document loading and the shared context cache --------------------------
+
+
+@cache
+def _loader(variant: Variant) -> Callable[[str, dict[str, Any] | None], dict[str, Any]]:
+    base = contexts.document_loader(ob303=variant)
+
+    def load(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        doc = base(url, options)
+        # pyld caches a resolved remote context across operations only when its
+        # loader tags it "static"; the bundled contexts are immutable and pinned.
+        doc["tag"] = "static"
+        return doc
+
+    return load
+
+
+@cache
+def _shared_cache(variant: Variant) -> LRUCache[Any, Any]:
+    return LRUCache(maxsize=512)
+
+
+def _options(variant: Variant) -> dict[str, Any]:
+    loader = _loader(variant)
+    return {
+        "documentLoader": loader,
+        "contextResolver": ContextResolver(_shared_cache(variant), loader),
+        "base": "",
+        "processingMode": "json-ld-1.1",
+    }
+
+
+def _unwrap(exc: BaseException) -> BaseException:
+    """The first :class:`ContextError` in a pyld exception's cause chain, else ``exc``."""
+    seen: BaseException | None = exc
+    depth = 0
+    while seen is not None and depth < 20:
+        if isinstance(seen, ContextError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+        depth += 1
+    return exc
+
+
+# -- safe-mode expansion ------------------------------------------------------
+
+
+def _is_absolute_iri(value: str) -> bool:
+    return value.startswith("_:") or (":" in value and not value.startswith(":"))
+
+
+def _relative_iris(expanded: Any, found: set[str], budget: list[int]) -> None:
+    # Walk the expanded form: every node's @type and @id must be absolute.
+    stack = [expanded]
+    while stack:
+        item = stack.pop()
+        budget[0] -= 1
+        if budget[0] < 0:
+            return
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if "@value" in item:
+                continue
+            types = item.get("@type")
+            for t in types if isinstance(types, list) else [types] if isinstance(types, str) else []:
+                if isinstance(t, str) and not _is_absolute_iri(t):
+                    found.add(t)
+            ident = item.get("@id")
+            if isinstance(ident, str) and not _is_absolute_iri(ident):
+                found.add(ident)
+            for key, value in item.items():
+                if key not in ("@type", "@id") and isinstance(value, (list, dict)):
+                    stack.append(value)
+
+
+class _SafeProcessor(_pyld.JsonLdProcessor):
+    """A pyld processor that records properties expansion would drop."""
+
+    def __init__(self) -> None:
+        self.dropped: set[str] = set()
+        super().__init__(on_property_dropped=self._on_dropped)
+
+    def _on_dropped(self, prop: str | None) -> None:
+        self.dropped.add(prop if prop is not None else "(null)")
+
+    def expand(self, input_: Any, options: dict[str, Any]) -> Any:
+        expanded = super().expand(input_, options)
+        relative: set[str] = set()
+        _relative_iris(expanded, relative, [1_000_000])
+        undefined = self.dropped | relative
+        if undefined:
+            raise UndefinedTermError(sorted(undefined))
+        return expanded
+
+
+def _run(fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except (UndefinedTermError, CanonicalizationLimit, ContextError):
+        raise
+    except _pyld.JsonLdError as exc:
+        inner = _unwrap(exc)
+        if isinstance(inner, ContextError):
+            raise inner from exc
+        cause: BaseException = exc
+        while isinstance(cause.__cause__, (_pyld.JsonLdError, UndefinedTermError, CanonicalizationLimit)):
+            cause = cause.__cause__
+        if isinstance(cause, (UndefinedTermError, CanonicalizationLimit)):
+            raise cause from exc
+        raise DocumentError(f"invalid JSON-LD: {getattr(cause, 'message', None) or cause}") from exc
+    except RecursionError as exc:
+        raise DocumentError("JSON-LD document nested too deeply") from exc
+
+
+def expand(doc: dict[str, Any], *, ob303: Variant = "latest", strict: bool = True) -> list[Any]:
+    """The expanded form of ``doc`` (JSON-LD 1.1 Processing Algorithms §5.1).
+
+    ``strict`` (the default) raises :class:`UndefinedTermError` instead of
+    dropping undefined terms. :class:`ContextError` for a context outside the
+    allow-list, :class:`DocumentError` for invalid JSON-LD.
+    """
+    processor: _pyld.JsonLdProcessor = _SafeProcessor() if strict else _pyld.JsonLdProcessor()
+    result: list[Any] = _run(lambda: processor.expand(doc, _options(ob303)))
+    return result
+
+
+def check_terms(doc: dict[str, Any], *, ob303: Variant = "latest") -> None:
+    """Raise :class:`UndefinedTermError` if any term of ``doc`` is undefined by its contexts."""
+    expand(doc, ob303=ob303, strict=True)
+
+
+# -- bounded canonicalization -------------------------------------------------
+
+
+class _BoundedCanon(URDNA2015):
+    """URDNA2015 / RDFC-1.0 that stops when its work or time budget runs out."""
+
+    def __init__(self, limits: CanonLimits) -> None:
+        super().__init__()
+        self._work = limits.max_work
+        self._deadline = time.monotonic() + limits.timeout
+
+    def _spend(self) -> None:
+        self._work -= 1
+        if self._work < 0:
+            raise CanonicalizationLimit("canonicalization work budget exhausted (a crafted or pathological graph)")
+        if self._work % 64 == 0 and time.monotonic() > self._deadline:
+            raise CanonicalizationLimit("canonicalization took too long (a crafted or pathological graph)")
+
+    def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
+        self._spend()
+        return super().hash_n_degree_quads(id_, issuer)
+
+    def hash_related_blank_node(self, related: str, quad: Any, issuer: Any, position: str) -> Any:
+        self._spend()
+        return super().hash_related_blank_node(related, quad, issuer, position)
+
+
+def _check_dataset(dataset: dict[str, list[dict[str, Any]]], limits: CanonLimits) -> None:
+    quads = 0
+    blanks: set[str] = set()
+    for graph_name, triples in dataset.items():
+        quads += len(triples)
+        if graph_name.startswith("_:"):
+            blanks.add(graph_name)
+        for triple in triples:
+            for pos in ("subject", "object"):
+                component = triple[pos]
+                if component["type"] == "blank node":
+                    blanks.add(component["value"])
+    if quads > limits.max_quads:
+        raise CanonicalizationLimit(f"document has {quads} RDF statements (limit {limits.max_quads})")
+    if len(blanks) > limits.max_blank_nodes:
+        raise CanonicalizationLimit(f"document has {len(blanks)} blank nodes (limit {limits.max_blank_nodes})")
+
+
+def canonize(
+    doc: dict[str, Any],
+    *,
+    algorithm: str,
+    ob303: Variant = "latest",
+    strict: bool = True,
+    limits: CanonLimits = DEFAULT_LIMITS,
+) -> str:
+    """The canonical N-Quads of ``doc`` under ``algorithm`` (``"RDFC-1.0"`` or ``"URDNA2015"``).
+
+    The algorithm must be named: pyld's own default is the obsolete URGNA2012.
+    Raises :class:`UndefinedTermError` (``strict``), :class:`ContextError`,
+    :class:`CanonicalizationLimit` or :class:`DocumentError`; never returns a
+    canonical form of a document that lost data on the way.
+    """
+    if algorithm not in ALGORITHMS:
+        raise DocumentError(f"unsupported canonicalization algorithm {algorithm!r}")
+    processor: _pyld.JsonLdProcessor = _SafeProcessor() if strict else _pyld.JsonLdProcessor()
+    options = _options(ob303)
+
+    def run() -> str:
+        # RDFC-1.0 §4.4: the input is the RDF dataset of the document
+        # (JSON-LD 1.1 API "Deserialize JSON-LD to RDF"), then canonical labels.
+        dataset = processor.to_rdf(doc, {**options, "produceGeneralizedRdf": False})
+        _check_dataset(dataset, limits)
+        result: str = _BoundedCanon(limits).main(dataset, {"format": "application/n-quads"})
+        return result
+
+    result: str = _run(run)
+    return result

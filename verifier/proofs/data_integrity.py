@@ -1,0 +1,379 @@
+"""Verify and add Data Integrity proofs (VC Data Integrity 1.0 §4).
+
+:func:`verify_proofs` checks every proof of a document and returns one
+:class:`ProofReport` each; it never raises for bad input. :func:`sign` adds a
+proof (for fixtures and sample data).
+
+Verification of one proof (VC Data Integrity 1.0 §4.4 "Verify Proof", with
+the suite's own "Verify Proof" algorithm, EdDSA / ECDSA Cryptosuites §3.x.2):
+
+1. The proof is a map with ``type`` (and ``cryptosuite``) naming a supported
+   suite, a ``verificationMethod`` string and a multibase ``proofValue``.
+2. ``proofPurpose`` equals the expected purpose (§2.2 "Proof Purposes").
+3. ``created`` is a dateTime not in the future; ``expires``, if present, is
+   not past (§2.1 "Proofs").
+4. For a chained proof (``previousProof``), the document verified carries the
+   proofs it names (§4.5 "Verify Proof Sets and Chains"); else no proof.
+5. Transform, configure and hash (the suite's §3.x.3–§3.x.5); for the JCS
+   suites a proof ``@context`` must be a prefix of the document's.
+6. Dereference the verification method (:mod:`verifier.did`); a failure here
+   is indeterminate (``valid=None``).
+7. Check the signature with the method's key (§3.x.7).
+8. Check the key is the issuer's for the purpose
+   (:func:`verifier.did.check_key_binding`); a valid signature by a key the
+   issuer does not control is a determinate failure.
+
+Outcomes: ``valid=True`` only when all steps pass; ``False`` for a determinate
+failure; ``None`` when it could not be determined (key unreachable,
+unsupported suite).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from verifier import did
+from verifier.contexts import Variant
+from verifier.errors import (
+    CanonicalizationLimit,
+    ContextError,
+    DocumentError,
+    KeyBindingError,
+    KeyResolutionError,
+    ProofError,
+    UndefinedTermError,
+    VerifierError,
+)
+from verifier.keys import PrivateKey, multibase_decode, multibase_encode
+from verifier.proofs import suites
+from verifier.session import Session
+
+OB303_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+CLOCK_SKEW = timedelta(minutes=5)  # tolerated drift between the signer's clock and ours
+MAX_PROOFS = 16
+
+
+class Problem:
+    """Codes for :attr:`ProofReport.problem`: what made a proof not valid."""
+
+    MALFORMED = "malformed"  # the proof object itself is malformed
+    UNSUPPORTED = "unsupported"  # unknown proof type or cryptosuite (indeterminate)
+    PURPOSE = "purpose"
+    CREATED = "created"  # created missing-format or in the future
+    EXPIRED = "expired"
+    STRUCTURE = "structure"  # the document cannot be canonicalized (undefined terms, bad context, limits)
+    KEY = "key"  # the key could not be resolved (indeterminate)
+    KEY_TYPE = "key-type"  # the key does not suit the cryptosuite
+    SIGNATURE = "signature"  # the signature does not verify
+    BINDING = "binding"  # the key is not the issuer's
+    CHAIN = "chain"  # a previousProof is missing
+
+
+@dataclass(frozen=True, slots=True)
+class ProofReport:
+    """What one proof showed.
+
+    ``valid`` is True (the proof verifies with a key the issuer controls for
+    ``purpose``), False (a determinate failure; ``problem`` names which) or
+    None (could not be determined: key unreachable, suite unsupported).
+    ``signature_valid`` is the cryptographic result alone (None when not
+    reached). ``key_binding`` is how the key was bound to the issuer
+    (``"controller"``, ``"self-certifying"`` for a did:key / did:jwk signer
+    of a URN-named issuer, or None). ``message`` is for people.
+    """
+
+    type: str | None
+    cryptosuite: str | None
+    verification_method: str | None
+    created: str | None
+    valid: bool | None
+    message: str
+    purpose: str | None = None
+    expires: str | None = None
+    proof_id: str | None = None
+    problem: str | None = None
+    signature_valid: bool | None = None
+    controller: str | None = None
+    key_binding: str | None = None
+
+
+def _parse_datetime(value: Any) -> datetime | None:
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)  # XML Schema: a dateTime without offset is taken as UTC
+    return parsed
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _proofs_of(document: dict[str, Any]) -> list[Any]:
+    proof = document.get("proof")
+    if proof is None:
+        return []
+    return proof if isinstance(proof, list) else [proof]
+
+
+def _previous_ids(proof: dict[str, Any]) -> list[str] | None:
+    prev = proof.get("previousProof")
+    if prev is None:
+        return None
+    if isinstance(prev, str):
+        return [prev]
+    if isinstance(prev, list) and all(isinstance(p, str) for p in prev):
+        return list(prev)
+    return []
+
+
+def _unsecured(document: dict[str, Any], proof: dict[str, Any], all_proofs: Sequence[Any]) -> dict[str, Any]:
+    """The document as it was when ``proof`` was made (§4.5 step on previousProof)."""
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    previous = _previous_ids(proof)
+    if previous is None:
+        return unsecured
+    if not previous:
+        raise ProofError("previousProof must be a string or a list of strings")
+    by_id = {p.get("id"): p for p in all_proofs if isinstance(p, dict) and isinstance(p.get("id"), str)}
+    missing = [p for p in previous if p not in by_id]
+    if missing:
+        raise ProofError(f"previous proof {', '.join(missing)} is not in the document")
+    chained = [by_id[p] for p in previous]
+    unsecured["proof"] = chained[0] if len(chained) == 1 else chained
+    return unsecured
+
+
+def _check_jcs_context(proof: dict[str, Any], unsecured: dict[str, Any]) -> None:
+    # EdDSA §3.3.2 / ECDSA §3.3.2 (jcs "Verify Proof"): a proof @context must
+    # match the start of the document's @context.
+    if "@context" not in proof:
+        return
+    pctx = proof["@context"]
+    dctx = unsecured.get("@context")
+    plist = pctx if isinstance(pctx, list) else [pctx]
+    dlist = dctx if isinstance(dctx, list) else [dctx] if dctx is not None else []
+    if dlist[: len(plist)] != plist:
+        raise ProofError("the proof's @context does not match the document's @context")
+
+
+class _Outcome(Exception):
+    """Internal: stops one proof's checks with a report."""
+
+    def __init__(self, valid: bool | None, problem: str | None, message: str) -> None:
+        super().__init__(message)
+        self.valid = valid
+        self.problem = problem
+        self.message = message
+
+
+async def _verify_one(
+    document: dict[str, Any],
+    proof: Any,
+    all_proofs: Sequence[Any],
+    session: Session,
+    issuer_id: str | None,
+    purpose: str,
+) -> ProofReport:
+    if not isinstance(proof, dict):
+        return ProofReport(None, None, None, None, False, "a proof is not a JSON object", problem=Problem.MALFORMED)
+    base: dict[str, Any] = {
+        "type": _str(proof.get("type")),
+        "cryptosuite": _str(proof.get("cryptosuite")),
+        "verification_method": _str(proof.get("verificationMethod")),
+        "created": _str(proof.get("created")),
+        "purpose": _str(proof.get("proofPurpose")),
+        "expires": _str(proof.get("expires")),
+        "proof_id": _str(proof.get("id")),
+    }
+    extra: dict[str, Any] = {}
+    try:
+        # 1. suite and proof shape
+        try:
+            suite = suites.select_suite(proof)
+        except ProofError as exc:
+            raise _Outcome(None, Problem.UNSUPPORTED, f"cannot check this proof: {exc}") from exc
+        vm_id = proof.get("verificationMethod")
+        if not isinstance(vm_id, str) or not vm_id:
+            raise _Outcome(False, Problem.MALFORMED, "the proof has no verificationMethod")
+        if ":" not in vm_id:
+            raise _Outcome(False, Problem.MALFORMED, f"the verificationMethod {vm_id!r} is not a URL")
+        try:
+            signature = multibase_decode(proof.get("proofValue"))  # type: ignore[arg-type]
+        except KeyResolutionError as exc:
+            raise _Outcome(False, Problem.MALFORMED, "the proofValue is not multibase base58-btc") from exc
+        # 2. purpose
+        if proof.get("proofPurpose") != purpose:
+            raise _Outcome(
+                False, Problem.PURPOSE, f"the proof purpose is {proof.get('proofPurpose')!r}, expected {purpose!r}"
+            )
+        # 3. created / expires
+        now = session.now
+        if "created" in proof:
+            created = _parse_datetime(proof["created"])
+            if created is None:
+                raise _Outcome(False, Problem.CREATED, f"created {proof['created']!r} is not a dateTime")
+            if created > now + CLOCK_SKEW:
+                raise _Outcome(False, Problem.CREATED, f"the proof was created in the future ({proof['created']})")
+        elif suite.proof_type == "Ed25519Signature2020":
+            raise _Outcome(False, Problem.MALFORMED, "an Ed25519Signature2020 proof must have created")
+        if "expires" in proof:
+            expires = _parse_datetime(proof["expires"])
+            if expires is None:
+                raise _Outcome(False, Problem.EXPIRED, f"expires {proof['expires']!r} is not a dateTime")
+            if expires < now - CLOCK_SKEW:
+                raise _Outcome(False, Problem.EXPIRED, f"the proof expired at {proof['expires']}")
+        # 4. the document this proof secured
+        try:
+            unsecured = _unsecured(document, proof, all_proofs)
+            if suite.canon == "jcs":
+                _check_jcs_context(proof, unsecured)
+        except ProofError as exc:
+            raise _Outcome(False, Problem.CHAIN, str(exc)) from exc
+        config = suites.proof_configuration(suite, proof, unsecured)
+        # 6. the key (before hashing: ECDSA's hash depends on the curve)
+        try:
+            vm = await did.resolve_verification_method(vm_id, session)
+        except KeyResolutionError as exc:
+            raise _Outcome(None, Problem.KEY, f"the key could not be resolved: {exc}") from exc
+        extra["controller"] = vm.controller
+        try:
+            hash_name = suites.hash_for_key(suite, vm.public_key)
+        except ProofError as exc:
+            raise _Outcome(False, Problem.KEY_TYPE, f"the key {vm.id} does not suit {suite.name}: {exc}") from exc
+        # 5 + 7. canonicalize, hash, verify
+        ok = _check_signature(suite, config, unsecured, vm.public_key, hash_name, signature)
+        extra["signature_valid"] = ok
+        if not ok:
+            raise _Outcome(
+                False, Problem.SIGNATURE, "the signature does not match the credential (tampered, or a wrong key)"
+            )
+        # 8. key binding
+        try:
+            binding = did.check_key_binding(vm, issuer_id, purpose)
+        except KeyBindingError as exc:
+            raise _Outcome(False, Problem.BINDING, f"the signature is valid but {exc}") from exc
+        extra["key_binding"] = binding
+        who = f"the issuer {issuer_id}" if binding == "controller" else f"{vm.controller} (issuer binding not checked)"
+        if binding == "self-certifying":
+            who = f"{vm.controller} (the issuer {issuer_id} is a URN; its identity is asserted, not proven)"
+        return ProofReport(**base, **extra, valid=True, message=f"{suite.name} proof verified with a key of {who}")
+    except _Outcome as out:
+        return ProofReport(**base, **extra, valid=out.valid, message=out.message, problem=out.problem)
+    except (UndefinedTermError, ContextError, CanonicalizationLimit, DocumentError) as exc:
+        return ProofReport(
+            **base,
+            **extra,
+            valid=False,
+            message=f"the credential cannot be canonicalized: {exc}",
+            problem=Problem.STRUCTURE,
+        )
+    except VerifierError as exc:
+        return ProofReport(**base, **extra, valid=False, message=str(exc), problem=Problem.MALFORMED)
+
+
+def _check_signature(
+    suite: suites.Suite,
+    config: dict[str, Any],
+    unsecured: dict[str, Any],
+    key: Any,
+    hash_name: str,
+    signature: bytes,
+) -> bool:
+    variants: list[Variant] = ["latest"]
+    if suite.canon == "rdfc" and OB303_CONTEXT in _context_list(unsecured):
+        # the OB 3.0.3 context changed in place; a proof made under the original still counts
+        variants.append("original")
+    for variant in variants:
+        canon_config, canon_doc = suites.canonical_forms(suite, config, unsecured, ob303=variant)
+        if suites.verify_signature(suite, key, suites.hash_data(canon_config, canon_doc, hash_name), signature):
+            return True
+    return False
+
+
+def _context_list(doc: dict[str, Any]) -> list[Any]:
+    ctx = doc.get("@context")
+    return ctx if isinstance(ctx, list) else [ctx]
+
+
+async def verify_proofs(
+    document: dict[str, Any], session: Session, *, issuer_id: str | None, purpose: str = "assertionMethod"
+) -> list[ProofReport]:
+    """One :class:`ProofReport` per proof in ``document["proof"]`` (an object or
+    a proof set / chain), in document order; ``[]`` when there is none.
+
+    ``issuer_id`` is the id every key must be bound to (None skips binding:
+    the caller then binds the key itself). Never raises for bad input.
+    """
+    if not isinstance(document, dict):
+        return [
+            ProofReport(None, None, None, None, False, "the document is not a JSON object", problem=Problem.MALFORMED)
+        ]
+    proofs = _proofs_of(document)
+    if len(proofs) > MAX_PROOFS:
+        return [
+            ProofReport(
+                None, None, None, None, False, f"more than {MAX_PROOFS} proofs: not checked", problem=Problem.MALFORMED
+            )
+        ]
+    return [await _verify_one(document, p, proofs, session, issuer_id, purpose) for p in proofs]
+
+
+def sign(
+    document: dict[str, Any],
+    *,
+    private_key: PrivateKey,
+    verification_method: str,
+    cryptosuite: str,
+    created: str,
+    purpose: str = "assertionMethod",
+    proof_type: str = "DataIntegrityProof",
+    expires: str | None = None,
+    proof_id: str | None = None,
+    previous_proof: str | list[str] | None = None,
+    ob303: Variant = "latest",
+) -> dict[str, Any]:
+    """A copy of ``document`` with one more proof (VC Data Integrity 1.0 §4.2 "Add Proof",
+    §4.3 "Add Proof Set/Chain"): the suite's "Create Proof" (§3.x.1).
+
+    ``cryptosuite`` is a Data Integrity cryptosuite name or ``"Ed25519Signature2020"``
+    (which sets the proof type). An existing proof makes a proof set; with
+    ``previous_proof`` the new proof chains to the proofs with those ids.
+    Raises :class:`ProofError` / :class:`DocumentError` for unusable input.
+    """
+    suite = suites.SUITES.get(cryptosuite)
+    if suite is None:
+        raise ProofError(f"unsupported cryptosuite {cryptosuite!r}")
+    if suite.proof_type != "DataIntegrityProof":
+        proof_type = suite.proof_type
+    proof: dict[str, Any] = {"type": proof_type}
+    if proof_type == "DataIntegrityProof":
+        proof["cryptosuite"] = cryptosuite
+    if proof_id is not None:
+        proof["id"] = proof_id
+    proof.update({"created": created, "verificationMethod": verification_method, "proofPurpose": purpose})
+    if expires is not None:
+        proof["expires"] = expires
+    if previous_proof is not None:
+        proof["previousProof"] = previous_proof
+    existing = _proofs_of(document)
+    unsecured = _unsecured(document, proof, existing)
+    config = suites.proof_configuration(suite, proof, unsecured)
+    hash_name = suites.hash_for_key(suite, private_key)
+    canon_config, canon_doc = suites.canonical_forms(suite, config, unsecured, ob303=ob303)
+    signature = suites.create_signature(suite, private_key, suites.hash_data(canon_config, canon_doc, hash_name))
+    proof["proofValue"] = multibase_encode(signature)
+    signed = copy.deepcopy(document)
+    if existing:
+        signed["proof"] = [*copy.deepcopy(existing), proof]
+    else:
+        signed["proof"] = proof
+    return signed

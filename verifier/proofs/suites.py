@@ -1,0 +1,181 @@
+"""The cryptographic suites: how each turns a document and a proof configuration
+into the bytes that are signed, and how it signs and verifies them.
+
+Suites (selected by proof ``type`` and, for ``DataIntegrityProof``, ``cryptosuite``):
+
+==========================  ==================  ================  ==================
+suite                       canonicalization    hash              signature
+==========================  ==================  ================  ==================
+eddsa-rdfc-2022             RDFC-1.0            SHA-256           Ed25519
+eddsa-jcs-2022              JCS (RFC 8785)      SHA-256           Ed25519
+ecdsa-rdfc-2019             RDFC-1.0            SHA-256 / -384    ECDSA P-256 / P-384
+ecdsa-jcs-2019              JCS (RFC 8785)      SHA-256 / -384    ECDSA P-256 / P-384
+Ed25519Signature2020        URDNA2015           SHA-256           Ed25519
+eddsa-2022 (draft name)     RDFC-1.0            SHA-256           Ed25519
+==========================  ==================  ================  ==================
+
+In every suite the signed data is ``hash(canonical proof configuration) ||
+hash(canonical document)`` (EdDSA Cryptosuites v1.0 §3.2.4 / §3.3.4 "Hashing";
+ECDSA Cryptosuites v1.0 §3.2.4 / §3.3.4, where P-384 keys use SHA-384;
+Ed25519Signature2020 §"Hashing"). ECDSA signatures are the raw ``r || s``
+(IEEE P1363) form, converted to DER for ``cryptography``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+
+from verifier import jsonld
+from verifier.contexts import Variant
+from verifier.errors import DocumentError, ProofError
+from verifier.keys import PrivateKey, PublicKey
+
+Canon = Literal["rdfc", "jcs"]
+Family = Literal["eddsa", "ecdsa"]
+
+
+@dataclass(frozen=True, slots=True)
+class Suite:
+    """One cryptographic suite: its name, proof type, canonicalization and key family."""
+
+    name: str
+    proof_type: str
+    canon: Canon
+    family: Family
+
+    @property
+    def algorithm(self) -> str:
+        """The RDF canonicalization algorithm name (RDFC-1.0, or URDNA2015 for the 2020 suite)."""
+        return "URDNA2015" if self.proof_type == "Ed25519Signature2020" else "RDFC-1.0"
+
+
+SUITES: dict[str, Suite] = {
+    s.name: s
+    for s in (
+        Suite("eddsa-rdfc-2022", "DataIntegrityProof", "rdfc", "eddsa"),
+        Suite("eddsa-jcs-2022", "DataIntegrityProof", "jcs", "eddsa"),
+        Suite("ecdsa-rdfc-2019", "DataIntegrityProof", "rdfc", "ecdsa"),
+        Suite("ecdsa-jcs-2019", "DataIntegrityProof", "jcs", "ecdsa"),
+        Suite("Ed25519Signature2020", "Ed25519Signature2020", "rdfc", "eddsa"),
+        # The name eddsa-rdfc-2022 had in drafts before 2023 (same algorithm);
+        # 1EdTech's validator and early OB 3.0 issuers still emit it.
+        Suite("eddsa-2022", "DataIntegrityProof", "rdfc", "eddsa"),
+    )
+}
+
+
+def select_suite(proof: dict[str, Any]) -> Suite:
+    """The suite a proof uses (the "Instantiate Cryptosuite" algorithm of each suite spec, §3.1).
+
+    :class:`ProofError` for an unknown proof type or cryptosuite.
+    """
+    ptype = proof.get("type")
+    if ptype == "DataIntegrityProof":
+        name = proof.get("cryptosuite")
+        suite = SUITES.get(name) if isinstance(name, str) else None
+        if suite is None or suite.proof_type != "DataIntegrityProof":
+            raise ProofError(f"unsupported cryptosuite {name!r}")
+        return suite
+    if ptype == "Ed25519Signature2020":
+        return SUITES["Ed25519Signature2020"]
+    raise ProofError(f"unsupported proof type {ptype!r}")
+
+
+def hash_for_key(suite: Suite, key: PublicKey | PrivateKey) -> str:
+    """The hash function name for ``suite`` with ``key`` (``sha256`` / ``sha384``)."""
+    if suite.family == "ecdsa":
+        if not isinstance(key, (ec.EllipticCurvePublicKey, ec.EllipticCurvePrivateKey)):
+            raise ProofError(f"{suite.name} needs a P-256 or P-384 key")
+        if key.curve.name == "secp384r1":
+            return "sha384"
+        if key.curve.name == "secp256r1":
+            return "sha256"
+        raise ProofError(f"{suite.name} does not support curve {key.curve.name}")
+    if not isinstance(key, (ed25519.Ed25519PublicKey, ed25519.Ed25519PrivateKey)):
+        raise ProofError(f"{suite.name} needs an Ed25519 key")
+    return "sha256"
+
+
+def proof_configuration(suite: Suite, proof: dict[str, Any], unsecured: dict[str, Any]) -> dict[str, Any]:
+    """The proof configuration: the proof without ``proofValue``, with the document's ``@context``
+    (EdDSA §3.2.5 / §3.3.5, ECDSA §3.2.5 / §3.3.5 "Proof Configuration"; for JCS
+    only when the document has one)."""
+    config = {k: v for k, v in proof.items() if k != "proofValue"}
+    if suite.canon == "rdfc" or "@context" in unsecured:
+        if "@context" in unsecured:
+            config["@context"] = unsecured["@context"]
+        else:
+            config.pop("@context", None)
+    return config
+
+
+def canonical_forms(
+    suite: Suite, config: dict[str, Any], unsecured: dict[str, Any], *, ob303: Variant = "latest"
+) -> tuple[bytes, bytes]:
+    """The canonical proof configuration and the canonical (transformed) document, as bytes.
+
+    Transformation: EdDSA / ECDSA §3.x.3; JSON-LD errors propagate as
+    :class:`DocumentError` subclasses.
+    """
+    if suite.canon == "jcs":
+        try:
+            return rfc8785.dumps(config), rfc8785.dumps(unsecured)
+        except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+            raise DocumentError(f"cannot canonicalize with JCS: {exc}") from exc
+    doc = jsonld.canonize(unsecured, algorithm=suite.algorithm, ob303=ob303)
+    cfg = jsonld.canonize(config, algorithm=suite.algorithm, ob303=ob303)
+    return cfg.encode("utf-8"), doc.encode("utf-8")
+
+
+def hash_data(canonical_config: bytes, canonical_doc: bytes, hash_name: str) -> bytes:
+    """``H(canonical proof configuration) || H(canonical document)`` (§3.x.4 "Hashing")."""
+    return hashlib.new(hash_name, canonical_config).digest() + hashlib.new(hash_name, canonical_doc).digest()
+
+
+def verify_signature(suite: Suite, key: PublicKey, data: bytes, signature: bytes) -> bool:
+    """Whether ``signature`` over ``data`` verifies with ``key`` (§3.x.7 "Proof Verification")."""
+    if suite.family == "eddsa":
+        if not isinstance(key, ed25519.Ed25519PublicKey):
+            raise ProofError(f"{suite.name} needs an Ed25519 key")
+        if len(signature) != 64:
+            return False
+        try:
+            key.verify(signature, data)
+        except InvalidSignature:
+            return False
+        return True
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise ProofError(f"{suite.name} needs a P-256 or P-384 key")
+    size = (key.curve.key_size + 7) // 8
+    if len(signature) != 2 * size:
+        return False
+    r = int.from_bytes(signature[:size], "big")
+    s = int.from_bytes(signature[size:], "big")
+    algo = hashes.SHA384() if hash_for_key(suite, key) == "sha384" else hashes.SHA256()
+    try:
+        key.verify(encode_dss_signature(r, s), data, ec.ECDSA(algo))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def create_signature(suite: Suite, key: PrivateKey, data: bytes) -> bytes:
+    """Sign ``data`` (§3.x.6 "Proof Serialization"); ECDSA as raw ``r || s``."""
+    if suite.family == "eddsa":
+        if not isinstance(key, ed25519.Ed25519PrivateKey):
+            raise ProofError(f"{suite.name} needs an Ed25519 private key")
+        return key.sign(data)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ProofError(f"{suite.name} needs a P-256 or P-384 private key")
+    size = (key.curve.key_size + 7) // 8
+    algo = hashes.SHA384() if hash_for_key(suite, key) == "sha384" else hashes.SHA256()
+    r, s = decode_dss_signature(key.sign(data, ec.ECDSA(algo)))
+    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
