@@ -1,0 +1,38 @@
+"""Text normalisation shared by the catalogue, the importer and the exports."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACE = re.compile(r"\s+")
+# Keep the characters that tell skills apart (C++, C#, .NET, CI/CD, Node.js).
+_PUNCT = re.compile(r"[^\w+#./ -]+")
+_PARENS = re.compile(r"\s*\((?:computer programming|programming|software|language)\)\s*")
+
+
+def normalise(text: str) -> str:
+    """A comparison key for a skill label: NFKC, case-folded, punctuation and
+    spacing collapsed; ``"  Python (computer programming) "`` -> ``"python"``.
+
+    Two labels a reader would call the same skill spelling (case, spacing,
+    hyphens, ESCO's "(computer programming)" qualifier) get the same key.
+    """
+    t = unicodedata.normalize("NFKC", text).casefold()
+    t = _PARENS.sub(" ", t)
+    t = t.replace("_", " ").replace("-", " ")
+    t = _PUNCT.sub(" ", t)
+    return _SPACE.sub(" ", t).strip(" .")
+
+
+def clean_cell(value: object, *, max_chars: int = 10_000) -> str:
+    """A table cell as text: None / NaN -> "", control characters (except tab
+    and newline) removed, cut to ``max_chars``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:  # NaN
+        return ""
+    s = str(value)
+    if len(s) > max_chars:
+        s = s[:max_chars]
+    return "".join(ch for ch in s if ch in "\t\n" or unicodedata.category(ch) != "Cc").strip()
