@@ -1,20 +1,342 @@
-"""Open Badges 3.0 / W3C Verifiable Credentials verification. Not yet implemented."""
+"""Open Badges 3.0 / W3C Verifiable Credentials verification.
+
+Entry points (called by :mod:`verifier.pipeline`): :func:`verify_vc_json`
+for a JSON-LD credential, presentation or CLR, and :func:`verify_vc_jwt` for
+a compact JWS (VC-JWT 1.1, OB 3.0 JWT proof, VC-JOSE-COSE).
+
+The steps follow OB 3.0 §9.1 "Verify the credential" (numbers used below):
+
+1. ``structure``: the document is a well-formed VC / OB 3.0 / CLR 2.0
+   credential whose every term its contexts define (:mod:`verifier.ob3`).
+   When it is not, the later checks are *skipped* (the document cannot be
+   interpreted), not failed.
+2. ``signature``: every embedded proof is checked
+   (:mod:`verifier.proofset`), or the JWS (:mod:`verifier.jose`), with a key
+   bound to the issuer.
+3. ``issuer``: the issuer named, and the trust list's verdict when one is
+   given (``deny`` fails).
+4. ``expiry``: ``validFrom`` / ``validUntil`` (VC 2.0 §4.9),
+   ``issuanceDate`` / ``expirationDate`` (VC 1.1 §4.6-4.7), JWT ``nbf`` /
+   ``exp``, judged at ``session.now`` (:mod:`verifier.dates`).
+5. ``revocation``: ``credentialStatus`` (:mod:`verifier.status`).
+6. ``recipient``: OB 3.0 IdentityObjects against the candidate's emails.
+7. Endorsements embedded in the credential, its issuer profile or its
+   achievement (``endorsement`` objects, ``endorsementJwt`` strings) are
+   verified as credentials of their own, at most :data:`MAX_DEPTH` levels
+   deep, and reported under ``issuer.endorsements``. They inform; they never
+   change the endorsed credential's status.
+
+Containers (a ``VerifiablePresentation``, JSON-LD or a JWT ``vp``; a CLR 2.0
+``ClrCredential``) yield one result per credential inside
+(``VerificationResult.credentials``). The container's own checks are its
+structure and its own proof (and, for a CLR, its validity, status and
+recipient), plus a ``credentials`` check summing up its members: it fails
+when any member failed, is indeterminate when any member errored, and passes
+only when every member verified. So a container is ``verified`` only when it
+and everything in it verified; ``failed`` when it or any member failed.
+A presentation without a proof is not holder-bound: its ``signature`` check
+is skipped with that reason, and its status rests on its members.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
-from verifier.models import CheckId, Format, VerificationResult, error_result
+from verifier import dates, jose, ob3, proofset, status
+from verifier.errors import DocumentError, KeyBindingError, KeyResolutionError
+from verifier.models import (
+    Check,
+    CheckId,
+    Format,
+    Outcome,
+    Status,
+    VerificationResult,
+    errored,
+    failed,
+    make_result,
+    passed,
+    skipped,
+)
 from verifier.session import Session
+
+MAX_DEPTH = 3  # container -> credential -> endorsement -> endorsement of the endorser
+MAX_MEMBERS = 500
+CREDENTIALS_CHECK = "credentials"
 
 
 async def verify_vc_json(doc: dict[str, Any], session: Session, *, input: str) -> VerificationResult:
-    """Verify a JSON-LD verifiable credential, presentation or CLR."""
-    return error_result(
-        input, CheckId.SIGNATURE, "verifiable credential verification is not available yet", format=Format.VC.value
-    )
+    """Verify a JSON-LD verifiable credential, presentation or CLR. Never raises for a bad document."""
+    return await _verify_json(doc, session, input=input, depth=0)
 
 
 async def verify_vc_jwt(token: str, session: Session, *, input: str) -> VerificationResult:
-    """Verify a VC-JWT / VC-JOSE credential."""
-    return error_result(input, CheckId.SIGNATURE, "VC-JWT verification is not available yet", format=Format.VC.value)
+    """Verify a VC-JWT / VC-JOSE credential or presentation. Never raises for a bad token."""
+    return await _verify_jwt(token, session, input=input, depth=0)
+
+
+# -- JSON-LD -----------------------------------------------------------------------
+
+
+async def _verify_json(doc: dict[str, Any], session: Session, *, input: str, depth: int) -> VerificationResult:
+    if ob3.classify(doc) == Format.PRESENTATION.value:
+        return await _verify_presentation(doc, session, input=input, depth=depth, jws_check=None)
+    structure = ob3.structure_check(doc)
+    if structure.outcome is not Outcome.PASS:
+        return _unreadable(doc, structure, input=input)
+    issuer_id = ob3.node_id(doc.get("issuer"))
+    # Step 2: embedded proofs, by the issuer, for assertionMethod.
+    signature = await proofset.check_proofs(doc, session, issuer_id=issuer_id)
+    return await _finish(doc, session, input=input, depth=depth, checks=[structure, signature])
+
+
+def _unreadable(doc: dict[str, Any], structure: Check, *, input: str) -> VerificationResult:
+    why = "skipped: the document's structure is not valid"
+    later = [skipped(c, why) for c in (CheckId.SIGNATURE, CheckId.EXPIRY, CheckId.REVOCATION, CheckId.RECIPIENT)]
+    return make_result(
+        input,
+        [structure, *later],
+        format=ob3.classify(doc),
+        issuer=ob3.issuer_info(doc),
+        achievement=ob3.achievement_info(doc),
+        credential_id=ob3.node_id(doc.get("id")),
+        document=doc,
+    )
+
+
+async def _finish(
+    doc: dict[str, Any],
+    session: Session,
+    *,
+    input: str,
+    depth: int,
+    checks: list[Check],
+    jwt_window: jose.Mapped | None = None,
+) -> VerificationResult:
+    """Steps 3-7 for a credential whose structure and signature were checked."""
+    issuer_id = ob3.node_id(doc.get("issuer"))
+    trust = session.trust.verdict(issuer_id) if session.trust is not None else None
+    checks.append(_issuer_check(doc, trust))
+    checks.append(_expiry(doc, session, jwt_window))
+    checks.append(await status.check_status(doc, session, issuer_id=issuer_id))
+    recipient, match = ob3.recipient_check(doc, session.emails)
+    checks.append(recipient)
+    members: tuple[VerificationResult, ...] = ()
+    if ob3.CLR_TYPE in ob3.types_of(doc):
+        members = await _clr_members(doc, session, input=input, depth=depth)
+        checks.append(_members_check(members, "CLR"))
+    endorsements = await _endorsements(doc, session, input=input, depth=depth)
+    issued, expires = ob3.dates_of(doc)
+    return make_result(
+        input,
+        checks,
+        format=ob3.classify(doc),
+        issuer=ob3.issuer_info(doc, endorsements=endorsements, trust=trust),
+        achievement=ob3.achievement_info(doc),
+        recipient_match=match,
+        issued_on=issued,
+        expires=expires,
+        skills=ob3.skills(doc),
+        credential_id=ob3.node_id(doc.get("id")),
+        credentials=members,
+        document=doc,
+    )
+
+
+def _issuer_check(doc: dict[str, Any], trust: str | None) -> Check:
+    info = ob3.issuer_info(doc)
+    who = f"{info.id}" + (f" ({info.name})" if info.name else "")
+    if trust == "deny":
+        return failed(CheckId.ISSUER, f"the issuer {who} is on the trust list's deny list")
+    suffix = f"; trust list: {trust}" if trust else ""
+    return passed(CheckId.ISSUER, f"issued by {who}, as named in the signed credential{suffix}")
+
+
+def _expiry(doc: dict[str, Any], session: Session, jwt_window: jose.Mapped | None) -> Check:
+    check = dates.expiry_check(doc, session.now)
+    if check.outcome is Outcome.FAIL or jwt_window is None:
+        return check
+    # The JWT's own nbf / exp bound the token's validity too (RFC 7519 §4.1.4-4.1.5).
+    if jwt_window.not_before is not None and session.now < jwt_window.not_before:
+        return failed(CheckId.EXPIRY, f"not valid until JWT nbf {dates.iso(jwt_window.not_before)}")
+    if jwt_window.expires is not None and session.now >= jwt_window.expires:
+        return failed(CheckId.EXPIRY, f"expired: JWT exp {dates.iso(jwt_window.expires)}")
+    return check
+
+
+# -- JWT -------------------------------------------------------------------------
+
+
+async def _verify_jwt(token: str, session: Session, *, input: str, depth: int) -> VerificationResult:
+    try:
+        jws = jose.parse_compact(token)
+    except jose.AlgorithmRefused as exc:
+        return make_result(input, [failed(CheckId.SIGNATURE, str(exc))], format=Format.VC.value)
+    except DocumentError as exc:
+        return make_result(input, [failed(CheckId.STRUCTURE, f"malformed JWS: {exc}")], format=Format.VC.value)
+    try:
+        mapped = jose.credential_from_claims(jws.payload)
+    except DocumentError as exc:
+        return make_result(input, [failed(CheckId.STRUCTURE, str(exc))], format=Format.VC.value, document=jws.payload)
+    doc = mapped.document
+    if mapped.kind == "vp-jwt" or ob3.classify(doc) == Format.PRESENTATION.value:
+        holder = ob3.node_id(doc.get("holder"))
+        jws_check = await _jws_check(jws, session, signer=holder, purpose="authentication", what="presentation")
+        return await _verify_presentation(doc, session, input=input, depth=depth, jws_check=jws_check)
+    structure = ob3.structure_check(doc)
+    if structure.outcome is not Outcome.PASS:
+        return _unreadable(doc, structure, input=input)
+    issuer_id = ob3.node_id(doc.get("issuer"))
+    signature = await _jws_check(jws, session, signer=issuer_id, purpose="assertionMethod", what="credential")
+    return await _finish(doc, session, input=input, depth=depth, checks=[structure, signature], jwt_window=mapped)
+
+
+async def _jws_check(jws: jose.CompactJws, session: Session, *, signer: str | None, purpose: str, what: str) -> Check:
+    """Step 2 for a JWS: key bound to ``signer`` for ``purpose``, then the signature."""
+    try:
+        bound = await jose.resolve_key(jws, session, issuer_id=signer, purpose=purpose)
+    except KeyBindingError as exc:
+        return failed(CheckId.SIGNATURE, f"the {what}'s {jws.alg} signing key is not its signer's: {exc}")
+    except KeyResolutionError as exc:
+        return errored(CheckId.SIGNATURE, f"the {what}'s {jws.alg} signing key could not be resolved: {exc}")
+    try:
+        jose.verify_signature(jws, bound.key)
+    except jose.SignatureInvalid as exc:
+        return failed(CheckId.SIGNATURE, f"{exc} ({bound.description})")
+    return passed(CheckId.SIGNATURE, f"{jws.alg} JWS signature valid; key: {bound.description}")
+
+
+# -- containers ------------------------------------------------------------------
+
+
+async def _verify_member(item: Any, session: Session, *, input: str, depth: int) -> VerificationResult:
+    """One credential inside a container: an object, a compact JWS string, or an
+    ``EnvelopedVerifiableCredential`` (VC 2.0 §4.13 "Securing Mechanism
+    Specifications": ``id`` is a ``data:`` URL holding the JWS)."""
+    if depth > MAX_DEPTH:
+        return make_result(input, [errored(CheckId.STRUCTURE, "credentials nested too deeply")])
+    if isinstance(item, str):
+        return await _verify_jwt(item.strip(), session, input=input, depth=depth)
+    if isinstance(item, dict) and "EnvelopedVerifiableCredential" in ob3.types_of(item):
+        data = item.get("id")
+        if isinstance(data, str) and data.startswith("data:") and "," in data:
+            media, _, body = data[5:].partition(",")
+            if media.split(";")[0].lower() in ("application/vc+jwt", "application/vc+ld+json+jwt", "application/jwt"):
+                return await _verify_jwt(unquote(body).strip(), session, input=input, depth=depth)
+        return make_result(input, [failed(CheckId.STRUCTURE, "EnvelopedVerifiableCredential without a JWT data: URL")])
+    if isinstance(item, dict):
+        return await _verify_json(item, session, input=input, depth=depth)
+    return make_result(input, [failed(CheckId.STRUCTURE, "a contained credential is neither an object nor a JWT")])
+
+
+async def _verify_members(
+    items: list[Any], session: Session, *, input: str, depth: int
+) -> tuple[VerificationResult, ...]:
+    out = []
+    for n, item in enumerate(items[:MAX_MEMBERS], start=1):
+        out.append(await _verify_member(item, session, input=f"{input}#credential-{n}", depth=depth + 1))
+    return tuple(out)
+
+
+def _members_check(members: tuple[VerificationResult, ...], what: str) -> Check:
+    if not members:
+        return failed(CREDENTIALS_CHECK, f"the {what} holds no credentials")
+    counts = {s: sum(1 for m in members if m.status is s) for s in Status}
+    summary = f"{counts[Status.VERIFIED]} of {len(members)} credentials verified"
+    if counts[Status.FAILED]:
+        bad = ", ".join(f"#{i} ({m.reason})" for i, m in enumerate(members, start=1) if m.status is Status.FAILED)
+        return failed(CREDENTIALS_CHECK, f"{summary}; failed: {bad}")
+    if counts[Status.ERROR]:
+        return errored(CREDENTIALS_CHECK, f"{summary}; could not verify {counts[Status.ERROR]}")
+    return passed(CREDENTIALS_CHECK, summary)
+
+
+async def _verify_presentation(
+    doc: dict[str, Any], session: Session, *, input: str, depth: int, jws_check: Check | None
+) -> VerificationResult:
+    structure = ob3.structure_check(doc, what="presentation")
+    if structure.outcome is not Outcome.PASS:
+        return _unreadable(doc, structure, input=input)
+    holder = ob3.node_id(doc.get("holder"))
+    checks = [structure]
+    if jws_check is not None:
+        checks.append(jws_check)
+    elif proofset.has_proof(doc):
+        # VC 2.0 §4.12: a presentation's proof is the holder's, for authentication.
+        checks.append(
+            await proofset.check_proofs(doc, session, issuer_id=holder, purpose="authentication", what="presentation")
+        )
+    else:
+        checks.append(skipped(CheckId.SIGNATURE, "the presentation has no proof: it is not bound to a holder"))
+    items = ob3.as_list(doc.get("verifiableCredential"))
+    members = await _verify_members(items, session, input=input, depth=depth)
+    checks.append(_members_check(members, "presentation"))
+    return make_result(
+        input,
+        checks,
+        format=Format.PRESENTATION.value,
+        credential_id=ob3.node_id(doc.get("id")),
+        credentials=members,
+        document=doc,
+    )
+
+
+async def _clr_members(
+    doc: dict[str, Any], session: Session, *, input: str, depth: int
+) -> tuple[VerificationResult, ...]:
+    # CLR 2.0 §B.1.3 "ClrSubject": verifiableCredential holds the AchievementCredentials.
+    items = [i for s in ob3.subjects(doc) for i in ob3.as_list(s.get("verifiableCredential"))]
+    return await _verify_members(items, session, input=input, depth=depth)
+
+
+# -- endorsements ----------------------------------------------------------------
+
+
+def _endorsement_items(doc: dict[str, Any]) -> list[Any]:
+    holders = [doc]
+    issuer = doc.get("issuer")
+    if isinstance(issuer, dict):
+        holders.append(issuer)
+    achievement = ob3.achievement_of(doc)
+    if achievement is not None:
+        holders.append(achievement)
+        creator = achievement.get("creator")
+        if isinstance(creator, dict):
+            holders.append(creator)
+    items: list[Any] = []
+    for holder in holders:
+        items += [e for e in ob3.as_list(holder.get("endorsement")) if isinstance(e, dict)]
+        items += [e for e in ob3.as_list(holder.get("endorsementJwt")) if isinstance(e, str)]
+    return items
+
+
+async def _endorsements(
+    doc: dict[str, Any], session: Session, *, input: str, depth: int
+) -> tuple[VerificationResult, ...]:
+    items = _endorsement_items(doc)
+    if not items or depth + 1 > MAX_DEPTH:
+        return ()
+    out = []
+    for n, item in enumerate(items[:MAX_MEMBERS], start=1):
+        label = f"{input}#endorsement-{n}"
+        result = await _verify_member(item, session, input=label, depth=depth + 1)
+        if result.status is Status.VERIFIED and ob3.ENDORSEMENT_TYPE not in ob3.types_of(result.document):
+            result = make_result(
+                label,
+                [*result.checks, failed(CheckId.STRUCTURE, "an endorsement must be an EndorsementCredential")],
+                **_fields(result),
+            )
+        out.append(result)
+    return tuple(out)
+
+
+def _fields(result: VerificationResult) -> dict[str, Any]:
+    return {
+        "format": result.format,
+        "issuer": result.issuer,
+        "achievement": result.achievement,
+        "issued_on": result.issued_on,
+        "expires": result.expires,
+        "credential_id": result.credential_id,
+        "document": result.document,
+    }

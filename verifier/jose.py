@@ -1,0 +1,385 @@
+"""Compact JWS credentials: VC-JWT (VC Data Model 1.1 §6.3.1), OB 3.0's JSON
+Web Token proof format (OB 3.0 §8.2 "JSON Web Token Proof Format") and
+VC-JOSE-COSE (securing VC 2.0 with JOSE, §3.1.1 "vc+jwt").
+
+Verification steps (numbers used in the code):
+
+1. Parse the compact JWS: three base64url segments, a JSON object header and
+   payload (RFC 7515 §5.2 steps 1-7).
+2. Pin the algorithm: only ``EdDSA``, ``ES256``, ``ES384``, ``RS256`` and
+   ``PS256`` (RFC 7518 §3.1; OB 3.0 §8.2.3 requires RS256 support). ``none``
+   and HMAC are refused outright; ``crit`` headers are not understood and
+   refused (RFC 7515 §4.1.11).
+3. Find the key and bind it to the issuer (:func:`resolve_key`):
+
+   - ``kid`` (OB 3.0 §8.2.3: "A URI that can be dereferenced to an object of
+     type JWK"): a DID URL or https URL is resolved with
+     :func:`verifier.did.resolve_verification_method`; a relative ``kid``
+     (``#key-1``) is read against the issuer's DID. The method's controller
+     must be the issuer and list it under ``assertionMethod``
+     (:func:`verifier.did.check_key_binding`).
+   - ``jwk`` (OB 3.0 §8.2.3, allowed when there is no ``kid``): the key
+     travels with the token, so by itself it proves nothing about who
+     signed. It is accepted only when bound to the issuer: the issuer is the
+     ``did:jwk`` or ``did:key`` of that very key, or the issuer's controller
+     document (its DID document or https profile) lists that key under
+     ``assertionMethod``. A profile that cannot be fetched leaves the
+     binding, and the signature check, indeterminate.
+   - With both, the ``kid`` decides and the ``jwk`` must be the same key.
+
+4. Verify the signature over ``header.payload`` with the key, the algorithm
+   matching the key type (an RSA key is at least 2048 bits).
+5. Map the claims (:func:`credential_from_claims`): a payload with a ``vc``
+   (or ``vp``) claim is VC-JWT 1.1: ``iss`` is the issuer, ``jti`` the id,
+   ``sub`` the subject id, ``nbf``/``exp`` the issuance/expiration date; where
+   the credential states them too they must agree (OB 3.0 §8.2.5 "Verify a
+   Credential VC-JWT Signature"). Otherwise the payload is the credential
+   itself (VC-JOSE-COSE, ``typ`` ``vc+jwt`` / ``vc+ld+json+jwt``); registered
+   claims present beside it must agree with it likewise. ``nbf`` and ``exp``
+   are judged against ``session.now`` as part of the validity period.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from verifier import dates, keys
+from verifier.errors import DocumentError, FetchError, KeyBindingError, KeyResolutionError, VerifierError
+from verifier.keys import PublicKey
+from verifier.session import Session
+
+ALGORITHMS = ("EdDSA", "ES256", "ES384", "RS256", "PS256")
+MIN_RSA_BITS = 2048
+VC_TYPES = ("vc+jwt", "vc+ld+json+jwt", "application/vc+jwt", "application/vc+ld+json+jwt")
+VP_TYPES = ("vp+jwt", "vp+ld+json+jwt", "application/vp+jwt", "application/vp+ld+json+jwt")
+_UNDERSTOOD_HEADERS = frozenset({"alg", "kid", "jwk", "typ", "cty", "iss"})
+
+
+class SignatureInvalid(VerifierError):
+    """The JWS signature does not verify with the key (determinate)."""
+
+
+class ClaimMismatch(DocumentError):
+    """A registered JWT claim disagrees with the credential it carries (determinate)."""
+
+
+class AlgorithmRefused(DocumentError):
+    """The JWS names an algorithm that is never accepted (``none``, HMAC, unknown)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompactJws:
+    """A parsed compact JWS (not yet verified)."""
+
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+
+    @property
+    def alg(self) -> str:
+        """The ``alg`` header."""
+        return str(self.header.get("alg"))
+
+    @property
+    def typ(self) -> str:
+        """The ``typ`` header, lower-cased ('' when absent)."""
+        typ = self.header.get("typ")
+        return typ.lower() if isinstance(typ, str) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class BoundKey:
+    """A verification key and how it is known to be the issuer's."""
+
+    key: PublicKey
+    description: str
+
+
+def _b64url(segment: str, what: str) -> bytes:
+    if not segment or any(c in segment for c in "=+/ \n"):
+        raise DocumentError(f"JWS {what} is not unpadded base64url")
+    try:
+        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (ValueError, binascii.Error) as exc:
+        raise DocumentError(f"JWS {what} is not base64url: {exc}") from exc
+
+
+def parse_compact(token: str) -> CompactJws:
+    """Step 1-2: parse and pin the algorithm; :class:`DocumentError` when malformed or refused."""
+    parts = token.strip().split(".")
+    if len(parts) != 3:
+        raise DocumentError("a compact JWS has three dot-separated parts")
+    try:
+        header = json.loads(_b64url(parts[0], "header"))
+        payload = json.loads(_b64url(parts[1], "payload"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DocumentError(f"JWS header or payload is not JSON: {exc}") from exc
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise DocumentError("JWS header and payload must be JSON objects")
+    alg = header.get("alg")
+    if alg not in ALGORITHMS:
+        raise AlgorithmRefused(f"JWS algorithm {alg!r} is not accepted (allowed: {', '.join(ALGORITHMS)})")
+    crit = header.get("crit")
+    if crit is not None:
+        raise DocumentError(f"JWS critical header parameters are not understood: {crit!r}")
+    return CompactJws(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), _b64url(parts[2], "signature"))
+
+
+def verify_signature(jws: CompactJws, key: PublicKey) -> None:
+    """Step 4: :class:`SignatureInvalid` unless the signature verifies with ``key`` under ``jws.alg``."""
+    alg, data, sig = jws.alg, jws.signing_input, jws.signature
+    try:
+        if alg == "EdDSA":
+            if not isinstance(key, ed25519.Ed25519PublicKey):
+                raise SignatureInvalid(f"EdDSA needs an Ed25519 key, the key is {_kind(key)}")
+            key.verify(sig, data)
+        elif alg in ("ES256", "ES384"):
+            curve, size, digest = (
+                ("secp256r1", 32, hashes.SHA256()) if alg == "ES256" else ("secp384r1", 48, hashes.SHA384())
+            )
+            if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != curve:
+                raise SignatureInvalid(f"{alg} needs a {curve} key, the key is {_kind(key)}")
+            if len(sig) != 2 * size:
+                raise SignatureInvalid(f"{alg} signature must be {2 * size} bytes (r || s)")
+            der = encode_dss_signature(int.from_bytes(sig[:size], "big"), int.from_bytes(sig[size:], "big"))
+            key.verify(der, data, ec.ECDSA(digest))
+        elif alg in ("RS256", "PS256"):
+            if not isinstance(key, rsa.RSAPublicKey):
+                raise SignatureInvalid(f"{alg} needs an RSA key, the key is {_kind(key)}")
+            if key.key_size < MIN_RSA_BITS:
+                raise SignatureInvalid(f"RSA key of {key.key_size} bits is too short (minimum {MIN_RSA_BITS})")
+            pad: padding.AsymmetricPadding = (
+                padding.PKCS1v15()
+                if alg == "RS256"
+                else padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)  # RFC 7518 §3.5
+            )
+            key.verify(sig, data, pad, hashes.SHA256())
+        else:  # parse_compact already refused it
+            raise SignatureInvalid(f"algorithm {alg} is not accepted")
+    except InvalidSignature as exc:
+        raise SignatureInvalid(f"the {alg} signature does not verify") from exc
+
+
+def _kind(key: PublicKey) -> str:
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "Ed25519"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return key.curve.name
+    return f"RSA-{key.key_size}"
+
+
+# -- step 3: the key and its binding to the issuer ----------------------------------
+
+
+async def resolve_key(
+    jws: CompactJws, session: Session, *, issuer_id: str | None, purpose: str = "assertionMethod"
+) -> BoundKey:
+    """The issuer's key for this JWS (module docstring, step 3).
+
+    :class:`KeyResolutionError` when it cannot be determined (indeterminate),
+    :class:`KeyBindingError` when the key is determinately not the issuer's.
+    """
+    from verifier import did
+
+    if not issuer_id:
+        raise KeyBindingError("the credential names no issuer to bind the key to", vm_id="", issuer_id=None)
+    kid = jws.header.get("kid")
+    header_jwk = jws.header.get("jwk")
+    header_key = keys.public_key_from_jwk(header_jwk) if header_jwk is not None else None
+    if isinstance(kid, str) and kid.strip() and (header_key is None or _dereferenceable(kid, issuer_id)):
+        vm_id = _absolute_kid(kid.strip(), issuer_id)
+        vm = await did.resolve_verification_method(vm_id, session)
+        binding = did.check_key_binding(vm, issuer_id, purpose)
+        if header_key is not None and keys.public_key_bytes(header_key) != keys.public_key_bytes(vm.public_key):
+            raise KeyBindingError(f"the jwk header is not the key {vm.id} names", vm_id=vm.id, issuer_id=issuer_id)
+        how = "self-certifying key of an opaque issuer id" if binding == "self-certifying" else "issuer's key"
+        return BoundKey(vm.public_key, f"kid {vm.id} ({how})")
+    if header_key is None:
+        raise KeyResolutionError("the JWS header has neither a dereferenceable kid nor a jwk")
+    return await _bind_header_key(header_key, session, issuer_id=issuer_id, purpose=purpose)
+
+
+def _dereferenceable(kid: str, issuer_id: str) -> bool:
+    return kid.startswith(("did:", "https://")) or (kid.startswith("#") and issuer_id.startswith("did:"))
+
+
+def _absolute_kid(kid: str, issuer_id: str) -> str:
+    if kid.startswith("#") and issuer_id.startswith("did:"):
+        return issuer_id.split("#", 1)[0] + kid
+    if kid.startswith(("did:", "https://", "http://")):
+        return kid
+    raise KeyResolutionError(f"kid {kid!r} is not a DID URL or https URL that can be dereferenced")
+
+
+async def _bind_header_key(key: PublicKey, session: Session, *, issuer_id: str, purpose: str) -> BoundKey:
+    from verifier import did
+
+    raw = keys.public_key_bytes(key)
+    if issuer_id.startswith(("did:jwk:", "did:key:")):
+        vm = await did.resolve_verification_method(issuer_id, session)
+        if keys.public_key_bytes(vm.public_key) != raw:
+            raise KeyBindingError(
+                f"the jwk header is not the key of the issuer {issuer_id}", vm_id=vm.id, issuer_id=issuer_id
+            )
+        return BoundKey(key, f"jwk header, the key of {issuer_id}")
+    doc = await _issuer_document(issuer_id, session)
+    for vm_id in _method_ids(doc, issuer_id):
+        try:
+            vm = await did.resolve_verification_method(vm_id, session)
+        except KeyResolutionError:
+            continue
+        if keys.public_key_bytes(vm.public_key) == raw:
+            did.check_key_binding(vm, issuer_id, purpose)
+            return BoundKey(key, f"jwk header, listed by the issuer as {vm.id}")
+    raise KeyBindingError(
+        f"the jwk header key is not among the keys the issuer {issuer_id} lists under assertionMethod",
+        vm_id="",
+        issuer_id=issuer_id,
+    )
+
+
+async def _issuer_document(issuer_id: str, session: Session) -> dict[str, Any]:
+    from verifier import did
+
+    if issuer_id.startswith("did:web:"):
+        url = did.did_web_url(issuer_id)
+    elif issuer_id.startswith("https://"):
+        url = issuer_id
+    else:
+        raise KeyResolutionError(f"the issuer {issuer_id} has no document that could list the jwk header key")
+    cache_key = ("controller-document", url)
+    cached = session.cache.get(cache_key)
+    if isinstance(cached, dict):
+        return cached
+    try:
+        doc = await session.fetcher.fetch_json(url)
+    except FetchError as exc:
+        raise KeyResolutionError(f"the issuer profile {url} could not be fetched: {exc.reason}") from exc
+    except DocumentError as exc:
+        raise KeyResolutionError(f"the issuer profile {url} is not JSON") from exc
+    if not isinstance(doc, dict) or doc.get("id") != issuer_id:
+        raise KeyResolutionError(f"the document at {url} is not the profile of {issuer_id}")
+    session.cache[cache_key] = doc
+    return doc
+
+
+def _method_ids(doc: dict[str, Any], issuer_id: str) -> list[str]:
+    out: list[str] = []
+    for name in ("assertionMethod", "authentication", "verificationMethod"):
+        value = doc.get(name)
+        for entry in value if isinstance(value, list) else [value] if value is not None else []:
+            ref = entry if isinstance(entry, str) else entry.get("id") if isinstance(entry, dict) else None
+            if isinstance(ref, str):
+                absolute = issuer_id.split("#", 1)[0] + ref if ref.startswith("#") else ref
+                if absolute not in out:
+                    out.append(absolute)
+    return out
+
+
+# -- step 5: claims --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """What a JWT payload carries: the credential or presentation, and its form."""
+
+    document: dict[str, Any]
+    kind: str  # "vc-jwt" (VC 1.1 vc claim), "vp-jwt" (vp claim), "vc-jose" (payload is the document)
+    not_before: datetime | None = None
+    expires: datetime | None = None
+
+
+def credential_from_claims(payload: dict[str, Any]) -> Mapped:
+    """Step 5: the credential (or presentation) a JWT payload carries, with the
+    registered claims mapped onto it and checked against it.
+
+    :class:`ClaimMismatch` when a claim and the credential disagree,
+    :class:`DocumentError` when the payload holds no credential.
+    """
+    nbf = dates.from_numeric(payload["nbf"], field="nbf") if "nbf" in payload else None
+    exp = dates.from_numeric(payload["exp"], field="exp") if "exp" in payload else None
+    if isinstance(payload.get("vc"), dict):
+        doc = dict(payload["vc"])
+        _map_vc11(doc, payload, nbf, exp)
+        return Mapped(doc, "vc-jwt", nbf, exp)
+    if isinstance(payload.get("vp"), dict):
+        doc = dict(payload["vp"])
+        _agree(doc.get("id"), payload.get("jti"), "jti", "id")
+        _agree(doc.get("holder"), payload.get("iss"), "iss", "holder")
+        if "id" not in doc and isinstance(payload.get("jti"), str):
+            doc["id"] = payload["jti"]
+        if "holder" not in doc and isinstance(payload.get("iss"), str):
+            doc["holder"] = payload["iss"]
+        return Mapped(doc, "vp-jwt", nbf, exp)
+    if "@context" in payload and "type" in payload:
+        doc = {k: v for k, v in payload.items() if k not in ("iss", "sub", "jti", "nbf", "exp", "iat", "aud", "cnf")}
+        _agree(_issuer_id(doc), payload.get("iss"), "iss", "issuer.id")
+        _agree(doc.get("id"), payload.get("jti"), "jti", "id")
+        _agree(_subject_id(doc), payload.get("sub"), "sub", "credentialSubject.id")
+        return Mapped(doc, "vc-jose", nbf, exp)
+    raise DocumentError("the JWT payload holds no credential (no vc or vp claim, no @context and type)")
+
+
+def _map_vc11(doc: dict[str, Any], payload: dict[str, Any], nbf: datetime | None, exp: datetime | None) -> None:
+    # VC Data Model 1.1 §6.3.1 "JWT Decoding": claims fill in, or must agree with, the credential.
+    iss, jti, sub = payload.get("iss"), payload.get("jti"), payload.get("sub")
+    if _issuer_id(doc) is None and isinstance(iss, str):
+        issuer = doc.get("issuer")
+        doc["issuer"] = {**issuer, "id": iss} if isinstance(issuer, dict) else iss
+    _agree(_issuer_id(doc), iss, "iss", "issuer.id")
+    if "id" not in doc and isinstance(jti, str):
+        doc["id"] = jti
+    _agree(doc.get("id"), jti, "jti", "id")
+    subject = doc.get("credentialSubject")
+    if isinstance(subject, dict) and "id" not in subject and isinstance(sub, str):
+        doc["credentialSubject"] = {**subject, "id": sub}
+    _agree(_subject_id(doc), sub, "sub", "credentialSubject.id")
+    for claim, instant, keys_ in (
+        (nbf, "nbf", ("issuanceDate", "validFrom")),
+        (exp, "exp", ("expirationDate", "validUntil")),
+    ):
+        if claim is None:
+            continue
+        stated = next((k for k in keys_ if doc.get(k) is not None), None)
+        if stated is None:
+            doc[keys_[0]] = dates.iso(claim)
+        else:
+            when = dates.parse_datetime(doc[stated], field=stated)
+            if int(when.timestamp()) != int(claim.timestamp()):
+                raise ClaimMismatch(f"JWT claim {instant} ({dates.iso(claim)}) does not equal {stated} ({doc[stated]})")
+
+
+def _agree(stated: Any, claim: Any, claim_name: str, field_name: str) -> None:
+    if claim is None or stated is None:
+        return
+    if claim != stated:
+        raise ClaimMismatch(
+            f"JWT claim {claim_name} ({claim!r}) does not match the credential's {field_name} ({stated!r})"
+        )
+
+
+def _issuer_id(doc: dict[str, Any]) -> str | None:
+    issuer = doc.get("issuer")
+    if isinstance(issuer, str):
+        return issuer
+    if isinstance(issuer, dict) and isinstance(issuer.get("id"), str):
+        return str(issuer["id"])
+    return None
+
+
+def _subject_id(doc: dict[str, Any]) -> str | None:
+    subject = doc.get("credentialSubject")
+    if isinstance(subject, dict) and isinstance(subject.get("id"), str):
+        return str(subject["id"])
+    return None

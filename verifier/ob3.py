@@ -1,0 +1,311 @@
+"""What a W3C verifiable credential, and an Open Badges 3.0 / CLR 2.0 one in
+particular, says: its shape, its issuer and achievement, its recipient and
+the skills it states. No cryptography here (see :mod:`verifier.vc`).
+
+- :func:`structure_check`: VC Data Model 2.0 §4.3 "Contexts" (the first
+  ``@context`` is the base context, 1.1 or 2.0), §4.5 "Types" (``type``
+  includes ``VerifiableCredential`` / ``VerifiablePresentation``), §4.7
+  "Issuer" (a URL or an object with an ``id``), §4.8 "Credential Subject";
+  OB 3.0 §B.1.1 "AchievementCredential" (``type`` includes
+  ``OpenBadgeCredential`` or ``AchievementCredential`` when the OB 3.0
+  context is used) and CLR 2.0 ``ClrCredential``; every term defined by its
+  contexts (JSON-LD expansion in safe mode, :mod:`verifier.jsonld`).
+- :func:`issuer_info`, :func:`achievement_info`, :func:`skills`:
+  OB 3.0 §B.1.3 "Profile", §B.1.2 "Achievement", §B.1.4 "Alignment",
+  §B.1.12 "Result" / §B.1.13 "ResultDescription".
+- :func:`recipient_check`: OB 3.0 §B.1.6 "IdentityObject" against the
+  candidate's emails.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from verifier import jsonld
+from verifier.errors import ContextError, DocumentError, UndefinedTermError
+from verifier.models import AchievementInfo, Check, CheckId, Format, IssuerInfo, Skill, errored, failed, passed, skipped
+from verifier.recipient import IdentityFormatError, identity_matches
+
+VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+BASE_CONTEXTS = (VC1_CONTEXT, VC2_CONTEXT)
+OB3_CONTEXT_PREFIXES = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/",
+    "https://imsglobal.github.io/openbadges-specification/",
+)
+CLR_CONTEXT_PREFIX = "https://purl.imsglobal.org/spec/clr/v2p0/"
+OB3_TYPES = ("OpenBadgeCredential", "AchievementCredential")
+ENDORSEMENT_TYPE = "EndorsementCredential"
+CLR_TYPE = "ClrCredential"
+# The achievementType values whose achievement is itself a skill (OB 3.0 §B.2.1 "AchievementType").
+SKILL_ACHIEVEMENT_TYPES = ("Competency",)
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` as a list (``None`` is empty)."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def types_of(node: Any) -> list[str]:
+    """The string entries of a node's ``type``."""
+    if not isinstance(node, dict):
+        return []
+    return [t for t in as_list(node.get("type")) if isinstance(t, str)]
+
+
+def node_id(value: Any) -> str | None:
+    """The id of a node given as an IRI string or an object with ``id``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return str(value["id"])
+    return None
+
+
+def text(value: Any) -> str | None:
+    """A plain string from a value that may be a string, a language map or a list of them."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        if isinstance(value.get("@value"), str):
+            return str(value["@value"])
+        return next((v for v in value.values() if isinstance(v, str)), None)
+    if isinstance(value, list):
+        return next((t for t in (text(v) for v in value) if t), None)
+    return None
+
+
+def classify(doc: dict[str, Any]) -> str:
+    """The :class:`~verifier.models.Format` value of a credential or presentation."""
+    types = types_of(doc)
+    if "VerifiablePresentation" in types:
+        return Format.PRESENTATION.value
+    if CLR_TYPE in types:
+        return Format.CLR.value
+    if any(t in types for t in OB3_TYPES) or ENDORSEMENT_TYPE in types:
+        return Format.OB3.value
+    return Format.VC.value
+
+
+def _uses_ob_context(doc: dict[str, Any]) -> bool:
+    return any(
+        isinstance(c, str) and (c.startswith(OB3_CONTEXT_PREFIXES) or c.startswith(CLR_CONTEXT_PREFIX))
+        for c in as_list(doc.get("@context"))
+    )
+
+
+def structure_check(doc: dict[str, Any], *, what: str = "credential") -> Check:
+    """The ``structure`` check of a credential or presentation (see module docstring).
+
+    Proofs are left out of the term check: each proof is checked by its own
+    suite, and an unknown proof type must not make the credential malformed.
+    """
+    contexts = as_list(doc.get("@context"))
+    if not contexts or contexts[0] not in BASE_CONTEXTS:
+        first = contexts[0] if contexts else None
+        return failed(
+            CheckId.STRUCTURE,
+            f"the first @context must be {VC2_CONTEXT} or {VC1_CONTEXT}, not {first!r} (VC Data Model §4.3)",
+        )
+    types = types_of(doc)
+    presentation = "VerifiablePresentation" in types
+    if not presentation and "VerifiableCredential" not in types:
+        return failed(CheckId.STRUCTURE, f"type must include VerifiableCredential, got {types or None}")
+    if not presentation:
+        if node_id(doc.get("issuer")) is None:
+            return failed(CheckId.STRUCTURE, "the credential has no issuer (a URL or an object with an id)")
+        if not any(isinstance(s, dict) for s in as_list(doc.get("credentialSubject"))):
+            return failed(CheckId.STRUCTURE, "the credential has no credentialSubject")
+        if _uses_ob_context(doc) and not any(
+            t in types for t in (*OB3_TYPES, ENDORSEMENT_TYPE, CLR_TYPE, "BitstringStatusListCredential")
+        ):
+            return failed(
+                CheckId.STRUCTURE,
+                "an Open Badges 3.0 credential's type must include OpenBadgeCredential or AchievementCredential "
+                f"(OB 3.0 §B.1.1), got {', '.join(types)}",
+            )
+        if CLR_TYPE in types and not any(
+            isinstance(s, dict) and "verifiableCredential" in s for s in as_list(doc.get("credentialSubject"))
+        ):
+            return failed(CheckId.STRUCTURE, "a ClrCredential's credentialSubject has no verifiableCredential")
+    body = {k: v for k, v in doc.items() if k != "proof"}
+    if presentation:
+        body.pop("verifiableCredential", None)  # each member is checked on its own
+    try:
+        jsonld.expand(body)
+    except ContextError as exc:
+        return failed(CheckId.STRUCTURE, f"unknown JSON-LD context {exc.url}: the {what} cannot be interpreted")
+    except UndefinedTermError as exc:
+        return failed(CheckId.STRUCTURE, f"terms not defined by the {what}'s JSON-LD contexts: {', '.join(exc.terms)}")
+    except DocumentError as exc:
+        return failed(CheckId.STRUCTURE, f"the {what} is not valid JSON-LD: {exc}")
+    version = "VC 2.0" if contexts[0] == VC2_CONTEXT else "VC 1.1"
+    return passed(CheckId.STRUCTURE, f"well-formed {version} {'presentation' if presentation else what}")
+
+
+# -- what the credential says ----------------------------------------------------
+
+
+def subjects(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The credential's subject objects."""
+    return [s for s in as_list(doc.get("credentialSubject")) if isinstance(s, dict)]
+
+
+def achievement_of(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The first subject's ``achievement`` object, if any."""
+    for subject in subjects(doc):
+        achievement = subject.get("achievement")
+        if isinstance(achievement, dict):
+            return achievement
+    return None
+
+
+def issuer_info(doc: dict[str, Any], *, endorsements: tuple[Any, ...] = (), trust: str | None = None) -> IssuerInfo:
+    """The issuer as the credential states it (OB 3.0 §B.1.3 "Profile")."""
+    issuer = doc.get("issuer")
+    profile = issuer if isinstance(issuer, dict) else {}
+    email = profile.get("email")
+    return IssuerInfo(
+        id=node_id(issuer),
+        name=text(profile.get("name")),
+        url=node_id(profile.get("url")),
+        email=email if isinstance(email, str) else None,
+        trust=trust,
+        endorsements=endorsements,
+    )
+
+
+def achievement_info(doc: dict[str, Any]) -> AchievementInfo:
+    """The achievement (OB 3.0 §B.1.2); for a plain VC, the credential's own name and description."""
+    achievement = achievement_of(doc)
+    if achievement is None:
+        return AchievementInfo(
+            id=node_id(doc.get("id")), name=text(doc.get("name")), description=text(doc.get("description"))
+        )
+    criteria = achievement.get("criteria")
+    credits = achievement.get("creditsAvailable")
+    kind = achievement.get("achievementType")
+    return AchievementInfo(
+        id=node_id(achievement),
+        name=text(achievement.get("name")),
+        description=text(achievement.get("description")),
+        image=node_id(achievement.get("image")),
+        criteria=(text(criteria.get("narrative")) or node_id(criteria))
+        if isinstance(criteria, dict)
+        else text(criteria),
+        achievement_type=kind if isinstance(kind, str) else None,
+        credits_available=float(credits)
+        if isinstance(credits, (int, float)) and not isinstance(credits, bool)
+        else None,
+    )
+
+
+def _alignment_skills(alignments: Any, source: str) -> list[Skill]:
+    out = []
+    for a in as_list(alignments):
+        if not isinstance(a, dict):
+            continue
+        name = text(a.get("targetName"))
+        if not name:
+            continue
+        code = a.get("targetCode")
+        framework = a.get("targetFramework")
+        target_type = a.get("targetType")
+        out.append(
+            Skill(
+                name=name,
+                framework=text(framework),
+                code=str(code) if isinstance(code, (str, int)) else None,
+                url=node_id(a.get("targetUrl")),
+                source=source,
+                target_type=target_type if isinstance(target_type, str) else None,
+            )
+        )
+    return out
+
+
+def skills(doc: dict[str, Any]) -> tuple[Skill, ...]:
+    """The skills the credential itself states, each with the field it came from.
+
+    - ``achievement.alignment`` (source ``alignment``): targetName,
+      targetFramework, targetCode, targetUrl, targetType;
+    - ``achievement.tag`` (source ``tag``);
+    - an achievement whose ``achievementType`` is ``Competency`` is itself a
+      skill (source ``achievementType``);
+    - alignments of ``achievement.resultDescription`` and of the subject's
+      ``result`` entries (source ``result``).
+
+    Duplicates (same source, name, framework and code) are listed once.
+    """
+    found: list[Skill] = []
+    achievement = achievement_of(doc) or {}
+    found += _alignment_skills(achievement.get("alignment"), "alignment")
+    for tag in as_list(achievement.get("tag")):
+        if isinstance(tag, str) and tag.strip():
+            found.append(Skill(name=tag.strip(), source="tag"))
+    kind = achievement.get("achievementType")
+    name = text(achievement.get("name"))
+    if kind in SKILL_ACHIEVEMENT_TYPES and name:
+        found.append(Skill(name=name, url=node_id(achievement), source="achievementType", target_type=str(kind)))
+    for description in as_list(achievement.get("resultDescription")):
+        if isinstance(description, dict):
+            found += _alignment_skills(description.get("alignment"), "result")
+    for subject in subjects(doc):
+        for result in as_list(subject.get("result")):
+            if isinstance(result, dict):
+                found += _alignment_skills(result.get("alignment"), "result")
+    unique: dict[tuple[str, str, str | None, str | None], Skill] = {}
+    for s in found:
+        unique.setdefault((s.source, s.name, s.framework, s.code), s)
+    return tuple(unique.values())
+
+
+def dates_of(doc: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(issued_on, expires) as stated: validFrom / issuanceDate / awardedDate; validUntil / expirationDate."""
+    issued = next((doc[k] for k in ("validFrom", "issuanceDate", "awardedDate") if isinstance(doc.get(k), str)), None)
+    expires = next((doc[k] for k in ("validUntil", "expirationDate") if isinstance(doc.get(k), str)), None)
+    return issued, expires
+
+
+# -- recipient -------------------------------------------------------------------
+
+
+def recipient_check(doc: dict[str, Any], emails: tuple[str, ...]) -> tuple[Check, bool | None]:
+    """The ``recipient`` check and ``recipient_match`` (OB 3.0 §B.1.6 "IdentityObject").
+
+    No emails: skipped, ``None``. No ``identifier`` of type ``emailAddress``
+    in the credential: skipped with the reason, ``None`` (it cannot be
+    checked, which is not a mismatch). Otherwise a match on any email
+    identifier passes (``True``) and no match fails (``False``).
+    """
+    if not emails:
+        return skipped(CheckId.RECIPIENT, "no candidate email given"), None
+    identifiers = [i for s in subjects(doc) for i in as_list(s.get("identifier")) if isinstance(i, dict)]
+    email_ids = [i for i in identifiers if str(i.get("identityType", "")).lower() in ("emailaddress", "email")]
+    if not email_ids:
+        if identifiers:
+            kinds = sorted({str(i.get("identityType")) for i in identifiers})
+            why = f"the credential names its recipient by {', '.join(kinds)}, not by email"
+        else:
+            why = "the credential names no recipient email (no identifier), so it cannot be checked"
+        return skipped(CheckId.RECIPIENT, why), None
+    for identity in email_ids:
+        value = identity.get("identityHash")
+        if not isinstance(value, str):
+            return failed(CheckId.RECIPIENT, "an IdentityObject has no identityHash"), False
+        salt = identity.get("salt")
+        try:
+            if identity_matches(
+                value,
+                emails,
+                hashed=identity.get("hashed") is True,
+                salt=salt if isinstance(salt, str) else None,
+                identity_type="emailAddress",
+            ):
+                how = "hashed" if identity.get("hashed") is True else "plain"
+                return passed(CheckId.RECIPIENT, f"issued to the candidate's email ({how} identity)"), True
+        except IdentityFormatError as exc:
+            return errored(CheckId.RECIPIENT, f"the recipient identity cannot be compared: {exc}"), None
+    return failed(CheckId.RECIPIENT, "issued to someone else: no candidate email matches the recipient identity"), False

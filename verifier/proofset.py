@@ -1,0 +1,101 @@
+"""From the Data Integrity proofs of a document to one ``signature`` check.
+
+:func:`verifier.proofs.verify_proofs` reports every proof on its own
+(``valid``: ``True``, ``False`` or ``None`` for "could not be determined").
+This module decides what the set means, and says so in one message that
+names every proof ("proof 1 (eddsa-rdfc-2022, did:key:z6Mk...): valid; ...").
+
+The rule (VC Data Model 2.0 §4.12 "Securing Mechanisms"; VC Data Integrity 1.0
+§4.4 "Verify Proof" per proof; OB 3.0 §8 "Proofs (Signatures)": "If multiple
+proofs are provided, the verifier MAY use any one proof to verify the
+credential"):
+
+1. No proof at all: ``failed`` (nothing makes the document verifiable).
+2. Any proof determinately invalid (bad signature, tampered document, a key
+   that is not the issuer's): ``failed``. A document that carries a forged or
+   broken proof beside a good one is not accepted: every proof that claims to
+   secure it must hold.
+3. Otherwise, at least one proof valid (signature checked with a key bound to
+   the issuer for the purpose): ``pass``. Proofs whose outcome could not be
+   determined (an unsupported proof type, an unreachable key) are listed in
+   the message but do not block.
+4. Otherwise (every proof indeterminate): ``error`` (indeterminate), never
+   "valid".
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from verifier.errors import VerifierError
+from verifier.models import Check, CheckId, errored, failed, passed
+from verifier.session import Session
+
+
+class ProofOutcome(Protocol):
+    """What this module reads from a :class:`verifier.proofs.ProofReport`."""
+
+    type: str
+    cryptosuite: str | None
+    verification_method: str | None
+    valid: bool | None
+    message: str
+
+
+def describe(index: int, report: ProofOutcome) -> str:
+    """One proof's line: ``proof 2 (eddsa-rdfc-2022, did:key:...): invalid: <why>``."""
+    label = report.cryptosuite or report.type or "unknown proof type"
+    where = f", {report.verification_method}" if report.verification_method else ""
+    verdict = {True: "valid", False: "invalid", None: "could not be verified"}[report.valid]
+    detail = f": {report.message}" if report.message and report.valid is not True else ""
+    return f"proof {index} ({label}{where}): {verdict}{detail}"
+
+
+def judge(reports: Sequence[ProofOutcome], *, what: str = "credential") -> Check:
+    """The ``signature`` check implied by per-proof reports (see module docstring)."""
+    if not reports:
+        return failed(CheckId.SIGNATURE, f"the {what} has no proof: it is not verifiable")
+    lines = "; ".join(describe(i, r) for i, r in enumerate(reports, start=1))
+    if any(r.valid is False for r in reports):
+        return failed(CheckId.SIGNATURE, lines)
+    if any(r.valid is True for r in reports):
+        return passed(CheckId.SIGNATURE, lines)
+    return errored(CheckId.SIGNATURE, lines)
+
+
+def has_proof(document: dict[str, Any]) -> bool:
+    """Whether the document carries at least one embedded proof object."""
+    proof = document.get("proof")
+    if isinstance(proof, list):
+        return any(isinstance(p, dict) for p in proof)
+    return isinstance(proof, dict)
+
+
+async def check_proofs(
+    document: dict[str, Any],
+    session: Session,
+    *,
+    issuer_id: str | None,
+    purpose: str = "assertionMethod",
+    what: str = "credential",
+) -> Check:
+    """Verify every embedded proof of ``document`` and judge the set.
+
+    Never raises for a bad document: a malformed proof section is a
+    determinate failure, a verification error the proof code did not expect
+    is indeterminate.
+    """
+    if not has_proof(document):
+        return judge([], what=what)
+    try:
+        from verifier.proofs import verify_proofs
+    except ImportError:  # the proof suites are not installed in this build
+        return errored(CheckId.SIGNATURE, "Data Integrity proof verification is not available")
+    try:
+        outcome: Any = verify_proofs(document, session, issuer_id=issuer_id, purpose=purpose)
+        reports = await outcome if inspect.isawaitable(outcome) else outcome
+    except VerifierError as exc:
+        return errored(CheckId.SIGNATURE, f"the proofs could not be checked: {exc}")
+    return judge(list(reports), what=what)
