@@ -34,7 +34,8 @@ Every fetch goes through ``session.fetcher``; resolved documents are cached in
 Errors: :class:`~verifier.errors.KeyResolutionError` when a method cannot be
 resolved (indeterminate: the network failed, the document is missing or
 malformed); :class:`~verifier.errors.KeyBindingError` when it resolves but is
-not the issuer's (determinate).
+not the issuer's, or when the document its id points to was obtained and does
+not contain it (determinate).
 """
 
 from __future__ import annotations
@@ -263,7 +264,9 @@ async def _fetched_method(vm_id: str, session: Session) -> VerificationMethod:
     doc, source = await _controller_document(doc_id, session)
     method = _find_method(doc, vm_id, doc_id)
     if method is None:
-        raise KeyResolutionError(f"verification method {vm_id} is not in the document {doc_id}")
+        # The document was obtained and is about doc_id, yet does not hold the
+        # method: determinate, the key is not one its controller publishes.
+        raise KeyBindingError(f"the document {doc_id} does not list the key {vm_id}", vm_id=vm_id, issuer_id=None)
     controller = method.get("controller")
     if not isinstance(controller, str) or not controller:
         raise KeyResolutionError(f"verification method {vm_id} names no controller")
@@ -291,7 +294,8 @@ async def resolve_verification_method(vm_id: str, session: Session) -> Verificat
     """Dereference ``vm_id`` to a :class:`VerificationMethod`.
 
     Raises :class:`KeyResolutionError` when the identifier is unsupported or
-    malformed, its document cannot be fetched or does not contain it.
+    malformed or its document cannot be obtained; :class:`KeyBindingError`
+    when the document was obtained but does not contain the method.
     """
     if not isinstance(vm_id, str) or not vm_id.strip():
         raise KeyResolutionError("verificationMethod is not a string")

@@ -15,7 +15,8 @@ the suite's own "Verify Proof" algorithm, EdDSA / ECDSA Cryptosuites §3.x.2):
 4. For a chained proof (``previousProof``), the document verified carries the
    proofs it names (§4.5 "Verify Proof Sets and Chains"); else no proof.
 5. Transform, configure and hash (the suite's §3.x.3–§3.x.5); for the JCS
-   suites a proof ``@context`` must be a prefix of the document's.
+   suites a proof ``@context`` must be a prefix of the document's, and the
+   document must still expand without undefined terms.
 6. Dereference the verification method (:mod:`verifier.did`); a failure here
    is indeterminate (``valid=None``).
 7. Check the signature with the method's key (§3.x.7).
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from verifier import did
+from verifier import did, jsonld
 from verifier.contexts import Variant
 from verifier.errors import (
     CanonicalizationLimit,
@@ -244,12 +245,19 @@ async def _verify_one(
             vm = await did.resolve_verification_method(vm_id, session)
         except KeyResolutionError as exc:
             raise _Outcome(None, Problem.KEY, f"the key could not be resolved: {exc}") from exc
+        except KeyBindingError as exc:
+            raise _Outcome(False, Problem.BINDING, str(exc)) from exc
         extra["controller"] = vm.controller
         try:
             hash_name = suites.hash_for_key(suite, vm.public_key)
         except ProofError as exc:
             raise _Outcome(False, Problem.KEY_TYPE, f"the key {vm.id} does not suit {suite.name}: {exc}") from exc
-        # 5 + 7. canonicalize, hash, verify
+        # 5 + 7. canonicalize, hash, verify. The JCS suites sign the JSON itself,
+        # but the credential still means what its JSON-LD expansion says: a term
+        # no context defines is refused for them too (Data Integrity 1.0 §4.6
+        # "Context Validation"; §2.4.1 on expanding in safe mode).
+        if suite.canon == "jcs" and "@context" in unsecured:
+            jsonld.check_terms(unsecured)
         ok = _check_signature(suite, config, unsecured, vm.public_key, hash_name, signature)
         extra["signature_valid"] = ok
         if not ok:
