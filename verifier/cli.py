@@ -119,6 +119,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--trust", metavar="FILE", help="issuer trust list (JSON/YAML with allow/deny lists, or CSV issuer,verdict)"
     )
     v.add_argument("--include-document", action="store_true", help="add the credential document to each JSON result")
+    scale = v.add_argument_group("scale-out (verifier.distributed)")
+    scale.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:8786",
+        help="verify on a Dask distributed cluster: partitions of the input go to its workers",
+    )
+    scale.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="verify on N local processes (for CPU-bound batches of files; default %(default)s)",
+    )
+    scale.add_argument(
+        "--partition-size",
+        type=_positive_int,
+        default=100,
+        metavar="N",
+        help="inputs per partition with --scheduler or --workers (default %(default)s)",
+    )
     return parser
 
 
@@ -144,6 +164,10 @@ def main(argv: Sequence[str] | None = None, *, stdin: IO[str] | None = None, std
     mode = "csv" if args.csv else "json" if (args.json or not stdout.isatty()) else "text"
     limits = FetchLimits(concurrency=args.concurrency, per_host=args.per_host, timeout=args.timeout)
     now = args.now or datetime.now(UTC)
+    if args.scheduler or args.workers > 1:
+        return _run_scaled(
+            itertools.chain([first], items), args, limits=limits, now=now, trust=trust, mode=mode, out=stdout
+        )
     try:
         all_ok = asyncio.run(
             _run(
@@ -195,6 +219,63 @@ async def _run(
                 out.write(text_line(result) + "\n")
             out.flush()
     return all_ok
+
+
+def _run_scaled(
+    items: Iterable[BadgeInput],
+    args: argparse.Namespace,
+    *,
+    limits: FetchLimits,
+    now: datetime,
+    trust: TrustList | None,
+    mode: str,
+    out: IO[str],
+) -> int:
+    """``--scheduler`` / ``--workers``: the same results, verified on several processes or machines."""
+    from verifier import distributed
+
+    config = distributed.BatchConfig(
+        limits=limits, allow_hosts=tuple(args.allow_host), now=now, emails=tuple(args.email), trust=trust
+    )
+    all_ok = True
+    writer = csv.writer(out) if mode == "csv" else None
+    if writer is not None:
+        writer.writerow(CSV_COLUMNS)
+
+    def emit(results: Iterable[VerificationResult]) -> None:
+        nonlocal all_ok
+        for result in results:
+            all_ok = all_ok and result.status is Status.VERIFIED
+            if writer is not None:
+                writer.writerow([spreadsheet_safe(v) for v in csv_row(result)])
+            elif mode == "json":
+                doc = result.to_dict(include_document=args.include_document)
+                out.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
+            else:
+                out.write(text_line(result) + "\n")
+            out.flush()
+
+    try:
+        if args.scheduler:
+            from distributed import Client
+
+            try:
+                client = Client(args.scheduler, timeout="30s")
+            except (OSError, TimeoutError) as exc:
+                print(f"error: cannot reach the scheduler {args.scheduler}: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+            with client:
+                emit(distributed.verify_on_cluster(items, client, config, partition_size=args.partition_size))
+        else:
+            emit(
+                distributed.verify_with_processes(
+                    items, config, workers=args.workers, partition_size=args.partition_size
+                )
+            )
+    except InputListError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK if all_ok else EXIT_NOT_VERIFIED
 
 
 def _collect_inputs(args: argparse.Namespace, stdin: IO[str]) -> Iterator[BadgeInput]:
