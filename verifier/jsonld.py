@@ -54,13 +54,13 @@ class CanonLimits:
 
     The defaults leave room for large real credentials (an OB 3.0 credential
     with many results and alignments has tens of blank nodes) while stopping
-    a crafted graph within about a second.
+    a crafted graph within a second.
     """
 
     max_quads: int = 20_000
     max_blank_nodes: int = 2_000
-    max_work: int = 200_000
-    timeout: float = 2.0
+    max_work: int = 20_000  # about 0.3 s of hashing; a large real credential needs well under 100
+    timeout: float = 1.0
 
 
 DEFAULT_LIMITS = CanonLimits()
@@ -113,7 +113,14 @@ def _unwrap(exc: BaseException) -> BaseException:
 # -- safe-mode expansion ------------------------------------------------------
 
 
+# pyld resolves a relative IRI against this placeholder when a document has no
+# base (jsonld.py DEFAULT_BASE_IRI); other processors keep it relative and drop it.
+_PYLD_PLACEHOLDER_BASE = getattr(_pyld, "DEFAULT_BASE_IRI", "http://example.org/base/")
+
+
 def _is_absolute_iri(value: str) -> bool:
+    if value.startswith(_PYLD_PLACEHOLDER_BASE):
+        return False
     return value.startswith("_:") or (":" in value and not value.startswith(":"))
 
 
@@ -133,10 +140,10 @@ def _relative_iris(expanded: Any, found: set[str], budget: list[int]) -> None:
             types = item.get("@type")
             for t in types if isinstance(types, list) else [types] if isinstance(types, str) else []:
                 if isinstance(t, str) and not _is_absolute_iri(t):
-                    found.add(t)
+                    found.add(t.removeprefix(_PYLD_PLACEHOLDER_BASE))
             ident = item.get("@id")
             if isinstance(ident, str) and not _is_absolute_iri(ident):
-                found.add(ident)
+                found.add(ident.removeprefix(_PYLD_PLACEHOLDER_BASE))
             for key, value in item.items():
                 if key not in ("@type", "@id") and isinstance(value, (list, dict)):
                     stack.append(value)

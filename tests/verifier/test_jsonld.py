@@ -1,0 +1,170 @@
+"""JSON-LD expansion and canonicalization: bundled contexts only, no dropped terms, bounded work."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from typing import Any
+
+import pytest
+
+from tests.conftest import FIXTURES, VECTORS
+from verifier import jsonld
+from verifier.errors import CanonicalizationLimit, ContextError, DocumentError, UndefinedTermError
+
+EDDSA = VECTORS / "w3c-vc-di-eddsa"
+OB3_CANON = VECTORS / "ob3-spec-test-vectors"
+
+
+def _json(path: Any) -> Any:
+    return json.loads(path.read_text("utf-8"))
+
+
+def _unsigned_vc() -> dict[str, Any]:
+    doc: dict[str, Any] = _json(EDDSA / "eddsa-rdfc-2022" / "signedDataInt.json")
+    del doc["proof"]
+    return doc
+
+
+def _v1_badge() -> dict[str, Any]:
+    doc: dict[str, Any] = _json(FIXTURES / "di" / "credentials" / "v1-context-valid.json")
+    del doc["proof"]
+    return doc
+
+
+def test_canonical_nquads_match_the_w3c_vector() -> None:
+    expected = (EDDSA / "eddsa-rdfc-2022" / "canonDocDataInt.txt").read_text("utf-8")
+    assert jsonld.canonize(_unsigned_vc(), algorithm="RDFC-1.0") == expected
+
+
+def test_urdna2015_name_gives_the_same_canonical_form() -> None:
+    doc = _unsigned_vc()
+    assert jsonld.canonize(doc, algorithm="URDNA2015") == jsonld.canonize(doc, algorithm="RDFC-1.0")
+
+
+def test_canonicalization_algorithm_must_be_a_supported_one() -> None:
+    with pytest.raises(DocumentError):
+        jsonld.canonize(_unsigned_vc(), algorithm="URGNA2012")
+
+
+def test_blank_node_labels_do_not_depend_on_key_order() -> None:
+    doc = _v1_badge()
+    reordered = json.loads(json.dumps(doc, sort_keys=True))
+    reordered["credentialSubject"] = dict(reversed(list(reordered["credentialSubject"].items())))
+    assert jsonld.canonize(reordered, algorithm="RDFC-1.0") == jsonld.canonize(doc, algorithm="RDFC-1.0")
+    assert "_:c14n0" in jsonld.canonize(doc, algorithm="RDFC-1.0")
+
+
+def test_ob3_spec_example_proof_configuration_canonicalizes_to_its_published_form() -> None:
+    doc = _json(OB3_CANON / "signed-credential-from-spec.json")
+    proof = doc.pop("proof")
+    config = {k: v for k, v in proof.items() if k != "proofValue"} | {"@context": doc["@context"]}
+    expected = (OB3_CANON / "clrv2p0" / "proof-canon.txt").read_text("utf-8")
+    assert jsonld.canonize(config, algorithm="RDFC-1.0") == expected
+
+
+def test_unknown_context_raises_context_error_naming_it() -> None:
+    doc = _unsigned_vc()
+    doc["@context"].append("https://evil.example/context.jsonld")
+    with pytest.raises(ContextError) as info:
+        jsonld.canonize(doc, algorithm="RDFC-1.0")
+    assert info.value.url == "https://evil.example/context.jsonld"
+
+
+def test_unknown_context_is_refused_by_expand_too() -> None:
+    with pytest.raises(ContextError):
+        jsonld.expand({"@context": "https://evil.example/c", "name": "x"})
+
+
+def test_undefined_property_is_refused_and_named() -> None:
+    doc = _v1_badge()
+    doc["credentialSubject"]["shoeSize"] = 44
+    doc["favouriteColour"] = "teal"
+    with pytest.raises(UndefinedTermError) as info:
+        jsonld.canonize(doc, algorithm="RDFC-1.0")
+    assert info.value.terms == ["favouriteColour", "shoeSize"]
+
+
+def test_undefined_property_is_silently_dropped_without_strict_mode() -> None:
+    doc = _v1_badge()
+    changed = copy.deepcopy(doc)
+    changed["credentialSubject"]["shoeSize"] = 44
+    # this is exactly what strict mode exists to prevent: the extra claim would not be signed
+    assert jsonld.canonize(changed, algorithm="RDFC-1.0", strict=False) == jsonld.canonize(doc, algorithm="RDFC-1.0")
+
+
+def test_relative_type_is_refused() -> None:
+    doc = {"@context": {"name": "https://schema.org/name"}, "@type": "Widget", "name": "x"}
+    with pytest.raises(UndefinedTermError) as info:
+        jsonld.expand(doc)
+    assert info.value.terms == ["Widget"]
+
+
+def test_relative_id_is_refused() -> None:
+    doc = {"@context": {"name": "https://schema.org/name"}, "@id": "badge-7", "name": "x"}
+    with pytest.raises(UndefinedTermError) as info:
+        jsonld.canonize(doc, algorithm="RDFC-1.0")
+    assert info.value.terms == ["badge-7"]
+
+
+def test_check_terms_accepts_a_fully_defined_badge() -> None:
+    jsonld.check_terms(_v1_badge())
+
+
+def test_vocab_of_credentials_v2_defines_every_term() -> None:
+    doc = _unsigned_vc()
+    doc["anythingGoes"] = "VC 2.0 maps undefined terms to its issuer-dependent vocabulary"
+    jsonld.check_terms(doc)
+
+
+def test_invalid_json_ld_is_a_document_error() -> None:
+    with pytest.raises(DocumentError):
+        jsonld.canonize({"@context": {"@version": 2.0}, "name": "x"}, algorithm="RDFC-1.0")
+
+
+def _poison_graph(size: int) -> dict[str, Any]:
+    """Blank nodes that all link to one another: RDFC's worst case (exponential permutations)."""
+    nodes = [
+        {"@id": f"_:n{i}", "http://example.org/p": [{"@id": f"_:n{j}"} for j in range(size) if j != i]}
+        for i in range(size)
+    ]
+    return {"@graph": nodes}
+
+
+def test_blank_node_limit_stops_large_graphs_before_canonicalizing() -> None:
+    with pytest.raises(CanonicalizationLimit, match="blank nodes"):
+        jsonld.canonize(_poison_graph(12), algorithm="RDFC-1.0", limits=jsonld.CanonLimits(max_blank_nodes=10))
+
+
+def test_statement_limit_stops_large_graphs_before_canonicalizing() -> None:
+    with pytest.raises(CanonicalizationLimit, match="RDF statements"):
+        jsonld.canonize(_poison_graph(12), algorithm="RDFC-1.0", limits=jsonld.CanonLimits(max_quads=100))
+
+
+def test_poison_graph_is_stopped_by_the_work_budget_quickly() -> None:
+    start = time.monotonic()
+    with pytest.raises(CanonicalizationLimit):
+        jsonld.canonize(_poison_graph(10), algorithm="RDFC-1.0")
+    assert time.monotonic() - start < 1.5
+
+
+def test_poison_graph_is_stopped_by_the_clock() -> None:
+    start = time.monotonic()
+    limits = jsonld.CanonLimits(max_work=10**9, timeout=0.2)
+    with pytest.raises(CanonicalizationLimit, match="too long"):
+        jsonld.canonize(_poison_graph(10), algorithm="RDFC-1.0", limits=limits)
+    assert time.monotonic() - start < 1.0
+
+
+def test_small_symmetric_graph_still_canonicalizes() -> None:
+    assert jsonld.canonize(_poison_graph(3), algorithm="RDFC-1.0").count("_:c14n") > 0
+
+
+def test_processed_contexts_are_shared_across_calls() -> None:
+    jsonld.canonize(_unsigned_vc(), algorithm="RDFC-1.0")
+    cache = jsonld._shared_cache("latest")
+    assert "https://www.w3.org/ns/credentials/v2" in cache
+    resolved = cache["https://www.w3.org/ns/credentials/v2"]
+    jsonld.canonize(_unsigned_vc(), algorithm="RDFC-1.0")
+    assert cache["https://www.w3.org/ns/credentials/v2"] is resolved
