@@ -601,3 +601,22 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
             http2=False,
             network_backend=PinnedBackend(guard, network_backend),
         )
+
+
+def guarded_transport(
+    *,
+    allow_hosts: Iterable[str] = (),
+    resolver: Resolver | None = None,
+    limits: httpx.Limits | None = None,
+    network_backend: httpcore.AsyncNetworkBackend | None = None,
+) -> PinnedTransport:
+    """A pooled network transport with a guard of its own, for code that must
+    hand a real transport to something else (say, the fallback behind an
+    offline transport): every connection is vetted and pinned when it is
+    made, so a host that resolves to an internal address raises
+    :class:`BlockedAddress` even when no URL check ran before.
+    :class:`verifier.fetch.Fetcher` builds one by itself when given no
+    transport; prefer that.
+    """
+    guard = NetGuard(allow_hosts=allow_hosts, resolver=resolver)
+    return PinnedTransport(guard, limits=limits or httpx.Limits(), network_backend=network_backend)
