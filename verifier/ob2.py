@@ -164,6 +164,8 @@ class _Run:
             if extra and check.outcome is Outcome.PASS:
                 check = warned(check_id, "; ".join([check.message, *extra]) if check.message else "; ".join(extra))
             out.append(check)
+        planned = {c.value for c in self.plan}
+        out.extend(c for c in self.checks.values() if c.id not in planned)
         return make_result(self.input, out, format=self.format, **self.fields)
 
     # -- documents ---------------------------------------------------------

@@ -1,0 +1,119 @@
+"""Platform page URLs map to their Open Badges documents (one test per pattern)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from verifier.platforms import PLATFORMS, resolve
+
+UUID = "1f0e2d3c-4b5a-4968-8776-655443322110"
+BADGR_ID = "aJJ2ROJtRMGXMXdD1kVf4g"
+OBF_ID = "db2ebffb91aa1e64c27090cf3feaf3e99dad3700"
+
+CASES = [
+    (f"https://www.credly.com/badges/{UUID}", f"https://api.credly.com/v1/obi/v2/badge_assertions/{UUID}", "credly"),
+    (
+        f"https://www.credly.com/badges/{UUID}/public_url",
+        f"https://api.credly.com/v1/obi/v2/badge_assertions/{UUID}",
+        "credly",
+    ),
+    (
+        f"https://api.credly.com/v1/obi/v2/badge_assertions/{UUID}",
+        f"https://api.credly.com/v1/obi/v2/badge_assertions/{UUID}",
+        "credly",
+    ),
+    (
+        f"https://www.youracclaim.com/badges/{UUID}",
+        f"https://api.credly.com/v1/obi/v2/badge_assertions/{UUID}",
+        "credly",
+    ),
+    (
+        f"https://badgr.com/public/assertions/{BADGR_ID}",
+        f"https://api.badgr.io/public/assertions/{BADGR_ID}.json?v=2_0",
+        "badgr",
+    ),
+    (
+        f"https://api.badgr.io/public/assertions/{BADGR_ID}?identity__email=a%40b.example",
+        f"https://api.badgr.io/public/assertions/{BADGR_ID}.json?v=2_0",
+        "badgr",
+    ),
+    (
+        f"https://api.eu.badgr.io/public/assertions/{BADGR_ID}",
+        f"https://api.eu.badgr.io/public/assertions/{BADGR_ID}.json?v=2_0",
+        "badgr",
+    ),
+    (
+        f"https://api.ca.badgr.io/public/assertions/{BADGR_ID}",
+        f"https://api.ca.badgr.io/public/assertions/{BADGR_ID}.json?v=2_0",
+        "badgr",
+    ),
+    (
+        f"https://api.au.badgr.io/public/assertions/{BADGR_ID}",
+        f"https://api.au.badgr.io/public/assertions/{BADGR_ID}.json?v=2_0",
+        "badgr",
+    ),
+    (
+        f"https://badges.parchment.com/public/assertions/{BADGR_ID}",
+        f"https://badges.parchment.com/public/assertions/{BADGR_ID}.json?v=2_0",
+        "badgr",
+    ),
+    (f"https://www.credential.net/{UUID}", f"https://api.accredible.com/v1/obi/badge_assertions/{UUID}", "accredible"),
+    (
+        "https://www.credential.net/10000005",
+        "https://api.accredible.com/v1/obi/badge_assertions/10000005",
+        "accredible",
+    ),
+    (
+        f"https://credentials.accredible.com/{UUID}",
+        f"https://api.accredible.com/v1/obi/badge_assertions/{UUID}",
+        "accredible",
+    ),
+    (
+        f"https://api.accredible.com/v1/obi/badge_assertions/{UUID}",
+        f"https://api.accredible.com/v1/obi/badge_assertions/{UUID}",
+        "accredible",
+    ),
+    (
+        f"https://openbadgefactory.com/v1/assertion/{OBF_ID}.html",
+        f"https://openbadgefactory.com/v1/assertion/{OBF_ID}",
+        "openbadgefactory",
+    ),
+    (
+        f"https://openbadgefactory.com/v1/assertion/{OBF_ID}",
+        f"https://openbadgefactory.com/v1/assertion/{OBF_ID}",
+        "openbadgefactory",
+    ),
+]
+
+
+@pytest.mark.parametrize(("page", "document", "platform"), CASES, ids=[c[0].split("//")[1][:45] for c in CASES])
+def test_platform_page_maps_to_its_document(page: str, document: str, platform: str) -> None:
+    target = resolve(page)
+    assert (target.url, target.platform) == (document, platform)
+
+
+def test_every_rule_has_a_case() -> None:
+    covered = set()
+    for page, _, _ in CASES:
+        parts = urlsplit(page)
+        covered |= {i for i, r in enumerate(PLATFORMS) if parts.hostname in r.hosts and r.path.match(parts.path)}
+    assert covered == set(range(len(PLATFORMS)))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://issuer.example/assertions/1.json",
+        "https://www.credly.com/users/someone/badges",
+        "https://www.credly.com/badges/not-a-uuid",
+        "https://api.badgr.io/v2/badgeclasses",
+        "ftp://www.credly.com/badges/" + UUID,
+        "https://evil.example/www.credly.com/badges/" + UUID,
+        "https://www.credly.com.evil.example/badges/" + UUID,
+    ],
+)
+def test_unknown_urls_pass_through_unchanged(url: str) -> None:
+    target = resolve(url)
+    assert (target.url, target.platform) == (url, None)
