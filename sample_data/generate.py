@@ -405,6 +405,15 @@ class Workspace:
 
     # OB 2.0 signed: §SignedBadge, a JWS (RS256) whose payload is the assertion
     def signed(self, cand: Candidate, case: str) -> tuple[str, str]:
+        """An OB 2.0 signed assertion handed in as a .jws file."""
+        token, name = self.signed_token(cand, case)
+        path = FILES / cand.id / f"contoso-{_slug(name)}.jws"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(token + "\n")
+        return str(path.relative_to(HERE)), name
+
+    def signed_token(self, cand: Candidate, case: str) -> tuple[str, str]:
+        """A compact JWS (RS256) of an OB 2.0 assertion by Contoso, and the achievement name."""
         from joserfc import jws
         from joserfc.jwk import RSAKey
 
@@ -422,10 +431,7 @@ class Workspace:
             token = _tamper_jws(token, lambda d: d.update(badge=f"{CONTOSO}/badges/{_slug(ACHIEVEMENTS[2][0])}"))
         if case == "revoked":
             self.contoso_revoked.append(aid)
-        path = FILES / cand.id / f"contoso-{_slug(name)}.jws"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(token + "\n")
-        return str(path.relative_to(HERE)), name
+        return token, name
 
     def write_contoso_revocations(self) -> None:
         _dump(
@@ -584,16 +590,26 @@ class Workspace:
         return str(path.relative_to(HERE))
 
     def baked_hosted(self, cand: Candidate, case: str, kind: str) -> tuple[str, str]:
-        """An OB 2.0 hosted assertion baked into an image (Baking Specification 2.0)."""
+        """An OB 2.0 hosted assertion baked into an image (Baking Specification 2.0); the
+        tampered case bakes a signed assertion whose payload was altered after signing
+        (a tampered copy of a *hosted* assertion would be verified from the issuer's own copy)."""
+        if case == "tampered":
+            token, name = self.signed_token(cand, "tampered")
+            path = FILES / cand.id / f"contoso-{_slug(name)}.{kind}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if kind == "png":
+                assert self.baked_png is not None
+                path.write_bytes(self.baked_png(_badge_png(self.rng), token))
+            else:
+                assert self.baked_svg is not None
+                path.write_bytes(self.baked_svg(_badge_svg(name).encode(), token))
+            return str(path.relative_to(HERE)), name
         aid, name = self.hosted(cand, "wrong-recipient" if case == "wrong-recipient" else "valid")
         folder = FILES / cand.id
         folder.mkdir(parents=True, exist_ok=True)
         doc = json.loads(
             (ISSUERS / "badges.northwind.example" / "assertions" / f"{aid.rsplit('/', 1)[-1]}.json").read_text()
         )
-        if case == "tampered":
-            # the copy in the image claims a different badge than the issuer hosts
-            doc["badge"] = f"{NORTHWIND}/badges/{_slug(ACHIEVEMENTS[2][0])}"
         text = json.dumps(doc)
         if kind == "png":
             assert self.baked_png is not None
@@ -604,6 +620,58 @@ class Workspace:
             path = folder / f"northwind-{_slug(name)}.svg"
             path.write_bytes(self.baked_svg(_badge_svg(name).encode(), text))
         return str(path.relative_to(HERE)), name
+
+    def platform(self, cand: Candidate, platform: str) -> tuple[str, str]:
+        """A badge given as a platform's public page URL (Credly / Badgr style); the platform's
+        API copy (hosted OB 2.0, issuer and badge class on the API host) is served offline."""
+        name, skills = self.pick(cand)
+        uid = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        if platform == "credly":
+            page = f"https://www.credly.com/badges/{uid}/public_url"
+            api = "https://api.credly.com/v1/obi/v2"
+            aid, issuer, badge = (
+                f"{api}/badge_assertions/{uid}",
+                f"{api}/issuers/{uid[:8]}",
+                f"{api}/badge_classes/{uid[:8]}",
+            )
+            folder = ISSUERS / "api.credly.com"
+            afile = folder / "v1/obi/v2/badge_assertions" / f"{uid}.json"
+            ifile, bfile = (
+                folder / "v1/obi/v2/issuers" / f"{uid[:8]}.json",
+                folder / "v1/obi/v2/badge_classes" / f"{uid[:8]}.json",
+            )
+            issuer_name = "Adatum Cloud Academy (via Credly)"
+        else:
+            slug = _b64url(hashlib.sha256(uid.encode()).digest())[:22]
+            page = f"https://badgr.com/public/assertions/{slug}"
+            api = "https://api.badgr.io/public"
+            aid, issuer, badge = f"{api}/assertions/{slug}", f"{api}/issuers/{slug[:10]}", f"{api}/badges/{slug[:10]}"
+            folder = ISSUERS / "api.badgr.io"
+            afile = folder / "public/assertions" / f"{slug}.json"
+            ifile, bfile = (
+                folder / "public/issuers" / f"{slug[:10]}.json",
+                folder / "public/badges" / f"{slug[:10]}.json",
+            )
+            issuer_name = "Litware Design School (via Badgr)"
+        salt = self.salt()
+        _dump(ifile, {"@context": OB2_CONTEXT, "type": "Issuer", "id": issuer, "name": issuer_name,
+                      "url": issuer, "email": "badges@litware.example"})  # fmt: skip
+        bc = self.ob2_badgeclass(api, name, skills)
+        bc.update(id=badge, issuer=issuer)
+        _dump(bfile, bc)
+        _dump(
+            afile,
+            {
+                "@context": OB2_CONTEXT,
+                "type": "Assertion",
+                "id": aid,
+                "recipient": {"type": "email", "hashed": True, "salt": salt, "identity": _hash_email(cand.email, salt)},
+                "badge": badge,
+                "issuedOn": f"{self.rng.choice(VALID_ISSUED)}T12:00:00Z",
+                "verification": {"type": "hosted"},
+            },
+        )
+        return page, name
 
     def write_status_lists(self) -> None:
         for who, base, revoked, key, did in (
@@ -741,6 +809,14 @@ def main() -> None:
                 "status": status,
             }
         )
+    for n, platform in enumerate(("credly", "badgr", "credly", "badgr", "credly")):
+        cand = candidates[3 + 5 * n]
+        ref, name = ws.platform(cand, platform)
+        cand.badges.append({"badge": ref, "achievement": name})
+        ws.expected.append(
+            {"candidate_id": cand.id, "email": cand.email, "badge": ref, "family": f"platform-{platform}",
+             "case": "valid", "status": "verified"}
+        )  # fmt: skip
     ws.write_contoso_revocations()
     ws.write_status_lists()
     write_tables(candidates, ws.expected)

@@ -28,6 +28,7 @@ from verifier.session import Session
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = ROOT / "sample_data"
 SAMPLE_ISSUERS = SAMPLE_DIR / "issuers"
+RESERVED_SUFFIXES = (".example", ".test", ".invalid", ".localhost")
 
 
 def offline_only() -> bool:
@@ -41,7 +42,11 @@ def make_transport(*, offline: bool | None = None) -> OfflineTransport:
     offline = offline_only() if offline is None else offline
     routes = routes_from_folders(SAMPLE_ISSUERS) if SAMPLE_ISSUERS.is_dir() else {}
     fallback = None if offline else httpx.AsyncHTTPTransport(retries=0)
-    return OfflineTransport(routes, fallback=fallback)
+    # Hosts under reserved names (RFC 2606: .example, .test, .invalid) are fictional: answered from disk
+    # only. Real platform hosts in the sample (api.credly.com ...) are answered from disk for the
+    # sample's own files and from the network for everything else.
+    shared = [u.split("/")[2] for u in routes if not u.split("/")[2].endswith(RESERVED_SUFFIXES)]
+    return OfflineTransport(routes, fallback=fallback, shared_hosts=shared)
 
 
 def verify_all(

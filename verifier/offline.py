@@ -31,7 +31,7 @@ their type, else ``application/octet-stream``).
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -65,8 +65,15 @@ class OfflineTransport(httpx.AsyncBaseTransport):
     :attr:`requests` (URL strings) so tests can see what was asked for.
     """
 
-    def __init__(self, routes: Mapping[str, str | Path], *, fallback: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        routes: Mapping[str, str | Path],
+        *,
+        fallback: httpx.AsyncBaseTransport | None = None,
+        shared_hosts: Collection[str] = (),
+    ) -> None:
         self._fallback = fallback
+        self._shared = frozenset(h.lower() for h in shared_hosts)
         self._routes: list[tuple[tuple[str, str, str], Path]] = sorted(
             ((_normalise_prefix(prefix), Path(folder).resolve()) for prefix, folder in routes.items()),
             key=lambda item: len(item[0][2]),
@@ -89,8 +96,11 @@ class OfflineTransport(httpx.AsyncBaseTransport):
         return None
 
     def serves_host(self, url: str) -> bool:
-        """Whether some route covers this URL's scheme and host (its answers then never leave this transport)."""
+        """Whether some route covers this URL's scheme and host and the host is not shared
+        (its answers then never leave this transport)."""
         parts = urlsplit(url)
+        if parts.netloc.lower() in self._shared:
+            return False
         return any(parts.scheme == s and parts.netloc.lower() == n for (s, n, _p), _f in self._routes)
 
     async def aclose(self) -> None:

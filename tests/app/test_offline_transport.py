@@ -69,3 +69,19 @@ async def test_fallback_is_asked_only_for_hosts_not_served(issuer_root: Path) ->
     assert missing.status_code == 404
     assert other.json() == {"from": "fallback"}
     assert asked == ["https://issuer.elsewhere.example/a"]
+
+
+async def test_shared_host_serves_its_files_and_passes_the_rest_on(tmp_path: Path) -> None:
+    host = tmp_path / "api.platform.test"
+    host.mkdir()
+    (host / "known.json").write_text('{"from": "disk"}')
+    transport = OfflineTransport(
+        routes_from_folders(tmp_path),
+        fallback=httpx.MockTransport(lambda request: httpx.Response(200, json={"from": "fallback"})),
+        shared_hosts=["api.platform.test"],
+    )
+    async with httpx.AsyncClient(transport=transport) as client:
+        known = await client.get("https://api.platform.test/known")
+        other = await client.get("https://api.platform.test/other")
+    assert known.json() == {"from": "disk"}
+    assert other.json() == {"from": "fallback"}
