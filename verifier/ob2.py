@@ -220,10 +220,19 @@ def compact(raw: dict[str, Any]) -> dict[str, Any]:
     try:
         out = jsonld.compact(raw, OB2_CONTEXT, {"documentLoader": document_loader()})
     except jsonld.JsonLdError as exc:
-        details = getattr(exc, "details", None) or {}
-        if getattr(exc, "code", "") == "loading remote context failed" and isinstance(details, dict):
-            raise ContextError(str(details.get("url", "?"))) from exc
-        raise DocumentError(str(getattr(exc, "message", None) or exc).splitlines()[0]) from exc
+        # pyld wraps the loader's refusal in one or more JsonLdErrors: find the innermost reason.
+        cause: BaseException | None = exc
+        messages: list[str] = []
+        while cause is not None:
+            if isinstance(cause, ContextError):
+                raise ContextError(cause.url) from exc
+            details = getattr(cause, "details", None)
+            if getattr(cause, "code", "") == "loading remote context failed" and isinstance(details, dict):
+                raise ContextError(str(details.get("url", "?"))) from exc
+            if cause.args and isinstance(cause.args[0], str):
+                messages.append(cause.args[0])
+            cause = getattr(cause, "cause", None) or cause.__cause__
+        raise DocumentError(messages[-1] if messages else "JSON-LD processing failed") from exc
     if not isinstance(out, dict):
         raise DocumentError("the document compacts to nothing")
     out.pop("@context", None)
