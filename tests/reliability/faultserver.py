@@ -33,10 +33,19 @@ class Request:
     method: str
     target: str
     headers: dict[str, str]
+    reader: asyncio.StreamReader | None = field(default=None, repr=False)
 
     @property
     def path(self) -> str:
         return self.target.split("?", 1)[0]
+
+    async def client_gone(self, within: float) -> bool:
+        """Wait up to ``within`` seconds for the client to close; True if it did."""
+        assert self.reader is not None
+        try:
+            return await asyncio.wait_for(self.reader.read(1), within) == b""
+        except TimeoutError:
+            return False
 
 
 Handler = Callable[[Request, asyncio.StreamWriter], Awaitable[bool | None]]
@@ -131,6 +140,7 @@ class LoopbackServer:
                 except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
                     return
                 request = _parse(head)
+                request.reader = reader
                 self.hits[request.path] += 1
                 self.accept_headers.append(request.headers.get("accept", ""))
                 self.active += 1
