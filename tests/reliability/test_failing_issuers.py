@@ -220,7 +220,8 @@ async def run_batch(total: int) -> None:
     assert max(s.max_active for s in servers) <= LIMITS.per_host
     assert peak <= LIMITS.concurrency
     assert peak > LIMITS.per_host  # hosts were served side by side
-    assert tally["Response"] > 0 and tally["FetchError"] > 0
+    assert tally["Response"] > 0
+    assert tally["FetchError"] > 0
     print(f"\n{total} fetches in {elapsed:.1f} s: {dict(tally)}; {fetcher.stats.retries} retries; peak {peak}")
 
 
