@@ -43,7 +43,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from verifier import dates, jose, ob3, proofset, status
+from verifier import dates, jose, keys, ob3, proofset, status
 from verifier.errors import DocumentError, KeyBindingError, KeyResolutionError
 from verifier.models import (
     Check,
@@ -192,7 +192,18 @@ async def _verify_jwt(token: str, session: Session, *, input: str, depth: int) -
 
 
 async def _jws_check(jws: jose.CompactJws, session: Session, *, signer: str | None, purpose: str, what: str) -> Check:
-    """Step 2 for a JWS: key bound to ``signer`` for ``purpose``, then the signature."""
+    """Step 2 for a JWS: key bound to ``signer`` for ``purpose``, then the signature.
+
+    A ``jwk`` header is tried first: a signature that does not verify with the
+    key the token itself names is invalid whoever owns that key.
+    """
+    if "jwk" in jws.header:
+        try:
+            jose.verify_signature(jws, keys.public_key_from_jwk(jws.header["jwk"]))
+        except KeyResolutionError as exc:
+            return failed(CheckId.SIGNATURE, f"the {what}'s jwk header is not a usable public key: {exc}")
+        except jose.SignatureInvalid as exc:
+            return failed(CheckId.SIGNATURE, f"{exc} (with the key in the jwk header)")
     try:
         bound = await jose.resolve_key(jws, session, issuer_id=signer, purpose=purpose)
     except KeyBindingError as exc:
