@@ -403,7 +403,7 @@ async def _hosted(run: _Run, given: dict[str, Any]) -> None:
     hosted = hosted_policy([str(given_id), served_at], badge, issuer, issuer_url)
     if hosted.outcome is Outcome.FAIL:
         run.stop(hosted)
-    run.set(hosted)
+    run.set(hosted)  # a warn (no origin to enforce) stays a warn; notes are added only to a pass
     _check_issuer_identity(run, issuer, issuer_url)
     # 5. revocation
     if a.get("revoked") is True or str(a.get("revoked")).lower() == "true":

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from verifier.models import Check, CheckId, Skill, failed, passed, skipped
+from verifier.models import Check, CheckId, Skill, failed, passed, skipped, warned
 from verifier.recipient import IdentityFormatError, identity_matches
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
@@ -176,16 +176,20 @@ def check_issuer(p: dict[str, Any]) -> list[str]:
 
 
 def hosted_policy(
-    assertion_urls: Sequence[str], badge: dict[str, Any], issuer: dict[str, Any], issuer_url: str | None
+    assertion_urls: Sequence[str], badge: dict[str, Any], issuer: dict[str, Any], issuer_url: str | None = None
 ) -> Check:
     """§VerificationObject / §HostedBadge: the assertion must be hosted where
     the issuer's verification policy allows.
 
     ``startsWith``: every URL must start with one of the listed prefixes.
-    ``allowedOrigins``: every URL's host must be one of the listed hosts.
-    Neither given: the default policy, the host of the issuer's ``id``.
+    ``allowedOrigins``: every URL's host (or host:port) must be listed; when
+    absent it defaults to the authority (host[:port]) of the issuer's ``id``,
+    whether or not ``startsWith`` is given. An issuer whose ``id`` is not an
+    HTTP(S) URL has no default origin to enforce: that passes with a warning,
+    as in the 1EdTech validator.
     The policy is read from the BadgeClass's ``verification`` if it has one,
-    else from the issuer's.
+    else from the issuer's. ``issuer_url`` (where the profile was fetched) is
+    only used when the declared id is not an HTTP(S) URL, for the message.
     """
     policy: dict[str, Any] = {}
     for source in (badge, issuer):
@@ -195,42 +199,38 @@ def hosted_policy(
             break
     starts = [s for s in as_list(policy.get("startsWith")) if isinstance(s, str) and s]
     origins = [o.strip().lower() for o in as_list(policy.get("allowedOrigins")) if isinstance(o, str) and o.strip()]
+    issuer_id = issuer.get("id")
+    default_origin = urlsplit(str(issuer_id)).netloc.lower() if is_http_url(issuer_id) else None
     for url in dict.fromkeys(assertion_urls):
+        parts = urlsplit(url)
         if starts and not any(url.startswith(s) for s in starts):
             return failed(
                 CheckId.HOSTED,
                 f"the assertion is hosted at {url}, which does not start with any prefix the issuer allows ({', '.join(starts)})",
             )
         if origins:
-            parts = urlsplit(url)
             if (parts.hostname or "").lower() not in origins and parts.netloc.lower() not in origins:
                 return failed(
                     CheckId.HOSTED,
                     f"the assertion is hosted on {parts.netloc}, which is not among the issuer's allowed origins ({', '.join(origins)})",
                 )
-        if not starts and not origins:
-            issuer_id = issuer.get("id") if is_http_url(issuer.get("id")) else issuer_url
-            expected = host_of(issuer_id) if issuer_id else None
-            if expected is None:
-                return failed(
-                    CheckId.HOSTED,
-                    "the issuer's id is not an HTTP(S) URL and it states no verification policy, so no origin may host its assertions",
-                )
-            if host_of(url) != expected:
-                return failed(
-                    CheckId.HOSTED,
-                    f"the assertion is hosted on {host_of(url)}, not on the issuer's own host {expected} (and the issuer allows no other origin)",
-                )
-    rule = (
-        "its startsWith policy"
-        if starts
-        else "its allowedOrigins policy"
-        if origins
-        else "the default policy (the issuer's own host)"
+        elif default_origin is not None and parts.netloc.lower() != default_origin:
+            return failed(
+                CheckId.HOSTED,
+                f"the assertion is hosted on {parts.netloc}, not on the issuer's own origin {default_origin} "
+                "(the issuer's verification policy allows no other)",
+            )
+    where = f"served from its own id {assertion_urls[0]}"
+    if not origins and default_origin is None:
+        shown = issuer_id if isinstance(issuer_id, str) else issuer_url
+        return warned(
+            CheckId.HOSTED,
+            f"{where}; the issuer's id {shown} is not an HTTP(S) URL, so no origin policy can be enforced",
+        )
+    rules = (["its startsWith prefixes"] if starts else []) + (
+        ["its allowed origins"] if origins else ["its own origin (the default policy)"]
     )
-    return passed(
-        CheckId.HOSTED, f"served from its own id {assertion_urls[0]}, on an origin the issuer allows by {rule}"
-    )
+    return passed(CheckId.HOSTED, f"{where}, as the issuer's verification policy allows ({' and '.join(rules)})")
 
 
 def check_dates(a: dict[str, Any], now: datetime) -> Check:

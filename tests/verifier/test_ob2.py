@@ -97,8 +97,20 @@ def test_badge_class_policy_takes_precedence_over_the_issuers() -> None:
     assert check.outcome is Outcome.PASS
 
 
-def test_default_policy_needs_an_http_issuer_id() -> None:
+def test_issuer_without_http_id_has_no_origin_to_enforce_and_warns() -> None:
     check = hosted_policy([f"{A}/a.json"], {}, {"id": "urn:uuid:1234"}, None)
+    assert check.outcome is Outcome.WARN
+
+
+def test_starts_with_does_not_lift_the_default_origin() -> None:
+    policy = {"startsWith": "https://"}
+    check = hosted_policy([f"{B}/a.json"], {}, {**ISSUER, "verification": policy}, None)
+    assert check.outcome is Outcome.FAIL
+
+
+def test_default_origin_includes_the_port() -> None:
+    issuer = {"id": "http://127.0.0.2:8001/issuer.json"}
+    check = hosted_policy(["http://127.0.0.2:8002/a.json"], {}, issuer, None)
     assert check.outcome is Outcome.FAIL
 
 
