@@ -297,3 +297,13 @@ async def test_signed_payload_without_creator_fails_structure() -> None:
     payload["verification"] = {"type": "SignedBadge"}
     result = await _run(_signed(fx.sign_rs256(payload)), _site())
     assert _decisive(result) == ("structure", False)
+
+
+async def test_key_document_claiming_the_issuers_key_id_from_elsewhere_fails() -> None:
+    docs = _site()
+    forged = fx.render("other-key", A=A, B=B) | {"id": f"{A}/key.json"}
+    docs[f"{B}/key.json"] = forged
+    token = fx.sign_rs256(fx.variant("signed", "other-key", A=A, B=B), key=fx.OTHER_KEY)
+    result = await _run(_signed(token), docs)
+    assert _decisive(result) == ("signature", False)
+    assert "does not list" in result.reason
