@@ -1,0 +1,586 @@
+"""The workspace database: candidates, verification results (with history),
+roles, shortlists, resumable verification jobs and an audit log.
+
+Where it lives (:func:`database_url`): ``SKILLPROOF_DATABASE_URL`` when set
+(any SQLAlchemy URL: ``postgresql+psycopg://...`` works unchanged), else
+``skillproof.db`` in ``SKILLPROOF_DATA_DIR``, else ``./data/skillproof.db``.
+The file and its tables are created on first use. SQLite runs in WAL mode.
+
+Only portable SQL is used (SQLAlchemy Core; JSON columns are
+``sqlalchemy.JSON``). Every write is a transaction: an import is written
+whole or not at all; results are written atomically per chunk.
+
+Resumable verification: :meth:`Workspace.create_job` stores one row per
+input; :meth:`Workspace.pending_items` lists the inputs not yet done;
+:meth:`Workspace.record_results` writes results and marks their items done in
+one transaction, ignoring items already done, so that a batch interrupted at
+any point resumes without losing or duplicating a result (the results table
+is also unique by job and input index).
+
+The audit log never holds an email address: messages are scrubbed.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from talent.candidates import Candidate
+from talent.coverage import badge_key
+from talent.errors import JobError, StorageError
+from talent.roles import Role, role_from_dict
+from talent.shortlist import Shortlist, shortlist_from_dict, shortlist_to_dict
+from verifier.models import VerificationResult, result_from_dict, utc_now
+from verifier.pipeline import BadgeInput
+
+DEFAULT_DB_NAME = "skillproof.db"
+CHUNK = 2_000
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+metadata = MetaData()
+
+candidates_t = Table(
+    "candidates",
+    metadata,
+    Column("candidate_id", String(300), primary_key=True),
+    Column("name", String(300), nullable=False, default=""),
+    Column("emails", JSON, nullable=False),
+    Column("ats_id", String(200)),
+    Column("badges", JSON, nullable=False),
+    Column("rows", JSON, nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+results_t = Table(
+    "results",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("candidate_id", String(300), nullable=False, index=True),
+    Column("badge_key", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("checked_at", String(40), nullable=False, default=""),
+    Column("data", JSON, nullable=False),
+    Column("job_id", String(40)),
+    Column("item_index", Integer),
+    Column("stored_at", String(40), nullable=False),
+    UniqueConstraint("job_id", "item_index", name="uq_results_job_item"),
+)
+roles_t = Table(
+    "roles",
+    metadata,
+    Column("role_id", String(100), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+shortlists_t = Table(
+    "shortlists",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("role_id", String(100), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    UniqueConstraint("name", "role_id", name="uq_shortlist_name_role"),
+)
+audit_t = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("count", Integer),
+)
+jobs_t = Table(
+    "jobs",
+    metadata,
+    Column("job_id", String(40), primary_key=True),
+    Column("label", String(300), nullable=False, default=""),
+    Column("total", Integer, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+job_items_t = Table(
+    "job_items",
+    metadata,
+    Column("job_id", String(40), ForeignKey("jobs.job_id", ondelete="CASCADE"), primary_key=True),
+    Column("item_index", Integer, primary_key=True, autoincrement=False),
+    Column("input", JSON, nullable=False),
+    Column("candidate_id", String(300)),
+    Column("done", Boolean, nullable=False, default=False),
+)
+
+
+def database_url() -> str:
+    """The workspace database URL from the environment (see module docstring)."""
+    url = os.environ.get("SKILLPROOF_DATABASE_URL", "").strip()
+    if url:
+        return url
+    folder = Path(os.environ.get("SKILLPROOF_DATA_DIR", "").strip() or "data")
+    return f"sqlite:///{(folder / DEFAULT_DB_NAME).resolve()}"
+
+
+def scrub(text: str) -> str:
+    """``text`` with every email address replaced by ``[email]``."""
+    return _EMAIL.sub("[email]", text)
+
+
+def _now() -> str:
+    return utc_now().isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One audit log line: when, what (``imported``, ``verified``, ``exported``, ...), detail, count."""
+
+    at: str
+    action: str
+    detail: str
+    count: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class JobItem:
+    """One input of a verification job, as stored."""
+
+    index: int
+    input: BadgeInput
+
+
+class Workspace:
+    """A handle on the workspace database; cheap to open, safe to share in one process.
+
+    Use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or database_url()
+        try:
+            self.engine: Engine = _make_engine(self.url)
+            metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"cannot open the workspace database: {exc.__class__.__name__}: {exc}") from exc
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StorageError(f"database write failed: {exc.__class__.__name__}") from exc
+
+    # -- audit ----------------------------------------------------------------------------------
+
+    def log(self, action: str, detail: str = "", count: int | None = None, *, conn: Connection | None = None) -> None:
+        """Add an audit line (emails in ``detail`` are scrubbed)."""
+        row = {"at": _now(), "action": action[:40], "detail": scrub(detail)[:2000], "count": count}
+        if conn is not None:
+            conn.execute(insert(audit_t), row)
+            return
+        with self._tx() as c:
+            c.execute(insert(audit_t), row)
+
+    def audit_log(self, *, limit: int | None = None) -> list[AuditEntry]:
+        """Audit lines, oldest first (the last ``limit`` when given)."""
+        q = select(audit_t).order_by(audit_t.c.id.desc())
+        if limit is not None:
+            q = q.limit(limit)
+        with self.engine.connect() as c:
+            rows = c.execute(q).mappings().all()
+        return [AuditEntry(r["at"], r["action"], r["detail"], r["count"]) for r in reversed(rows)]
+
+    # -- candidates -----------------------------------------------------------------------------
+
+    def save_candidates(self, candidates: Iterable[Candidate], *, source: str = "import") -> int:
+        """Insert or replace candidates, all in one transaction (all or nothing)."""
+        now = _now()
+        n = 0
+        with self._tx() as conn:
+            for chunk in _chunks(candidates, CHUNK):
+                ids = [c.candidate_id for c in chunk]
+                conn.execute(delete(candidates_t).where(candidates_t.c.candidate_id.in_(ids)))
+                conn.execute(
+                    insert(candidates_t),
+                    [
+                        {
+                            "candidate_id": c.candidate_id,
+                            "name": c.name,
+                            "emails": list(c.emails),
+                            "ats_id": c.ats_id,
+                            "badges": list(c.badges),
+                            "rows": list(c.rows),
+                            "updated_at": now,
+                        }
+                        for c in chunk
+                    ],
+                )
+                n += len(chunk)
+            self.log("imported", f"{n} candidates from {source}", n, conn=conn)
+        return n
+
+    def candidates(self) -> list[Candidate]:
+        """Every candidate, by id."""
+        with self.engine.connect() as c:
+            rows = c.execute(select(candidates_t).order_by(candidates_t.c.candidate_id)).mappings().all()
+        return [
+            Candidate(
+                r["candidate_id"], r["name"], tuple(r["emails"]), r["ats_id"], tuple(r["badges"]), tuple(r["rows"])
+            )
+            for r in rows
+        ]
+
+    def delete_candidates(self, candidate_ids: Sequence[str]) -> int:
+        """Remove candidates and their results; returns how many candidates were removed."""
+        with self._tx() as conn:
+            n = 0
+            for chunk in _chunks(candidate_ids, CHUNK):
+                conn.execute(delete(results_t).where(results_t.c.candidate_id.in_(chunk)))
+                n += conn.execute(delete(candidates_t).where(candidates_t.c.candidate_id.in_(chunk))).rowcount
+            self.log("deleted", f"{n} candidates", n, conn=conn)
+        return n
+
+    # -- verification results -------------------------------------------------------------------
+
+    def save_results(self, pairs: Iterable[tuple[str, VerificationResult]], *, chunk_size: int = 5_000) -> int:
+        """Append results (history is kept); each chunk is written atomically."""
+        total = 0
+        for chunk in _chunks(pairs, chunk_size):
+            with self._tx() as conn:
+                conn.execute(insert(results_t), [_result_row(cid, r) for cid, r in chunk])
+                self.log("verified", f"{len(chunk)} results stored", len(chunk), conn=conn)
+            total += len(chunk)
+        return total
+
+    def latest_results(self, *, candidate_id: str | None = None) -> list[tuple[str, VerificationResult]]:
+        """The latest result per (candidate, badge), in storage order."""
+        latest = (
+            select(func.max(results_t.c.id).label("id"))
+            .group_by(results_t.c.candidate_id, results_t.c.badge_key)
+            .subquery()
+        )
+        q = select(results_t.c.candidate_id, results_t.c.data).join(latest, results_t.c.id == latest.c.id)
+        if candidate_id is not None:
+            q = q.where(results_t.c.candidate_id == candidate_id)
+        with self.engine.connect() as c:
+            rows = c.execute(q.order_by(results_t.c.id)).all()
+        return [(r[0], result_from_dict(r[1])) for r in rows]
+
+    def result_history(self, candidate_id: str, key: str | None = None) -> list[VerificationResult]:
+        """Every stored result of a candidate (of one badge when ``key`` is given), oldest first."""
+        q = select(results_t.c.data).where(results_t.c.candidate_id == candidate_id)
+        if key is not None:
+            q = q.where(results_t.c.badge_key == key)
+        with self.engine.connect() as c:
+            return [result_from_dict(r[0]) for r in c.execute(q.order_by(results_t.c.id)).all()]
+
+    # -- resumable jobs -------------------------------------------------------------------------
+
+    def create_job(self, inputs: Sequence[BadgeInput | str], *, label: str = "") -> str:
+        """A new verification job with one pending item per input (index = position)."""
+        job_id = uuid.uuid4().hex
+        items = [i if isinstance(i, BadgeInput) else BadgeInput(i) for i in inputs]
+        with self._tx() as conn:
+            conn.execute(
+                insert(jobs_t), {"job_id": job_id, "label": label[:300], "total": len(items), "created_at": _now()}
+            )
+            for start in range(0, len(items), CHUNK):
+                conn.execute(
+                    insert(job_items_t),
+                    [
+                        {
+                            "job_id": job_id,
+                            "item_index": start + k,
+                            "input": _input_to_json(item),
+                            "candidate_id": item.candidate,
+                            "done": False,
+                        }
+                        for k, item in enumerate(items[start : start + CHUNK])
+                    ],
+                )
+            self.log("job created", f"job {job_id[:8]}: {len(items)} inputs", len(items), conn=conn)
+        return job_id
+
+    def pending_items(self, job_id: str) -> list[JobItem]:
+        """The job's inputs that have no stored result yet, by index."""
+        self._job(job_id)
+        q = (
+            select(job_items_t.c.item_index, job_items_t.c.input)
+            .where(and_(job_items_t.c.job_id == job_id, job_items_t.c.done.is_(False)))
+            .order_by(job_items_t.c.item_index)
+        )
+        with self.engine.connect() as c:
+            return [JobItem(r[0], _input_from_json(r[1])) for r in c.execute(q).all()]
+
+    def record_results(self, job_id: str, results: Iterable[tuple[int, VerificationResult]]) -> int:
+        """Store results of job items and mark them done, atomically; items
+        already done are skipped (idempotent). Returns how many were written.
+        Raises :class:`JobError` for an unknown job or index."""
+        self._job(job_id)
+        given = dict(results)
+        if not given:
+            return 0
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(job_items_t.c.item_index, job_items_t.c.candidate_id, job_items_t.c.done).where(
+                    and_(job_items_t.c.job_id == job_id, job_items_t.c.item_index.in_(list(given)))
+                )
+            ).all()
+            known = {r[0]: (r[1], r[2]) for r in rows}
+            unknown = sorted(set(given) - set(known))
+            if unknown:
+                raise JobError(f"job {job_id[:8]} has no input index {unknown[0]}")
+            todo = [i for i in given if not known[i][1]]
+            if todo:
+                conn.execute(
+                    insert(results_t),
+                    [
+                        _result_row(known[i][0] or given[i].candidate or "", given[i], job_id=job_id, index=i)
+                        for i in todo
+                    ],
+                )
+                conn.execute(
+                    update(job_items_t)
+                    .where(and_(job_items_t.c.job_id == job_id, job_items_t.c.item_index.in_(todo)))
+                    .values(done=True)
+                )
+                self.log("verified", f"job {job_id[:8]}: {len(todo)} results", len(todo), conn=conn)
+        return len(todo)
+
+    def job_progress(self, job_id: str) -> tuple[int, int]:
+        """(done, total) for a job."""
+        total = self._job(job_id)
+        with self.engine.connect() as c:
+            done = c.execute(
+                select(func.count()).where(and_(job_items_t.c.job_id == job_id, job_items_t.c.done.is_(True)))
+            ).scalar_one()
+        return int(done), total
+
+    def job_results(self, job_id: str) -> list[tuple[int, VerificationResult]]:
+        """The job's stored results by input index."""
+        q = (
+            select(results_t.c.item_index, results_t.c.data)
+            .where(results_t.c.job_id == job_id)
+            .order_by(results_t.c.item_index)
+        )
+        with self.engine.connect() as c:
+            return [(int(r[0]), result_from_dict(r[1])) for r in c.execute(q).all()]
+
+    def jobs(self) -> list[dict[str, Any]]:
+        """Every job: job_id, label, total, created_at, done."""
+        done = (
+            select(job_items_t.c.job_id, func.count().label("done"))
+            .where(job_items_t.c.done.is_(True))
+            .group_by(job_items_t.c.job_id)
+            .subquery()
+        )
+        q = (
+            select(jobs_t, func.coalesce(done.c.done, 0).label("done"))
+            .outerjoin(done, done.c.job_id == jobs_t.c.job_id)
+            .order_by(jobs_t.c.created_at, jobs_t.c.job_id)
+        )
+        with self.engine.connect() as c:
+            return [dict(r) for r in c.execute(q).mappings().all()]
+
+    def _job(self, job_id: str) -> int:
+        with self.engine.connect() as c:
+            total = c.execute(select(jobs_t.c.total).where(jobs_t.c.job_id == job_id)).scalar_one_or_none()
+        if total is None:
+            raise JobError(f"no verification job {job_id!r}")
+        return int(total)
+
+    # -- roles and shortlists -------------------------------------------------------------------
+
+    def save_role(self, role: Role) -> None:
+        """Insert or replace a role."""
+        with self._tx() as conn:
+            conn.execute(delete(roles_t).where(roles_t.c.role_id == role.role_id))
+            conn.execute(
+                insert(roles_t),
+                {"role_id": role.role_id, "name": role.name, "data": role.to_dict(), "updated_at": _now()},
+            )
+            self.log("role saved", role.role_id, conn=conn)
+
+    def roles(self) -> list[Role]:
+        """Every role, by id (validated again on the way out)."""
+        with self.engine.connect() as c:
+            rows = c.execute(select(roles_t.c.role_id, roles_t.c.data).order_by(roles_t.c.role_id)).all()
+        return [role_from_dict(r[1], source=f"stored role {r[0]}") for r in rows]
+
+    def delete_role(self, role_id: str) -> bool:
+        """Remove a role; True when it existed."""
+        with self._tx() as conn:
+            n = conn.execute(delete(roles_t).where(roles_t.c.role_id == role_id)).rowcount
+            if n:
+                self.log("role deleted", role_id, conn=conn)
+        return bool(n)
+
+    def save_shortlist(self, shortlist: Shortlist) -> None:
+        """Insert or replace a shortlist (unique by name and role)."""
+        data = shortlist_to_dict(shortlist)
+        with self._tx() as conn:
+            conn.execute(
+                delete(shortlists_t).where(
+                    and_(shortlists_t.c.name == shortlist.name, shortlists_t.c.role_id == shortlist.role_id)
+                )
+            )
+            conn.execute(
+                insert(shortlists_t),
+                {"name": shortlist.name, "role_id": shortlist.role_id, "data": data, "updated_at": _now()},
+            )
+            self.log(
+                "shortlist saved", f"{shortlist.name} ({shortlist.role_id})", len(shortlist.candidate_ids), conn=conn
+            )
+
+    def shortlists(self, *, role_id: str | None = None) -> list[Shortlist]:
+        """Saved shortlists (of one role when given), by name."""
+        q = select(shortlists_t.c.data).order_by(shortlists_t.c.role_id, shortlists_t.c.name)
+        if role_id is not None:
+            q = q.where(shortlists_t.c.role_id == role_id)
+        with self.engine.connect() as c:
+            return [shortlist_from_dict(r[0]) for r in c.execute(q).all()]
+
+    def delete_shortlist(self, name: str, role_id: str) -> bool:
+        """Remove a shortlist; True when it existed."""
+        with self._tx() as conn:
+            n = conn.execute(
+                delete(shortlists_t).where(and_(shortlists_t.c.name == name, shortlists_t.c.role_id == role_id))
+            ).rowcount
+        return bool(n)
+
+    def record_export(self, shortlist: Shortlist, fmt: str, filename: str) -> None:
+        """Audit an export of a shortlist."""
+        self.log(
+            "exported", f"{shortlist.name} ({shortlist.role_id}) as {fmt}: {filename}", len(shortlist.candidate_ids)
+        )
+
+    # -- whole workspace ------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything in the workspace as plain data (for comparisons and backups)."""
+        with self.engine.connect() as c:
+            results = [
+                {k: v for k, v in r.items() if k != "id"}
+                for r in c.execute(select(results_t).order_by(results_t.c.id)).mappings().all()
+            ]
+            items = [
+                dict(r)
+                for r in c.execute(select(job_items_t).order_by(job_items_t.c.job_id, job_items_t.c.item_index))
+                .mappings()
+                .all()
+            ]
+            audit = [dict(r) for r in c.execute(select(audit_t).order_by(audit_t.c.id)).mappings().all()]
+        return {
+            "candidates": [c.to_dict() for c in self.candidates()],
+            "results": results,
+            "roles": [r.to_dict() for r in self.roles()],
+            "shortlists": [shortlist_to_dict(s) for s in self.shortlists()],
+            "jobs": self.jobs(),
+            "job_items": items,
+            "audit": audit,
+        }
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _result_row(
+    candidate_id: str, result: VerificationResult, *, job_id: str | None = None, index: int | None = None
+) -> dict[str, Any]:
+    return {
+        "candidate_id": candidate_id,
+        "badge_key": badge_key(result),
+        "status": result.status.value,
+        "checked_at": result.checked_at or "",
+        "data": result.to_dict(include_document=False),
+        "job_id": job_id,
+        "item_index": index,
+        "stored_at": _now(),
+    }
+
+
+def _input_to_json(item: BadgeInput) -> dict[str, Any]:
+    return {
+        "source": item.source,
+        "filename": item.filename,
+        "candidate": item.candidate,
+        "emails": list(item.emails),
+        "data": base64.b64encode(item.data).decode("ascii") if item.data is not None else None,
+    }
+
+
+def _input_from_json(data: dict[str, Any]) -> BadgeInput:
+    raw = data.get("data")
+    return BadgeInput(
+        source=str(data["source"]),
+        data=base64.b64decode(raw) if raw is not None else None,
+        filename=data.get("filename"),
+        candidate=data.get("candidate"),
+        emails=tuple(data.get("emails") or ()),
+    )
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    buf: list[Any] = []
+    for item in items:
+        buf.append(item)
+        if len(buf) >= size:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
