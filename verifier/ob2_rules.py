@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from verifier.models import Check, CheckId, Skill, failed, passed, skipped, warned
+from verifier.models import Check, CheckId, Outcome, Skill, failed, passed, skipped, warned
 from verifier.recipient import IdentityFormatError, identity_matches
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
@@ -187,16 +187,27 @@ def hosted_policy(
     whether or not ``startsWith`` is given. An issuer whose ``id`` is not an
     HTTP(S) URL has no default origin to enforce: that passes with a warning,
     as in the 1EdTech validator.
-    The policy is read from the BadgeClass's ``verification`` if it has one,
-    else from the issuer's. ``issuer_url`` (where the profile was fetched) is
-    only used when the declared id is not an HTTP(S) URL, for the message.
+
+    The issuer's policy decides. A BadgeClass's own ``verification`` can only
+    narrow it (both must allow the URL): a BadgeClass need not be hosted by
+    its issuer, so it must not be able to widen where the issuer's
+    assertions may live. ``issuer_url`` (where the profile was fetched) only
+    names the issuer in a message when its id is not an HTTP(S) URL.
     """
-    policy: dict[str, Any] = {}
-    for source in (badge, issuer):
-        candidate = source.get("verification")
-        if isinstance(candidate, dict):
-            policy = candidate
-            break
+    issuer_policy = issuer.get("verification") if isinstance(issuer.get("verification"), dict) else {}
+    check = _apply_policy(assertion_urls, issuer_policy or {}, issuer, issuer_url, "the issuer's")
+    badge_policy = badge.get("verification")
+    if check.outcome is Outcome.FAIL or not isinstance(badge_policy, dict):
+        return check
+    if not (badge_policy.get("startsWith") or badge_policy.get("allowedOrigins")):
+        return check
+    narrowed = _apply_policy(assertion_urls, badge_policy, issuer, issuer_url, "the BadgeClass's")
+    return narrowed if narrowed.outcome is Outcome.FAIL else check
+
+
+def _apply_policy(
+    assertion_urls: Sequence[str], policy: dict[str, Any], issuer: dict[str, Any], issuer_url: str | None, whose: str
+) -> Check:
     starts = [s for s in as_list(policy.get("startsWith")) if isinstance(s, str) and s]
     origins = [o.strip().lower() for o in as_list(policy.get("allowedOrigins")) if isinstance(o, str) and o.strip()]
     issuer_id = issuer.get("id")
@@ -206,13 +217,13 @@ def hosted_policy(
         if starts and not any(url.startswith(s) for s in starts):
             return failed(
                 CheckId.HOSTED,
-                f"the assertion is hosted at {url}, which does not start with any prefix the issuer allows ({', '.join(starts)})",
+                f"the assertion is hosted at {url}, which does not start with any prefix {whose} policy allows ({', '.join(starts)})",
             )
         if origins:
             if (parts.hostname or "").lower() not in origins and parts.netloc.lower() not in origins:
                 return failed(
                     CheckId.HOSTED,
-                    f"the assertion is hosted on {parts.netloc}, which is not among the issuer's allowed origins ({', '.join(origins)})",
+                    f"the assertion is hosted on {parts.netloc}, which is not among {whose} allowed origins ({', '.join(origins)})",
                 )
         elif default_origin is not None and parts.netloc.lower() != default_origin:
             return failed(

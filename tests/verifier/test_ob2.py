@@ -91,10 +91,16 @@ def test_hosted_policy_follows_the_issuers_verification_object(policy: dict[str,
     assert (check.outcome is Outcome.PASS) is ok, check.message
 
 
-def test_badge_class_policy_takes_precedence_over_the_issuers() -> None:
+def test_badge_class_policy_cannot_widen_the_issuers() -> None:
     badge = {"verification": {"allowedOrigins": ["other.example"]}}
     check = hosted_policy([f"{B}/a.json"], badge, ISSUER, None)
-    assert check.outcome is Outcome.PASS
+    assert check.outcome is Outcome.FAIL
+
+
+def test_badge_class_policy_can_narrow_the_issuers() -> None:
+    badge = {"verification": {"startsWith": f"{A}/assertions/"}}
+    assert hosted_policy([f"{A}/assertions/1.json"], badge, ISSUER, None).outcome is Outcome.PASS
+    assert hosted_policy([f"{A}/elsewhere/1.json"], badge, ISSUER, None).outcome is Outcome.FAIL
 
 
 def test_issuer_without_http_id_has_no_origin_to_enforce_and_warns() -> None:
