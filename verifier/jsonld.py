@@ -186,6 +186,10 @@ def _run(fn: Callable[[], Any]) -> Any:
         raise DocumentError(f"invalid JSON-LD: {getattr(cause, 'message', None) or cause}") from exc
     except RecursionError as exc:
         raise DocumentError("JSON-LD document nested too deeply") from exc
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        # pyld parses untrusted input; a shape it does not expect surfaces as a
+        # Python error (e.g. an invalid relative IRI) rather than a JsonLdError
+        raise DocumentError(f"invalid JSON-LD: {exc}") from exc
 
 
 def expand(doc: dict[str, Any], *, ob303: Variant = "latest", strict: bool = True) -> list[Any]:

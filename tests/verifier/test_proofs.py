@@ -199,3 +199,40 @@ def test_sign_refuses_a_key_of_the_wrong_family() -> None:
             cryptosuite="eddsa-jcs-2022",
             created="2025-01-01T00:00:00Z",
         )
+
+
+async def test_proof_context_that_is_not_a_prefix_of_the_documents_fails(session: Session) -> None:
+    doc = load("credentials/eddsa-jcs-2022-valid.json")
+    doc["proof"]["@context"] = ["https://www.w3.org/ns/credentials/examples/v2"]
+    [report] = await verify_proofs(doc, session, issuer_id=doc["issuer"]["id"])
+    assert report.valid is False
+    assert report.problem == Problem.MALFORMED
+
+
+async def test_expected_challenge_and_domain_must_match(session: Session) -> None:
+    doc = load("credentials/eddsa-rdfc-2022-valid.json")
+    del doc["proof"]
+    key = keys.private_key_from_multikey(KEYS["ed25519-a"]["secretKeyMultibase"])
+    signed = sign(
+        doc,
+        private_key=key,
+        verification_method=f"{KEYS['ed25519-a']['didKey']}#{KEYS['ed25519-a']['publicKeyMultibase']}",
+        cryptosuite="eddsa-rdfc-2022",
+        created="2025-01-01T00:00:00Z",
+        purpose="authentication",
+        domain="https://employer.example",
+        challenge="n-0S6_WzA2Mj",
+    )
+    issuer = KEYS["ed25519-a"]["didKey"]
+    [ok] = await verify_proofs(
+        signed,
+        session,
+        issuer_id=issuer,
+        purpose="authentication",
+        domain="https://employer.example",
+        challenge="n-0S6_WzA2Mj",
+    )
+    assert ok.valid is True, ok.message
+    [replayed] = await verify_proofs(signed, session, issuer_id=issuer, purpose="authentication", challenge="other")
+    assert replayed.valid is False
+    assert "challenge" in replayed.message

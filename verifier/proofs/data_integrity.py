@@ -14,8 +14,8 @@ the suite's own "Verify Proof" algorithm, EdDSA / ECDSA Cryptosuites §3.x.2):
    not past (§2.1 "Proofs").
 4. For a chained proof (``previousProof``), the document verified carries the
    proofs it names (§4.5 "Verify Proof Sets and Chains"); else no proof.
-5. Transform, configure and hash (the suite's §3.x.3–§3.x.5); for the JCS
-   suites a proof ``@context`` must be a prefix of the document's, and the
+5. Transform, configure and hash (the suite's §3.x.3–§3.x.5); a proof
+   ``@context`` must be a prefix of the document's; for the JCS suites the
    document must still expand without undefined terms.
 6. Dereference the verification method (:mod:`verifier.did`); a failure here
    is indeterminate (``valid=None``).
@@ -53,7 +53,6 @@ from verifier.keys import PrivateKey, multibase_decode, multibase_encode
 from verifier.proofs import suites
 from verifier.session import Session
 
-OB303_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CLOCK_SKEW = timedelta(minutes=5)  # tolerated drift between the signer's clock and ours
 MAX_PROOFS = 16
 
@@ -153,9 +152,13 @@ def _unsecured(document: dict[str, Any], proof: dict[str, Any], all_proofs: Sequ
     return unsecured
 
 
-def _check_jcs_context(proof: dict[str, Any], unsecured: dict[str, Any]) -> None:
-    # EdDSA §3.3.2 / ECDSA §3.3.2 (jcs "Verify Proof"): a proof @context must
-    # match the start of the document's @context.
+def _check_proof_context(proof: dict[str, Any], unsecured: dict[str, Any]) -> None:
+    # EdDSA / ECDSA §3.x.2 "Verify Proof": a proof @context must match the
+    # start of the document's @context. (The document is then canonicalized
+    # with its own, full @context: a context appended after signing is not
+    # silently left out of what the signature is checked against.)
+    if any(isinstance(k, str) and k.startswith("@") and k != "@context" for k in proof):
+        raise ProofError("the proof has JSON-LD keywords other than @context")
     if "@context" not in proof:
         return
     pctx = proof["@context"]
@@ -183,6 +186,7 @@ async def _verify_one(
     session: Session,
     issuer_id: str | None,
     purpose: str,
+    expect: dict[str, str],
 ) -> ProofReport:
     if not isinstance(proof, dict):
         return ProofReport(None, None, None, None, False, "a proof is not a JSON object", problem=Problem.MALFORMED)
@@ -216,6 +220,12 @@ async def _verify_one(
             raise _Outcome(
                 False, Problem.PURPOSE, f"the proof purpose is {proof.get('proofPurpose')!r}, expected {purpose!r}"
             )
+        # 2b. domain / challenge, when the caller expects them (§4.4 "Verify Proof")
+        for name, wanted in expect.items():
+            value = proof.get(name)
+            values = value if isinstance(value, list) else [value]
+            if wanted not in values:
+                raise _Outcome(False, Problem.PURPOSE, f"the proof's {name} is {value!r}, expected {wanted!r}")
         # 3. created / expires
         now = session.now
         if "created" in proof:
@@ -235,10 +245,12 @@ async def _verify_one(
         # 4. the document this proof secured
         try:
             unsecured = _unsecured(document, proof, all_proofs)
-            if suite.canon == "jcs":
-                _check_jcs_context(proof, unsecured)
         except ProofError as exc:
             raise _Outcome(False, Problem.CHAIN, str(exc)) from exc
+        try:
+            _check_proof_context(proof, unsecured)
+        except ProofError as exc:
+            raise _Outcome(False, Problem.MALFORMED, str(exc)) from exc
         config = suites.proof_configuration(suite, proof, unsecured)
         # 6. the key (before hashing: ECDSA's hash depends on the curve)
         try:
@@ -296,30 +308,30 @@ def _check_signature(
     hash_name: str,
     signature: bytes,
 ) -> bool:
-    variants: list[Variant] = ["latest"]
-    if suite.canon == "rdfc" and OB303_CONTEXT in _context_list(unsecured):
-        # the OB 3.0.3 context changed in place; a proof made under the original still counts
-        variants.append("original")
-    for variant in variants:
-        canon_config, canon_doc = suites.canonical_forms(suite, config, unsecured, ob303=variant)
-        if suites.verify_signature(suite, key, suites.hash_data(canon_config, canon_doc, hash_name), signature):
-            return True
-    return False
-
-
-def _context_list(doc: dict[str, Any]) -> list[Any]:
-    ctx = doc.get("@context")
-    return ctx if isinstance(ctx, list) else [ctx]
+    # The OB 3.0.3 context gained terms (endorsementJwt, jti) after
+    # publication. The revised one is served: a document using those terms
+    # under the original revision has them undefined, which strict
+    # expansion refuses anyway, so trying the original as well could never
+    # turn a failure into a pass.
+    canon_config, canon_doc = suites.canonical_forms(suite, config, unsecured)
+    return suites.verify_signature(suite, key, suites.hash_data(canon_config, canon_doc, hash_name), signature)
 
 
 async def verify_proofs(
-    document: dict[str, Any], session: Session, *, issuer_id: str | None, purpose: str = "assertionMethod"
+    document: dict[str, Any],
+    session: Session,
+    *,
+    issuer_id: str | None,
+    purpose: str = "assertionMethod",
+    domain: str | None = None,
+    challenge: str | None = None,
 ) -> list[ProofReport]:
     """One :class:`ProofReport` per proof in ``document["proof"]`` (an object or
     a proof set / chain), in document order; ``[]`` when there is none.
 
     ``issuer_id`` is the id every key must be bound to (None skips binding:
-    the caller then binds the key itself). Never raises for bad input.
+    the caller then binds the key itself). ``domain`` / ``challenge``, when
+    given, must appear in each proof (presentations). Never raises for bad input.
     """
     if not isinstance(document, dict):
         return [
@@ -332,7 +344,8 @@ async def verify_proofs(
                 None, None, None, None, False, f"more than {MAX_PROOFS} proofs: not checked", problem=Problem.MALFORMED
             )
         ]
-    return [await _verify_one(document, p, proofs, session, issuer_id, purpose) for p in proofs]
+    expect = {k: v for k, v in (("domain", domain), ("challenge", challenge)) if v is not None}
+    return [await _verify_one(document, p, proofs, session, issuer_id, purpose, expect) for p in proofs]
 
 
 def sign(
@@ -347,6 +360,8 @@ def sign(
     expires: str | None = None,
     proof_id: str | None = None,
     previous_proof: str | list[str] | None = None,
+    domain: str | None = None,
+    challenge: str | None = None,
     ob303: Variant = "latest",
 ) -> dict[str, Any]:
     """A copy of ``document`` with one more proof (VC Data Integrity 1.0 §4.2 "Add Proof",
@@ -372,6 +387,10 @@ def sign(
         proof["expires"] = expires
     if previous_proof is not None:
         proof["previousProof"] = previous_proof
+    if domain is not None:
+        proof["domain"] = domain
+    if challenge is not None:
+        proof["challenge"] = challenge
     existing = _proofs_of(document)
     unsecured = _unsecured(document, proof, existing)
     config = suites.proof_configuration(suite, proof, unsecured)

@@ -128,7 +128,7 @@ def canonical_forms(
     if suite.canon == "jcs":
         try:
             return rfc8785.dumps(config), rfc8785.dumps(unsecured)
-        except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        except (rfc8785.CanonicalizationError, TypeError, ValueError, RecursionError) as exc:
             raise DocumentError(f"cannot canonicalize with JCS: {exc}") from exc
     doc = jsonld.canonize(unsecured, algorithm=suite.algorithm, ob303=ob303)
     cfg = jsonld.canonize(config, algorithm=suite.algorithm, ob303=ob303)
