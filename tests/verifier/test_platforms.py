@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.fixtures.ob2 import make_fixtures as fx
+from tests.support.mock import folder_transport
+from verifier.fetch import Fetcher
+from verifier.models import Status
+from verifier.pipeline import verify_input
 from verifier.platforms import PLATFORMS, resolve
+from verifier.session import Session
 
 UUID = "1f0e2d3c-4b5a-4968-8776-655443322110"
 BADGR_ID = "aJJ2ROJtRMGXMXdD1kVf4g"
@@ -117,3 +124,16 @@ def test_every_rule_has_a_case() -> None:
 def test_unknown_urls_pass_through_unchanged(url: str) -> None:
     target = resolve(url)
     assert (target.url, target.platform) == (url, None)
+
+
+async def test_platform_page_is_verified_through_its_document() -> None:
+    api = "https://api.credly.com"
+    assertion_url = f"{api}/v1/obi/v2/badge_assertions/{UUID}"
+    docs = {f"{api}/{n}.json": fx.render(n, A=api, B=api) for n in ("issuer", "key", "revocations", "badge")}
+    docs[assertion_url] = fx.variant("hosted", "valid", A=api, B=api) | {"id": assertion_url}
+    transport = folder_transport({}, {url: json.dumps(doc) for url, doc in docs.items()})
+    async with Fetcher(transport=transport) as fetcher:
+        result = await verify_input(f"https://www.credly.com/badges/{UUID}/public_url", Session(fetcher=fetcher))
+    assert result.status is Status.VERIFIED, result.checks
+    assert result.platform == "credly"
+    assert result.source_url == assertion_url
