@@ -42,7 +42,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NoReturn
 
 from cryptography.exceptions import InvalidSignature
@@ -253,6 +253,9 @@ async def _badge_and_issuer(run: _Run, a: dict[str, Any]) -> tuple[dict[str, Any
         badge = run.compact(raw, "BadgeClass")
         if badge.get("id") and badge.get("id") != url:
             run.note(CheckId.STRUCTURE, f"the BadgeClass fetched from {url} declares id {badge.get('id')}")
+            # The assertion names the BadgeClass by the URL it was fetched from; a different id it
+            # declares for itself is not trusted as its identity (it could name another issuer's badge).
+            badge = {**badge, "id": url}
     for warning in run.rule(check_badge_class, badge):
         run.note(CheckId.STRUCTURE, warning)
     run.fields["achievement"] = _achievement(badge)
@@ -278,6 +281,7 @@ def _check_issuer_identity(run: _Run, issuer: dict[str, Any], issuer_url: str | 
     declared = str(issuer.get("id"))
     if issuer_url and declared != issuer_url:
         if is_http_url(declared) and host_of(declared) != host_of(issuer_url):
+            run.fields["issuer"] = replace(run.fields["issuer"], id=issuer_url)
             run.stop(
                 failed(
                     CheckId.ISSUER,

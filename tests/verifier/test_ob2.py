@@ -209,6 +209,18 @@ async def test_issuer_profile_claiming_an_id_on_another_host_fails_issuer() -> N
     docs[f"{A}/issuer.json"]["verification"] = {"allowedOrigins": ["issuer.example"]}
     result = await _run(_hosted(docs[f"{A}/assertions/valid.json"]), docs)
     assert _decisive(result) == ("issuer", False)
+    assert result.issuer.id == f"{A}/issuer.json"
+
+
+async def test_badge_class_declaring_another_id_is_known_by_the_url_the_assertion_names() -> None:
+    docs = _site()
+    docs[f"{A}/badge.json"] = fx.render("badge", A=A, B=B) | {"id": "https://university.example/badges/phd"}
+    result = await _run(_hosted(docs[f"{A}/assertions/valid.json"]), docs)
+    assert result.status is Status.VERIFIED
+    assert result.achievement.id == f"{A}/badge.json"
+    structure = result.check("structure")
+    assert structure is not None
+    assert structure.outcome is Outcome.WARN
 
 
 async def test_issuer_on_the_deny_list_fails_issuer() -> None:
