@@ -140,7 +140,7 @@ class _Run:
         self.checks[check.id] = check
 
     def note(self, check_id: CheckId, message: str) -> None:
-        """A caveat: turns that check's pass into a warn."""
+        """A caveat: turns that check's pass into a warn (added to a warn's message)."""
         self.notes.setdefault(check_id.value, []).append(message)
 
     def stop(self, check: Check) -> NoReturn:
@@ -161,7 +161,7 @@ class _Run:
                 out.append(skipped(check_id, reason or "not checked"))
                 continue
             extra = self.notes.get(check_id.value)
-            if extra and check.outcome is Outcome.PASS:
+            if extra and check.outcome in (Outcome.PASS, Outcome.WARN):
                 check = warned(check_id, "; ".join([check.message, *extra]) if check.message else "; ".join(extra))
             out.append(check)
         planned = {c.value for c in self.plan}
@@ -407,7 +407,7 @@ async def _hosted(run: _Run, given: dict[str, Any]) -> None:
     hosted = hosted_policy([str(given_id), served_at], badge, issuer, issuer_url)
     if hosted.outcome is Outcome.FAIL:
         run.stop(hosted)
-    run.set(hosted)  # a warn (no origin to enforce) stays a warn; notes are added only to a pass
+    run.set(hosted)
     _check_issuer_identity(run, issuer, issuer_url)
     # 5. revocation
     if a.get("revoked") is True or str(a.get("revoked")).lower() == "true":
