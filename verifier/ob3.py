@@ -284,6 +284,11 @@ def recipient_check(doc: dict[str, Any], emails: tuple[str, ...]) -> tuple[Check
         return skipped(CheckId.RECIPIENT, "no candidate email given"), None
     identifiers = [i for s in subjects(doc) for i in as_list(s.get("identifier")) if isinstance(i, dict)]
     email_ids = [i for i in identifiers if str(i.get("identityType", "")).lower() in ("emailaddress", "email")]
+    for s in subjects(doc):
+        # A subject identified by a mailto: IRI names a plain email address (RFC 6068).
+        sid = s.get("id")
+        if isinstance(sid, str) and sid.lower().startswith("mailto:"):
+            email_ids.append({"identityHash": sid[7:].split("?", 1)[0], "hashed": False})
     if not email_ids:
         if identifiers:
             kinds = sorted({str(i.get("identityType")) for i in identifiers})

@@ -49,6 +49,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,6 +65,8 @@ from verifier.session import Session
 # herd privacy; 16 MiB covers 134 million entries and bounds inflation.
 MAX_LIST_BYTES = 16 * 1024 * 1024
 DECIDING_PURPOSES = ("revocation", "suspension")
+
+_JWS_RE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 
 BITSTRING_ENTRY = "BitstringStatusListEntry"
 STATUSLIST2021_ENTRY = "StatusList2021Entry"
@@ -231,31 +235,21 @@ async def load_list(entry: ListEntry, session: Session, *, issuer_id: str) -> St
 
 
 async def _load_list(entry: ListEntry, session: Session, *, issuer_id: str) -> StatusList:
-    from verifier import proofset
-
     credential_type, subject_type = _LIST_TYPES[entry.type]
     try:
         response = await session.fetcher.fetch(entry.list_url)
     except FetchError as exc:
         raise StatusUnavailable(f"status list could not be fetched: {exc}") from exc
-    try:
-        doc = response.json()
-    except DocumentError as exc:
-        raise StatusUnavailable(f"status list is not JSON (a JWT-secured list is not supported): {exc}") from exc
-    if not isinstance(doc, dict):
-        raise StatusUnavailable(f"status list at {entry.list_url} is not a JSON object")
-    # Bitstring Status List §3.2 step 4: the status list credential must be verified.
+    body = response.text.strip()
+    # Bitstring Status List §3.2 step 4: the status list credential must be verified,
+    # whether secured by an embedded proof or as a JWT (VC-JOSE-COSE §3.1.1).
+    if _JWS_RE.match(body):
+        doc = await _verified_jwt_list(body, session, issuer_id=issuer_id)
+    else:
+        doc = await _verified_json_list(response.content, entry, session, issuer_id=issuer_id)
     types = _types(doc)
     if "VerifiableCredential" not in types or credential_type not in types:
         raise StatusUnavailable(f"{entry.list_url} is not a {credential_type}")
-    list_issuer = _issuer_id(doc)
-    if list_issuer != issuer_id:
-        raise StatusUnavailable(
-            f"status list is issued by {list_issuer!r}, not by the credential's issuer {issuer_id!r}"
-        )
-    signature = await proofset.check_proofs(doc, session, issuer_id=issuer_id, what="status list")
-    if signature.outcome.value != "pass":
-        raise StatusUnavailable(f"status list credential does not verify: {signature.message}")
     window = dates.validity_problem(doc, session.now)
     if window is not None:
         raise StatusUnavailable(f"status list credential is not valid now: {window}")
@@ -269,6 +263,48 @@ async def _load_list(entry: ListEntry, session: Session, *, issuer_id: str) -> S
     bits = decode_list(subject.get("encodedList"), multibase=entry.type == BITSTRING_ENTRY)
     list_id = doc.get("id") if isinstance(doc.get("id"), str) else None
     return StatusList(entry.list_url, list_id, purposes, bits)
+
+
+async def _verified_json_list(content: bytes, entry: ListEntry, session: Session, *, issuer_id: str) -> dict[str, Any]:
+    from verifier import proofset
+
+    try:
+        doc = json.loads(content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise StatusUnavailable(f"status list at {entry.list_url} is neither JSON nor a JWT: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise StatusUnavailable(f"status list at {entry.list_url} is not a JSON object")
+    _check_list_issuer(doc, issuer_id)
+    signature = await proofset.check_proofs(doc, session, issuer_id=issuer_id, what="status list")
+    if signature.outcome.value != "pass":
+        raise StatusUnavailable(f"status list credential does not verify: {signature.message}")
+    return doc
+
+
+async def _verified_jwt_list(token: str, session: Session, *, issuer_id: str) -> dict[str, Any]:
+    from verifier import jose
+
+    try:
+        jws = jose.parse_compact(token)
+        mapped = jose.credential_from_claims(jws.payload)
+        _check_list_issuer(mapped.document, issuer_id)
+        bound = await jose.resolve_key(jws, session, issuer_id=issuer_id)
+        jose.verify_signature(jws, bound.key)
+    except VerifierError as exc:
+        raise StatusUnavailable(f"status list JWT does not verify: {exc}") from exc
+    if mapped.expires is not None and session.now >= mapped.expires:
+        raise StatusUnavailable(f"status list JWT expired at {dates.iso(mapped.expires)}")
+    if mapped.not_before is not None and session.now < mapped.not_before:
+        raise StatusUnavailable(f"status list JWT is not valid until {dates.iso(mapped.not_before)}")
+    return mapped.document
+
+
+def _check_list_issuer(doc: dict[str, Any], issuer_id: str) -> None:
+    list_issuer = _issuer_id(doc)
+    if list_issuer != issuer_id:
+        raise StatusUnavailable(
+            f"status list is issued by {list_issuer!r}, not by the credential's issuer {issuer_id!r}"
+        )
 
 
 async def _load_revocation_list(entry: RevocationListEntry, session: Session) -> dict[str, Any]:

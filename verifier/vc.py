@@ -40,6 +40,7 @@ is skipped with that reason, and its status rests on its members.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import unquote
 
@@ -243,10 +244,19 @@ async def _verify_member(item: Any, session: Session, *, input: str, depth: int)
 async def _verify_members(
     items: list[Any], session: Session, *, input: str, depth: int
 ) -> tuple[VerificationResult, ...]:
-    out = []
-    for n, item in enumerate(items[:MAX_MEMBERS], start=1):
-        out.append(await _verify_member(item, session, input=f"{input}#credential-{n}", depth=depth + 1))
-    return tuple(out)
+    jobs = [
+        _verify_member(item, session, input=f"{input}#credential-{n}", depth=depth + 1)
+        for n, item in enumerate(items[:MAX_MEMBERS], start=1)
+    ]
+    results = tuple(await asyncio.gather(*jobs))
+    if len(items) > MAX_MEMBERS:
+        # Nothing is verified by omission: members left out make the container indeterminate.
+        left_out = make_result(
+            f"{input}#credential-{MAX_MEMBERS + 1}",
+            [errored(CheckId.STRUCTURE, f"{len(items) - MAX_MEMBERS} more credentials were not verified")],
+        )
+        results = (*results, left_out)
+    return results
 
 
 def _members_check(members: tuple[VerificationResult, ...], what: str) -> Check:

@@ -70,6 +70,7 @@ def test_index_is_a_digit_string_or_a_non_negative_integer() -> None:
         ("revoked-statuslist2021.json", "revoked"),
         ("suspended-statuslist2021.json", "suspended"),
         ("revoked-1edtech.json", "revoked"),
+        ("revoked-bitstring-jwt-list.json", "revoked"),
     ],
 )
 async def test_revoked_or_suspended_credential_fails_and_says_which(name: str, word: str, served: Fetcher) -> None:
@@ -84,7 +85,13 @@ async def test_revoked_or_suspended_credential_fails_and_says_which(name: str, w
 
 
 @pytest.mark.parametrize(
-    "name", ["not-revoked-bitstring.json", "not-revoked-statuslist2021.json", "not-revoked-1edtech.json"]
+    "name",
+    [
+        "not-revoked-bitstring.json",
+        "not-revoked-statuslist2021.json",
+        "not-revoked-1edtech.json",
+        "not-revoked-bitstring-jwt-list.json",
+    ],
 )
 async def test_credential_whose_status_is_clear_verifies(name: str, served: Fetcher) -> None:
     result = await verify_vc_json(load(name), session(served), input=name)

@@ -175,6 +175,15 @@ async def test_credential_without_identifier_cannot_be_matched(served: Fetcher) 
     assert "cannot be checked" in check.message
 
 
+async def test_mailto_subject_id_is_a_plain_email_recipient(served: Fetcher) -> None:
+    doc = load("unsigned.json")
+    del doc["credentialSubject"]["identifier"]
+    doc["credentialSubject"]["id"] = f"mailto:{RECIPIENT}"
+    matched = await verify_vc_json(doc, session(served, emails=(RECIPIENT,)), input="mailto")
+    other = await verify_vc_json(doc, session(served, emails=("eve@example.org",)), input="mailto")
+    assert (matched.recipient_match, other.recipient_match) == (True, False)
+
+
 async def test_issuer_achievement_dates_and_skills_are_reported(served: Fetcher) -> None:
     result = await verify("valid-eddsa-rdfc-2022.json", served)
     assert result.issuer.id == "https://issuer.example/issuer"
