@@ -195,9 +195,18 @@ class _Run:
         self.set(passed(CheckId.FETCH, "obtained the " + ", the ".join(self.obtained)))
         return data, response.url
 
-    def compact(self, raw: dict[str, Any], what: str) -> dict[str, Any]:
+    def compact(self, raw: dict[str, Any], what: str, *, url: str | None = None) -> dict[str, Any]:
+        """``raw`` compacted; documents fetched from ``url`` are memoised in the
+        session (the fetcher already serves one body per URL per batch)."""
+        key = ("ob2-compact", url) if url else None
+        if key is not None and key in self.session.cache:
+            cached: dict[str, Any] = self.session.cache[key]
+            return cached
         try:
-            return compact(raw)
+            out = compact(raw)
+            if key is not None:
+                self.session.cache[key] = out
+            return out
         except ContextError as exc:
             self.stop(errored(CheckId.STRUCTURE, f"the {what} uses a JSON-LD context that is not bundled: {exc.url}"))
         except DocumentError as exc:
@@ -250,7 +259,7 @@ async def _badge_and_issuer(run: _Run, a: dict[str, Any]) -> tuple[dict[str, Any
     else:
         url = node_id(badge_ref) or ""
         raw, _ = await run.fetch_json(url, "BadgeClass")
-        badge = run.compact(raw, "BadgeClass")
+        badge = run.compact(raw, "BadgeClass", url=url)
         if badge.get("id") and badge.get("id") != url:
             run.note(CheckId.STRUCTURE, f"the BadgeClass fetched from {url} declares id {badge.get('id')}")
             # The assertion names the BadgeClass by the URL it was fetched from; a different id it
@@ -268,7 +277,7 @@ async def _badge_and_issuer(run: _Run, a: dict[str, Any]) -> tuple[dict[str, Any
     else:
         issuer_url = node_id(issuer_ref) or ""
         raw, _ = await run.fetch_json(issuer_url, "issuer profile")
-        issuer = run.compact(raw, "issuer profile")
+        issuer = run.compact(raw, "issuer profile", url=issuer_url)
     for warning in run.rule(check_issuer, issuer):
         run.note(CheckId.STRUCTURE, warning)
     run.fields["issuer"] = _issuer_info(issuer, run.session)
@@ -494,7 +503,7 @@ async def _signed(run: _Run, token: str) -> None:
     _badge, issuer, issuer_url = await _badge_and_issuer(run, a)
     # 3. the key, and the signature
     key_raw, _ = await run.fetch_json(creator, "signing key")
-    key = run.compact(key_raw, "signing key")
+    key = run.compact(key_raw, "signing key", url=creator)
     run.set(passed(CheckId.STRUCTURE, "well-formed Open Badges 2.0 Assertion, BadgeClass and issuer profile"))
     public_key = _rsa_key(run, key, creator)
     signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
@@ -578,7 +587,9 @@ async def _revocation_list(run: _Run, issuer: dict[str, Any], a: dict[str, Any])
     if not isinstance(raw, dict):
         return errored(CheckId.REVOCATION, f"the revocation list at {url} is not a JSON object")
     try:
-        revocation_list = compact(raw)
+        key = ("ob2-compact", url)
+        revocation_list = run.session.cache.get(key) or compact(raw)
+        run.session.cache[key] = revocation_list
     except DocumentError as exc:
         return errored(CheckId.REVOCATION, f"the revocation list at {url} cannot be read: {exc}")
     if "RevocationList" not in types_of(revocation_list):

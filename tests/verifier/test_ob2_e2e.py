@@ -205,12 +205,13 @@ async def test_assertion_without_recipient_fails_structure(site: Site, session: 
 async def test_malformed_json_is_an_error(site: Site, session: Session) -> None:
     result = await _verify(site.server.url(A_HOST, "/assertions/malformed.json"), session)
     assert result.status is Status.ERROR
+    assert "JSON" in result.reason
 
 
 async def test_huge_response_is_refused_as_an_error(site: Site, session: Session) -> None:
     result = await _verify(site.server.url(A_HOST, "/assertions/huge.json"), session)
     assert result.status is Status.ERROR
-    assert result.reason
+    assert "larger than" in result.reason
 
 
 async def test_pasted_copy_that_differs_is_verified_as_reissued(site: Site, session: Session) -> None:
