@@ -42,6 +42,7 @@ def outcome(result: VerificationResult, check: str) -> str:
         "valid-ecdsa-rdfc-2019-p256.json",
         "valid-ecdsa-rdfc-2019-p384.json",
         "valid-ecdsa-jcs-2019-p256.json",
+        "valid-ecdsa-jcs-2019-p384.json",
         "valid-ed25519signature2020.json",
         "valid-vc11-eddsa-rdfc-2022.json",
     ],
@@ -228,6 +229,19 @@ async def test_endorsements_in_the_issuer_profile_are_verified_and_reported(serv
     assert good.issuer.name == "Quality Council"
     assert outcome(bad, "signature") == "fail"
     assert "endorsements" in result.to_dict()["issuer"]
+
+
+async def test_endorsement_jwt_on_the_achievement_is_verified(served: Fetcher) -> None:
+    result = await verify("endorsed-achievement.json", served)
+    assert result.status is Status.VERIFIED, result.reason
+    assert [e.status for e in result.issuer.endorsements] == [Status.VERIFIED]
+    assert result.issuer.endorsements[0].credential_id == "urn:uuid:9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+
+
+async def test_presentation_signed_by_someone_other_than_its_holder_fails(served: Fetcher) -> None:
+    result = await verify("presentation-wrong-holder.json", served)
+    assert result.status is Status.FAILED
+    assert outcome(result, "signature") == "fail"
 
 
 async def test_presentation_yields_one_result_per_credential(served: Fetcher) -> None:
