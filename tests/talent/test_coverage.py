@@ -60,7 +60,8 @@ def test_denied_issuer_is_excluded(report: CoverageReport) -> None:
 def test_low_confidence_match_is_flagged_not_counted(report: CoverageReport) -> None:
     assert not met(report, "ats:B2", "cloud-engineer", "Python")
     reasons = why_not(report, "ats:B2", "cloud-engineer", "Python")
-    assert reasons and reasons[0].startswith("possible match only (fuzzy 0.")
+    assert reasons
+    assert reasons[0].startswith("possible match only (fuzzy 0.")
 
 
 def test_same_skill_from_many_badges_counts_once(report: CoverageReport) -> None:

@@ -55,7 +55,8 @@ def test_achievement_name_and_description_are_the_last_resort(catalogue: Catalog
         ),
     )
     skills = extract_skills(r, catalogue=catalogue)
-    assert skills[0].name == "Analyst Bootcamp" and skills[0].field == "achievement.name"
+    assert skills[0].name == "Analyst Bootcamp"
+    assert skills[0].field == "achievement.name"
     assert {s.name for s in skills if s.field == "achievement.description"} == {"SQL", "Power BI", "Data visualisation"}
 
 

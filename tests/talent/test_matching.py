@@ -26,11 +26,15 @@ def test_exact_and_synonym_matches_score_one(catalogue: Catalogue) -> None:
 def test_fuzzy_match_carries_its_score_and_respects_thresholds(catalogue: Catalogue) -> None:
     strict = SkillMatcher(catalogue, config=MatchConfig(use_semantic=False, fuzzy_accept=0.95, fuzzy_flag=0.8))
     got = strict.match("Kubernetess")
-    assert got.method == "fuzzy" and got.skill_id == "kubernetes"
-    assert 0.9 < got.score < 0.96 and not got.low_confidence
+    assert got.method == "fuzzy"
+    assert got.skill_id == "kubernetes"
+    assert 0.9 < got.score < 0.96
+    assert not got.low_confidence
     lenient = SkillMatcher(catalogue, config=MatchConfig(use_semantic=False, fuzzy_accept=0.99, fuzzy_flag=0.8))
     flagged = lenient.match("Kubernetess")
-    assert flagged.low_confidence and not flagged.counts and flagged.score == got.score
+    assert flagged.low_confidence
+    assert not flagged.counts
+    assert flagged.score == got.score
     none = SkillMatcher(catalogue, config=MatchConfig(use_semantic=False, fuzzy_accept=0.99, fuzzy_flag=0.98))
     assert none.match("Kubernetess").method == "none"
 
@@ -54,12 +58,14 @@ def test_semantic_match_uses_bundled_wordllama_offline(catalogue: Catalogue) -> 
     embedder = _CountingEmbedder()
     m = SkillMatcher(catalogue, config=MatchConfig(use_fuzzy=False), embedder=embedder)
     got = m.match("Kubernetes cluster administration")
-    assert got.method == "semantic" and got.skill_id == "kubernetes"
+    assert got.method == "semantic"
+    assert got.skill_id == "kubernetes"
     assert 0.0 < got.score <= 1.0
     assert got.low_confidence == (got.score < m.config.semantic_accept)
     # The catalogue was embedded once; a second query embeds only itself.
     m.match("Terraform modules")
-    assert embedder.calls[0] == len(catalogue.texts()) and embedder.calls[1:] == [1, 1]
+    assert embedder.calls[0] == len(catalogue.texts())
+    assert embedder.calls[1:] == [1, 1]
 
 
 def test_semantic_thresholds_are_respected(catalogue: Catalogue) -> None:
