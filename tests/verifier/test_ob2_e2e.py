@@ -321,6 +321,7 @@ async def test_svg_xml_bomb_is_refused(session: Session) -> None:
 # -- command line ---------------------------------------------------------
 
 
+@pytest.mark.slow  # starts a Python process (about 1 s)
 def test_cli_verifies_a_hosted_badge_as_json_lines(site: Site) -> None:
     args = [
         sys.executable,
