@@ -10,7 +10,7 @@ fetches. Section names refer to the Open Badges 2.0 specification
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +22,9 @@ HOSTED_TYPES = frozenset({"hosted", "HostedBadge"})
 SIGNED_TYPES = frozenset({"signed", "SignedBadge"})
 ISSUER_TYPES = frozenset({"Issuer", "Profile"})
 EMAIL_TYPES = frozenset({"email"})
+# An issuer's clock may run a little ahead of ours: a badge issued "just now"
+# must not read as issued in the future. Expiry gets no such grace.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 class RuleError(Exception):
@@ -248,7 +251,7 @@ def check_dates(a: dict[str, Any], now: datetime) -> Check:
     """§Assertion issuedOn / expires judged at ``now``."""
     issued = parse_datetime(a.get("issuedOn"))
     expires = parse_datetime(a.get("expires"))
-    if issued is not None and issued > now:
+    if issued is not None and issued > now + CLOCK_SKEW:
         return failed(CheckId.EXPIRY, f"issued on {a.get('issuedOn')}, which is in the future (now {_iso(now)})")
     if expires is not None and issued is not None and expires < issued:
         return failed(CheckId.EXPIRY, f"expires ({a.get('expires')}) before it was issued ({a.get('issuedOn')})")

@@ -129,6 +129,8 @@ def test_default_origin_includes_the_port() -> None:
         ("2024-01-01T00:00:00Z", None, True),
         ("2024-01-01", "2026-01-01", True),
         ("2026-01-01T00:00:00Z", None, False),
+        ("2025-01-01T00:04:00Z", None, True),  # within the clock-skew grace
+        ("2025-01-01T00:06:00Z", None, False),
         ("2024-01-01T00:00:00Z", "2024-12-31T23:59:59Z", False),
         ("2024-06-01T00:00:00+02:00", "2024-05-01T00:00:00Z", False),
     ],
