@@ -24,6 +24,8 @@ What this module guarantees:
   ``u`` prefix for Bitstring Status List §2.2, without it for StatusList2021)
   of a GZIP stream, inflated with a hard cap (:data:`MAX_LIST_BYTES`) so a
   decompression bomb costs nothing.
+- A list shorter than 131,072 entries (16 KiB at one bit each) is refused
+  as malformed (STATUS_LIST_LENGTH_ERROR), which leaves the status unknown.
 - Bits are read MSB first: index 0 is the left-most bit of the first byte
   (Bitstring Status List §3.2 step 8 / §3.4 "Bitstring Expansion").
 - Verified lists are cached per batch in ``session.cache`` under
@@ -64,6 +66,7 @@ from verifier.session import Session
 # Bitstring Status List §2.2 sets a 16 KiB (131,072 entries) minimum for
 # herd privacy; 16 MiB covers 134 million entries and bounds inflation.
 MAX_LIST_BYTES = 16 * 1024 * 1024
+MIN_LIST_ENTRIES = 131_072
 DECIDING_PURPOSES = ("revocation", "suspension")
 
 _JWS_RE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
@@ -373,6 +376,13 @@ async def _check_entry(
             # §3.2 step 5: the entry's purpose must be one the list declares.
             raise StatusUnavailable(
                 f"the status list declares purpose {', '.join(status_list.purposes) or 'none'}, not {entry.purpose!r}"
+            )
+        # Bitstring Status List §3.2 / §2.2: a list shorter than 131,072 entries is
+        # malformed (STATUS_LIST_LENGTH_ERROR): too small for herd privacy.
+        if status_list.length < MIN_LIST_ENTRIES * entry.size:
+            raise StatusError(
+                f"status list has {status_list.length // entry.size} entries, "
+                f"fewer than the {MIN_LIST_ENTRIES} the spec requires"
             )
         value = status_list.value(entry.index, entry.size)
     except StatusUnavailable as exc:

@@ -105,6 +105,7 @@ async def test_credential_whose_status_is_clear_verifies(name: str, served: Fetc
         ("status-unreachable.json", "could not be fetched"),
         ("status-list-forged.json", "does not verify"),
         ("status-purpose-mismatch.json", "declares purpose revocation"),
+        ("status-list-too-short.json", "fewer than the 131072"),
     ],
 )
 async def test_status_that_cannot_be_established_is_an_error_never_not_revoked(
