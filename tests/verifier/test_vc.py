@@ -3,6 +3,7 @@ on fixtures signed with fixed keys (tests/fixtures/vc/make_fixtures.py)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -315,3 +316,35 @@ async def test_trust_list_deny_fails_issuer(served: Fetcher) -> None:
     assert result.status is Status.FAILED
     assert outcome(result, "issuer") == "fail"
     assert result.issuer.trust == "deny"
+
+
+async def test_container_never_verifies_members_it_left_out(served: Fetcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    from verifier import vc
+
+    monkeypatch.setattr(vc, "MAX_MEMBERS", 1)
+    doc = load("presentation.json")
+    del doc["proof"]
+    result = await verify_vc_json(doc, session(served), input="too-many")
+    assert result.status is Status.ERROR
+    assert len(result.credentials) == 2
+    assert "1 more credentials were not verified" in result.credentials[1].reason
+
+
+async def test_nesting_is_bounded(served: Fetcher) -> None:
+    doc: dict[str, Any] = load("presentation.json")
+    del doc["proof"]
+    for _ in range(6):
+        doc = {**doc, "verifiableCredential": [doc]}
+    result = await verify_vc_json(doc, session(served), input="nested")
+    assert result.status is Status.ERROR
+    assert "nested too deeply" in json.dumps(result.to_dict())
+
+
+async def test_results_serialise_to_the_contract_form(served: Fetcher) -> None:
+    from verifier.models import result_from_dict
+
+    result = await verify("presentation.json", served)
+    data = json.loads(json.dumps(result.to_dict(include_document=True)))
+    assert data["format"] == "presentation"
+    assert [c["status"] for c in data["credentials"]] == ["verified", "verified"]
+    assert result_from_dict(data).credentials[0].skills == result.credentials[0].skills
