@@ -87,3 +87,20 @@ async def test_ob2_vector_gives_manifest_outcome(entry: dict[str, Any]) -> None:
 def test_manifest_lists_the_ob2_vectors_this_suite_relies_on() -> None:
     files = {e["file"].rsplit("/", 1)[-1] for e in ENTRIES}
     assert {"simple.jwt", "simple-revoked.jwt", "simple-badge.png", "basic-assertion.json"} <= files
+
+
+@pytest.mark.parametrize(
+    ("name", "check"),
+    [("warning-with-redirection.json", "structure"), ("warning-issuer-non-http.json", "hosted")],
+)
+async def test_validator_warning_vectors_verify_with_a_warning(name: str, check: str) -> None:
+    """Not in the manifest: the 1EdTech validator reports these as warnings, not errors."""
+    path = VECTORS / "1edtech-validator" / "ob20" / name
+    served = path.read_text("utf-8")
+    origins = {p: VECTORS / f for p, f in ENTRIES[0]["origins"].items()}
+    async with Fetcher(transport=folder_transport(origins, {json.loads(served)["id"]: served})) as fetcher:
+        result = await verify_input(BadgeInput(str(path)), Session(fetcher=fetcher, now=NOW))
+    assert result.status is Status.VERIFIED, [(c.id, c.outcome.value, c.message) for c in result.checks]
+    warned = result.check(check)
+    assert warned is not None
+    assert warned.outcome is Outcome.WARN
