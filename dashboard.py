@@ -1,15 +1,89 @@
-"""SkillProof: the start page."""
+"""SkillProof: the start page (``streamlit run dashboard.py``).
+
+What SkillProof does, the workspace at a glance, and the next step. On the
+first launch with an empty workspace the sample workspace is loaded and
+verified offline (see ``sample_data/README.md``).
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-st.set_page_config(page_title="SkillProof", page_icon="✅", layout="wide")
-st.title("SkillProof")
-st.write(
-    "Verify candidates' digital badges and credentials (Open Badges 2.0 / 3.0, "
-    "W3C Verifiable Credentials) and see what the verified ones add up to."
+from ui import state
+from ui.charts import status_bar
+from ui.render import run_page
+
+PAGES = (
+    ("pages/1_Import.py", "Import", "📥", "candidates from an ATS export, badge files, links"),
+    ("pages/2_Verify.py", "Verify", "🔎", "check every badge, with live progress"),
+    ("pages/3_Results.py", "Results", "📋", "every badge, its status and each check"),
+    ("pages/4_Roles.py", "Roles", "🧩", "requirement profiles, YAML in and out"),
+    ("pages/5_Coverage.py", "Coverage", "🗺️", "candidates × requirements, ranking, gaps"),
+    ("pages/6_Compare.py", "Compare", "⚖️", "2–4 candidates side by side"),
+    ("pages/7_Shortlist.py", "Shortlist", "📤", "pick, export CSV / XLSX / JSON / HTML"),
 )
-st.info(
-    "The workspace pages are on their way. Meanwhile, `python -m verifier verify --help` verifies badges from a shell."
-)
+
+
+def next_step(summary: state.Summary) -> tuple[str, str, str]:
+    """(message, page, link label) for what a newcomer should do next."""
+    if summary.candidates == 0:
+        return ("Start by importing your candidates (an ATS export) on **Import**.", "pages/1_Import.py", "Import")
+    if summary.queued:
+        return (f"{summary.queued} badges are waiting to be checked: run **Verify**.", "pages/2_Verify.py", "Verify")
+    if summary.roles == 0:
+        return ("Describe the role you are hiring for on **Roles**.", "pages/4_Roles.py", "Roles")
+    return (
+        "See how the candidates' verified skills cover each role on **Coverage**, then build a shortlist.",
+        "pages/5_Coverage.py",
+        "Coverage",
+    )
+
+
+def start_page() -> None:
+    """The Start page body."""
+    st.title("SkillProof")
+    st.write(
+        "SkillProof checks candidates' digital badges and credentials — Open Badges 2.0 and 3.0, W3C Verifiable "
+        "Credentials — and shows what the **verified** ones add up to against the roles you hire for. A badge "
+        "counts only when it is genuine, issued by who it claims, not revoked, not expired, and issued to this "
+        "candidate."
+    )
+    summary = state.summary()
+    if summary.is_sample:
+        st.info(
+            "You are looking at the **sample workspace**: 30 fictional candidates and their badges from fictional "
+            "issuers, verified offline. Import your own candidates at any time.",
+            icon="🧪",
+        )
+    cols = st.columns(6)
+    cols[0].metric("Candidates", summary.candidates, help="People in the workspace.")
+    cols[1].metric("Badges", summary.badges, help="Badges and credentials imported.")
+    cols[2].metric("✔ Verified", summary.verified, help="Every check that applies passed.")
+    cols[3].metric("✖ Failed", summary.failed, help="Not valid now (revoked, expired, tampered, wrong recipient...).")
+    cols[4].metric("? Couldn't verify", summary.errors, help="A check could not be completed; never counted as valid.")
+    cols[5].metric("Roles", summary.roles, help="Requirement profiles to rank candidates against.")
+    left, right = st.columns([3, 2])
+    with left:
+        message, page, label = next_step(summary)
+        st.subheader("Next step")
+        st.success(message)
+        st.page_link(page, label=label, icon="➡️")
+        st.subheader("Pages")
+        for path, title, icon, what in PAGES:
+            st.page_link(path, label=f"{title} — {what}", icon=icon)
+    with right:
+        if summary.badges:
+            st.plotly_chart(
+                status_bar(
+                    {"verified": summary.verified, "failed": summary.failed, "error": summary.errors},
+                    title="Badges by status",
+                ),
+                width="stretch",
+                config={"displayModeBar": False},
+            )
+    st.caption(
+        "Everything the dashboard verifies can also be verified from a shell: `python -m verifier verify --help`."
+    )
+
+
+run_page(start_page, title="Start")

@@ -70,31 +70,26 @@ OB2_CONTEXT = "https://w3id.org/openbadges/v2"
 FRAMEWORK = "SkillProof Sample Skills"
 FRAMEWORK_URL = "https://skills.sample.example/framework"
 
-# (skill name, code). Names follow the sample roles' requirement names.
+# (skill name, code). Names follow the skills catalogue and the sample roles (sample_data/roles/).
 SKILLS: list[tuple[str, str]] = [
-    ("Python", "SK-PY"),
-    ("SQL", "SK-SQL"),
-    ("Data Analysis", "SK-DA"),
-    ("Machine Learning", "SK-ML"),
-    ("Statistics", "SK-STAT"),
-    ("Data Visualization", "SK-VIZ"),
-    ("Cloud Computing", "SK-CLOUD"),
-    ("Kubernetes", "SK-K8S"),
-    ("Docker", "SK-DOCKER"),
-    ("Linux", "SK-LINUX"),
-    ("Cybersecurity", "SK-SEC"),
-    ("Network Security", "SK-NETSEC"),
-    ("JavaScript", "SK-JS"),
-    ("React", "SK-REACT"),
-    ("UX Design", "SK-UX"),
-    ("Project Management", "SK-PM"),
-    ("Agile Methods", "SK-AGILE"),
-    ("Stakeholder Communication", "SK-COMM"),
-    ("Git", "SK-GIT"),
-    ("CI/CD", "SK-CICD"),
-]
+    ("Python", "SK-PY"), ("SQL", "SK-SQL"), ("Data Analysis", "SK-DA"), ("Machine Learning", "SK-ML"),
+    ("Statistics", "SK-STAT"), ("Data Visualization", "SK-VIZ"), ("Microsoft Excel", "SK-XLS"),
+    ("Power BI", "SK-PBI"), ("Tableau", "SK-TAB"), ("Cloud Computing", "SK-CLOUD"),
+    ("Amazon Web Services", "SK-AWS"), ("Kubernetes", "SK-K8S"), ("Docker", "SK-DOCKER"), ("Linux", "SK-LINUX"),
+    ("Terraform", "SK-TF"), ("Monitoring and observability", "SK-OBS"), ("CI/CD", "SK-CICD"), ("Git", "SK-GIT"),
+    ("Cybersecurity", "SK-SEC"), ("Network Security", "SK-NETSEC"), ("Cloud security", "SK-CLOUDSEC"),
+    ("Security information and event management", "SK-SIEM"), ("Incident response", "SK-IR"),
+    ("Threat intelligence", "SK-TI"), ("Vulnerability management", "SK-VM"), ("Risk assessment", "SK-RA"),
+    ("JavaScript", "SK-JS"), ("React", "SK-REACT"), ("UX Design", "SK-UX"),
+    ("Project Management", "SK-PM"), ("Agile Methods", "SK-AGILE"), ("Scrum", "SK-SCRUM"), ("PRINCE2", "SK-P2"),
+    ("Risk management", "SK-RM"), ("Budget management", "SK-BUDGET"), ("Stakeholder management", "SK-STAKE"),
+    ("Leadership", "SK-LEAD"), ("Communication", "SK-COMM"), ("Stakeholder Communication", "SK-SCOMM"),
+    ("Nursing", "SK-NURSE"), ("Patient assessment", "SK-PA"), ("Medication administration", "SK-MED"),
+    ("Basic Life Support", "SK-BLS"), ("Infection control", "SK-IC"), ("Safeguarding", "SK-SAFE"),
+    ("Electronic health records", "SK-EHR"), ("Wound care", "SK-WOUND"),
+]  # fmt: skip
 
-# Badge (achievement) templates: name -> the skills it aligns to.
+# Badge (achievement) templates: name -> the skills it aligns to. Index 2 is used by the tampered cases.
 ACHIEVEMENTS: list[tuple[str, list[str]]] = [
     ("Python Programming Foundations", ["Python", "Git"]),
     ("Applied Data Analysis", ["Data Analysis", "SQL", "Statistics"]),
@@ -105,10 +100,44 @@ ACHIEVEMENTS: list[tuple[str, list[str]]] = [
     ("Secure Systems Defender", ["Cybersecurity", "Network Security", "Linux"]),
     ("Modern Front-End Developer", ["JavaScript", "React", "Git"]),
     ("User Experience Design", ["UX Design", "Stakeholder Communication"]),
-    ("Agile Project Leadership", ["Project Management", "Agile Methods", "Stakeholder Communication"]),
+    ("Agile Project Leadership", ["Project Management", "Agile Methods", "Leadership"]),
     ("Continuous Delivery Engineer", ["CI/CD", "Docker", "Git"]),
     ("SQL for Analysts", ["SQL", "Data Analysis"]),
+    ("Spreadsheet Analytics with Excel", ["Microsoft Excel", "Data Analysis"]),
+    ("Business Intelligence with Power BI and Tableau", ["Power BI", "Tableau", "Data Visualization"]),
+    ("Professional Communication", ["Communication", "Stakeholder management"]),
+    ("AWS Cloud Practitioner", ["Amazon Web Services", "Cloud Computing"]),
+    ("Infrastructure as Code with Terraform", ["Terraform", "CI/CD"]),
+    ("Observability Engineer", ["Monitoring and observability", "Linux"]),
+    (
+        "Security Operations Analyst",
+        ["Security information and event management", "Incident response", "Threat intelligence"],
+    ),
+    ("Vulnerability Management Specialist", ["Vulnerability management", "Risk assessment"]),
+    ("Cloud Security Fundamentals", ["Cloud security", "Amazon Web Services"]),
+    ("PRINCE2 Foundation", ["PRINCE2", "Project Management", "Risk management"]),
+    ("Scrum Master", ["Scrum", "Agile Methods", "Leadership"]),
+    ("Budgeting for Project Leads", ["Budget management", "Stakeholder management"]),
+    ("Registered Nurse Clinical Skills", ["Nursing", "Patient assessment", "Medication administration"]),
+    ("Basic Life Support Provider", ["Basic Life Support"]),
+    ("Infection Prevention and Control", ["Infection control", "Safeguarding"]),
+    ("Electronic Health Records in Practice", ["Electronic health records", "Communication"]),
+    ("Wound Care Essentials", ["Wound care", "Patient assessment"]),
 ]
+
+# What each job title's holders mostly earn (a candidate's badges follow their track, with some variety).
+TRACKS: dict[str, list[int]] = {
+    "Data Analyst": [1, 3, 11, 12, 13, 0, 14],
+    "BI Developer": [3, 11, 12, 13, 1, 14],
+    "Junior Data Scientist": [0, 1, 2, 3, 11],
+    "Cloud Engineer": [4, 5, 15, 16, 17, 10, 20],
+    "DevOps Engineer": [5, 10, 16, 17, 4, 15],
+    "Security Analyst": [6, 18, 19, 20, 14],
+    "Project Coordinator": [9, 21, 22, 23, 14],
+    "Front-End Developer": [7, 0, 8, 10],
+    "UX Designer": [8, 7, 14],
+    "Registered Nurse": [24, 25, 26, 27, 28, 14],
+}
 
 FIRST = [
     "Avery", "Bryn", "Caspian", "Delphine", "Emrys", "Farah", "Gideon", "Halley", "Ines", "Jory",
@@ -121,10 +150,7 @@ LAST = [
     "Pennywhistle", "Quarrington", "Rookwood", "Stillwater", "Thistlewood", "Underhill", "Valentyne",
     "Whitlock", "Yarrow", "Zephyrine", "Applegarth", "Blackthorn", "Copperfield", "Dewberry",
 ]  # fmt: skip
-TITLES = [
-    "Data Analyst", "Software Engineer", "Junior Data Scientist", "Cloud Engineer", "Security Analyst",
-    "Front-End Developer", "Project Coordinator", "UX Designer", "DevOps Engineer", "BI Developer",
-]  # fmt: skip
+TITLES = list(TRACKS)
 CITIES = ["Lisbon", "Leeds", "Lyon", "Utrecht", "Gdańsk", "Tallinn", "Porto", "Bristol", "Ghent", "Aarhus"]
 
 # The problem cases, in the order they are handed out (the rest are valid).
@@ -288,8 +314,10 @@ class Workspace:
         return f"urn:uuid:{uuid.UUID(int=self.rng.getrandbits(128), version=4)}"
 
     def pick(self, cand: Candidate) -> tuple[str, list[str]]:
-        """An achievement this candidate does not hold yet."""
-        name, skills = self.rng.choice([a for a in ACHIEVEMENTS if a[0] not in cand.achievements])
+        """An achievement this candidate does not hold yet, mostly from their job title's track."""
+        track = [ACHIEVEMENTS[i] for i in TRACKS[cand.title] if ACHIEVEMENTS[i][0] not in cand.achievements]
+        rest = [a for a in ACHIEVEMENTS if a[0] not in cand.achievements]
+        name, skills = self.rng.choice(track if track and self.rng.random() < 0.85 else rest)
         cand.achievements.add(name)
         return name, skills
 

@@ -1,0 +1,101 @@
+"""Results: every badge with its status, filters, and a drill-down into each check."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ui import state
+from ui.charts import status_bar
+from ui.render import empty_state, result_details, run_page, styled_status
+
+COLUMNS = {
+    "status_label": "Status",
+    "candidate": "Candidate",
+    "achievement": "Badge",
+    "issuer": "Issuer",
+    "format": "Format",
+    "platform": "Platform",
+    "reason": "Reason",
+    "issued_on": "Issued",
+    "expires": "Expires",
+    "skills": "Skills",
+}
+
+
+def _filters(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sidebar-free filter row; returns the filtered frame."""
+    a, b, c, d, e = st.columns(5)
+    statuses = a.multiselect(
+        "Status", ["✔ Verified", "✖ Failed", "? Couldn't verify"], help="Show only these outcomes.", key="f_status"
+    )
+    candidates = b.multiselect(
+        "Candidate", sorted(frame["candidate"].dropna().unique()), help="Show these candidates' badges.", key="f_cand"
+    )
+    issuers = c.multiselect(
+        "Issuer", sorted(frame["issuer"].dropna().unique()), help="Show badges from these issuers.", key="f_issuer"
+    )
+    formats = d.multiselect(
+        "Format", sorted(frame["format"].dropna().unique()), help="OB 2.0 hosted / signed, OB 3.0, VC ...", key="f_fmt"
+    )
+    platforms = e.multiselect(
+        "Platform",
+        sorted(frame["platform"].dropna().unique()),
+        help="Badges given as a Credly / Badgr / ... page.",
+        key="f_platform",
+    )
+    mask = pd.Series(True, index=frame.index)
+    for column, chosen in (
+        ("status_label", statuses),
+        ("candidate", candidates),
+        ("issuer", issuers),
+        ("format", formats),
+        ("platform", platforms),
+    ):
+        if chosen:
+            mask &= frame[column].isin(chosen)
+    return frame[mask]
+
+
+def results_page() -> None:
+    """The Results page body."""
+    st.title("Results")
+    frame = state.results_frame()
+    if frame.empty:
+        empty_state("No badge has been verified yet. Import badges, then run **Verify**.", page="pages/2_Verify.py")
+        return
+    counts = frame["status"].value_counts().to_dict()
+    left, right = st.columns([1, 2])
+    with left:
+        st.plotly_chart(status_bar(counts), width="stretch", config={"displayModeBar": False})
+    with right:
+        st.markdown(
+            "Colours and symbols: **✔ Verified** (blue) — every check passed; **✖ Failed** (orange) — not valid "
+            "now, the reason says why; **? Couldn't verify** (grey) — a check could not be completed, which is "
+            "never treated as valid."
+        )
+    shown = _filters(frame)
+    st.caption(f"{len(shown)} of {len(frame)} badges. Select a row to see every check.")
+    table = shown[list(COLUMNS)].rename(columns=COLUMNS)
+    event = st.dataframe(
+        styled_status(table),
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key="results_table",
+    )
+    rows = event.selection.rows if event is not None else []
+    if not rows:
+        st.info("Select a badge in the table to see its checks, issuer, recipient match, dates, skills and document.")
+        return
+    result_id = int(shown.iloc[rows[0]]["result_id"])
+    result = state.result(result_id)
+    if result is None:
+        st.warning("That result is no longer in the workspace (it may have been re-checked). Select it again.")
+        return
+    st.subheader(result.achievement.name or result.input)
+    result_details(result)
+
+
+run_page(results_page, title="Results", icon="📋")

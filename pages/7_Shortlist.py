@@ -1,0 +1,80 @@
+"""Shortlist & export: pick candidates from the ranking; export CSV / XLSX / JSON and an HTML report."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import state
+from ui.render import empty_state, run_page
+from ui.widgets import role_picker
+
+FORMATS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "json": "JSON"}
+
+
+def shortlist_page() -> None:
+    """The Shortlist page body."""
+    st.title("Shortlist & export")
+    role_id = role_picker("shortlist_role")
+    if role_id is None:
+        return
+    view = state.coverage_view(role_id)
+    if view.ranked.empty:
+        empty_state("No candidates to shortlist yet. Import and verify first.", page="pages/1_Import.py")
+        return
+    st.write("Tick the candidates to shortlist (the ranking is by verified coverage of the role).")
+    table = view.ranked[["rank", "name", "score", "must_haves", "explanation"]].copy()
+    table.insert(0, "pick", table["rank"] <= 3)
+    edited = st.data_editor(
+        table,
+        hide_index=True,
+        width="stretch",
+        disabled=["rank", "name", "score", "must_haves", "explanation"],
+        column_config={
+            "pick": st.column_config.CheckboxColumn("Shortlist", help="Include this candidate in the exports"),
+            "score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%.1f"),
+            "explanation": st.column_config.TextColumn("Why", width="large"),
+        },
+        key=f"shortlist_pick_{role_id}",
+    )
+    picked = [cid for cid, keep in zip(view.ranked["candidate_id"], edited["pick"], strict=True) if keep]
+    name = st.text_input(
+        "Shortlist name",
+        value=f"{view.role_name} shortlist",
+        help="Used in the file names and at the top of every export.",
+        key="shortlist_name",
+    )
+    if not picked:
+        st.info("Tick at least one candidate to export a shortlist.", icon="ℹ️")
+        return
+    st.caption(f"{len(picked)} candidate(s) picked. Every download is recorded in the audit log.")
+    cols = st.columns(len(FORMATS) + 1)
+    for col, (fmt, label) in zip(cols, FORMATS.items(), strict=False):
+        with col:
+            export = state.shortlist_export(name, role_id, tuple(picked), fmt)
+            st.download_button(
+                f"Download {label}",
+                export.content,
+                file_name=export.filename,
+                mime=export.mime,
+                on_click=state.log_export,
+                args=(export.filename, fmt, role_id, tuple(picked)),
+                help=f"The shortlist with the evidence behind every score, as {label}.",
+                key=f"dl_{fmt}",
+            )
+    with cols[-1]:
+        report = state.html_report(name, role_id, tuple(picked))
+        st.download_button(
+            "Download HTML report",
+            report.content,
+            file_name=report.filename,
+            mime=report.mime,
+            on_click=state.log_export,
+            args=(report.filename, "html", role_id, tuple(picked)),
+            help="A self-contained page with the charts and tables (opens offline in any browser).",
+            key="dl_html",
+        )
+    with st.expander("Audit log (latest exports and imports)"):
+        st.dataframe(state.audit_frame(limit=50), hide_index=True, width="stretch")
+
+
+run_page(shortlist_page, title="Shortlist", icon="📤")

@@ -1,0 +1,162 @@
+"""How pages show things: the page frame, statuses, checks, empty states.
+
+Statuses are told apart by colour AND by a symbol and a word, so that they
+read the same to colour-blind users and in greyscale. Colours are from the
+Okabe-Ito palette (Okabe & Ito, "Color Universal Design", 2008): blue for
+verified, orange for failed, grey for "couldn't verify".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from verifier.models import Outcome, VerificationResult
+
+log = logging.getLogger(__name__)
+
+BLUE = "#0072B2"
+ORANGE = "#E69F00"
+GREY = "#999999"
+SKY = "#56B4E9"
+VERMILLION = "#D55E00"
+GREEN = "#009E73"
+
+STATUS_COLOURS = {"verified": BLUE, "failed": ORANGE, "error": GREY}
+STATUS_SYMBOLS = {"verified": "✔", "failed": "✖", "error": "?"}
+STATUS_WORDS = {"verified": "Verified", "failed": "Failed", "error": "Couldn't verify"}
+STATUS_ORDER = ("verified", "failed", "error")
+
+OUTCOME_SYMBOLS = {
+    Outcome.PASS.value: "✔ pass",
+    Outcome.FAIL.value: "✖ fail",
+    Outcome.WARN.value: "⚠ warning",
+    Outcome.SKIP.value: "– skipped",
+}
+
+
+def status_label(status: str) -> str:
+    """``"✔ Verified"``, ``"✖ Failed"``, ``"? Couldn't verify"`` (unknown values pass through)."""
+    return f"{STATUS_SYMBOLS.get(status, '·')} {STATUS_WORDS.get(status, status)}"
+
+
+def status_css(label: object) -> str:
+    """CSS for a status cell of a styled table (white text on the status colour)."""
+    for status, word in STATUS_WORDS.items():
+        if str(label).endswith(word):
+            return f"background-color: {STATUS_COLOURS[status]}; color: white; font-weight: 600"
+    return ""
+
+
+def single_user_note() -> str | None:
+    """The notice shown when no sign-in is configured (the default), else None."""
+    if os.environ.get("SKILLPROOF_AUTH", "").strip():
+        return None
+    return (
+        "Single-user mode: no sign-in is configured, so the dashboard listens on this computer only "
+        "(`localhost`) and everyone who can open it sees the same workspace."
+    )
+
+
+def run_page(body: Callable[[], None], *, title: str, icon: str = "✅") -> None:
+    """Run a page body inside the shared frame.
+
+    Sets the page config, shows the single-user note in the sidebar, makes
+    sure the workspace exists (loading the sample on first launch), and turns
+    any unexpected exception into a friendly ``st.error``: no traceback ever
+    reaches the page (it goes to the server log instead).
+    """
+    st.set_page_config(page_title=f"{title} · SkillProof", page_icon=icon, layout="wide")
+    note = single_user_note()
+    if note:
+        st.sidebar.caption(note)
+    try:
+        import ui.state as state
+
+        state.ensure_workspace()
+        body()
+    except Exception as exc:
+        log.exception("page %s failed", title)
+        st.error(
+            f"**Something went wrong on this page** ({exc.__class__.__name__}: {_short(str(exc))}).\n\n"
+            "Your workspace is safe. Try reloading the page; if the problem stays, open the Start page and "
+            "check the terminal where `streamlit run` is running for details."
+        )
+
+
+def _short(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def empty_state(message: str, *, page: str | None = None, label: str | None = None) -> None:
+    """An empty state that says what to do, with a link to the page that does it."""
+    st.info(message, icon="ℹ️")
+    if page is not None:
+        st.page_link(page, label=label or "Go there", icon="➡️")
+
+
+def styled_status(frame: pd.DataFrame, column: str = "Status", *, max_rows: int = 5000) -> Any:
+    """A Styler colouring the status column (plain frame when too large to style quickly)."""
+    if len(frame) > max_rows or column not in frame.columns:
+        return frame
+    return frame.style.map(status_css, subset=[column])
+
+
+def checks_frame(result: VerificationResult) -> pd.DataFrame:
+    """One row per check: what was checked, the outcome (symbol + word) and the message."""
+    rows = []
+    for c in result.checks:
+        outcome = OUTCOME_SYMBOLS.get(c.outcome.value, c.outcome.value)
+        if c.indeterminate:
+            outcome = "? could not be determined"
+        rows.append({"Check": c.id, "Outcome": outcome, "Detail": c.message})
+    return pd.DataFrame(rows, columns=["Check", "Outcome", "Detail"])
+
+
+def result_details(result: VerificationResult) -> None:
+    """The drill-down of one badge: verdict, each check, issuer, recipient, dates, skills, raw document."""
+    colour = STATUS_COLOURS.get(result.status.value, GREY)
+    st.markdown(
+        f"<div style='border-left: 6px solid {colour}; padding: 0.3rem 0.8rem; margin-bottom: 0.6rem'>"
+        f"<strong>{status_label(result.status.value)}</strong>"
+        f"{' — ' + _escape(result.reason) if result.reason else ''}</div>",
+        unsafe_allow_html=True,
+    )
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Achievement**")
+        st.write(result.achievement.name or "(not stated)")
+        if result.achievement.description:
+            st.caption(result.achievement.description)
+        st.markdown("**Issuer**")
+        st.write(result.issuer.name or "(not stated)")
+        st.caption(" · ".join(x for x in (result.issuer.id, result.issuer.url) if x) or "no issuer id")
+    with right:
+        st.markdown("**Recipient**")
+        match = {True: "✔ issued to this candidate", False: "✖ issued to someone else", None: "– not checked"}
+        st.write(match[result.recipient_match] + (f" ({result.email})" if result.email else ""))
+        st.markdown("**Dates**")
+        st.write(f"Issued: {result.issued_on or '—'} · Expires: {result.expires or 'never'}")
+        st.caption(f"Format: {result.format}" + (f" · platform: {result.platform}" if result.platform else ""))
+    st.markdown("**Checks**")
+    st.dataframe(checks_frame(result), hide_index=True, width="stretch")
+    if result.skills:
+        st.markdown("**Skills the badge states**")
+        st.dataframe(pd.DataFrame([s.to_dict() for s in result.skills]).fillna(""), hide_index=True, width="stretch")
+    with st.expander("Raw document"):
+        if result.document is None:
+            st.caption("The document was not kept (or could not be obtained).")
+        elif isinstance(result.document, str):
+            st.code(result.document[:20000])
+        else:
+            st.code(json.dumps(result.document, indent=2, ensure_ascii=False)[:20000], language="json")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
