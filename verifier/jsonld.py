@@ -36,10 +36,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from c14n.Canonicalize import canonicalize
 from cachetools import LRUCache
+from frozendict import frozendict
 from pyld import jsonld as _pyld
 from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
+from pyld.resolved_context import ResolvedContext
 
 from verifier import contexts
 from verifier.contexts import Variant
@@ -88,11 +91,67 @@ def _shared_cache(variant: Variant) -> LRUCache[Any, Any]:
     return LRUCache(maxsize=512)
 
 
+_INLINE_KEYS: dict[int, tuple[Any, str]] = {}
+_INLINE_KEYS_MAX = 4096
+
+
+def _inline_key(ctx: Any) -> str:
+    """pyld's cache key for an inline context (its JCS form), memoised by identity.
+
+    Type-scoped contexts are the same objects on every call (they live in the
+    cached processed contexts), and computing their JCS form was a fifth of
+    the time of a verification.
+    """
+    hit = _INLINE_KEYS.get(id(ctx))
+    if hit is not None and hit[0] is ctx:
+        return hit[1]
+    key: str = canonicalize(dict(ctx)).decode("utf-8")
+    if len(_INLINE_KEYS) >= _INLINE_KEYS_MAX:
+        _INLINE_KEYS.clear()
+    _INLINE_KEYS[id(ctx)] = (ctx, key)  # holding ctx keeps its id from being reused
+    return key
+
+
+class _Resolver(ContextResolver):
+    """pyld's ContextResolver with inline-context keys memoised (see :func:`_inline_key`).
+
+    Mirrors ``ContextResolver.resolve`` for the common shapes (URLs, objects,
+    null) and hands anything else to it unchanged.
+    """
+
+    def resolve(self, active_ctx: Any, context: Any, base: Any, cycles: Any = None) -> Any:
+        if cycles is None:
+            cycles = set()
+        if isinstance(context, (dict, frozendict)) and "@context" in context:
+            context = context["@context"]
+        items = context if isinstance(context, list) else [context]
+        if not all(isinstance(c, (str, dict, frozendict)) or c is None or c is False for c in items):
+            return super().resolve(active_ctx, context, base, cycles)
+        out: list[Any] = []
+        for ctx in items:
+            if isinstance(ctx, str):
+                resolved = self._get(ctx) or self._resolve_remote_context(active_ctx, ctx, base, cycles)
+                if isinstance(resolved, list):
+                    out.extend(resolved)
+                else:
+                    out.append(resolved)
+            elif ctx is None or ctx is False:
+                out.append(ResolvedContext(False))
+            else:
+                key = _inline_key(ctx)
+                found = self._get(key)
+                if not found:
+                    found = ResolvedContext(ctx)
+                    self._cache_resolved_context(key, found, "static")
+                out.append(found)
+        return out
+
+
 def _options(variant: Variant) -> dict[str, Any]:
     loader = _loader(variant)
     return {
         "documentLoader": loader,
-        "contextResolver": ContextResolver(_shared_cache(variant), loader),
+        "contextResolver": _Resolver(_shared_cache(variant), loader),
         "base": "",
         "processingMode": "json-ld-1.1",
     }
