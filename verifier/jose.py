@@ -47,6 +47,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -199,7 +200,12 @@ async def resolve_key(
     header_key = keys.public_key_from_jwk(header_jwk) if header_jwk is not None else None
     if isinstance(kid, str) and kid.strip() and (header_key is None or _dereferenceable(kid, issuer_id)):
         vm_id = _absolute_kid(kid.strip(), issuer_id)
-        vm = await did.resolve_verification_method(vm_id, session)
+        try:
+            vm = await did.resolve_verification_method(vm_id, session)
+        except KeyResolutionError:
+            if not vm_id.startswith("https://"):
+                raise
+            return await _bare_jwk(vm_id, header_key, session, issuer_id=issuer_id)
         binding = did.check_key_binding(vm, issuer_id, purpose)
         if header_key is not None and keys.public_key_bytes(header_key) != keys.public_key_bytes(vm.public_key):
             raise KeyBindingError(f"the jwk header is not the key {vm.id} names", vm_id=vm.id, issuer_id=issuer_id)
@@ -208,6 +214,49 @@ async def resolve_key(
     if header_key is None:
         raise KeyResolutionError("the JWS header has neither a dereferenceable kid nor a jwk")
     return await _bind_header_key(header_key, session, issuer_id=issuer_id, purpose=purpose)
+
+
+async def _bare_jwk(kid: str, header_key: PublicKey | None, session: Session, *, issuer_id: str) -> BoundKey:
+    """OB 3.0 §8.2.3 / §8.4 "Dereferencing the Public Key": a ``kid`` URL may serve a
+    JWK (or a JWK Set, the key picked by its ``kid`` or the URL's fragment) rather
+    than a controller document. Such a document names no controller, so the key is
+    bound only when it is served from the issuer's own origin (the issuer id is an
+    https URL with the same scheme, host and port)."""
+    url, _, fragment = kid.partition("#")
+    try:
+        doc = await session.fetcher.fetch_json(url)
+    except FetchError as exc:
+        raise KeyResolutionError(f"could not fetch the key {kid}: {exc.reason}") from exc
+    except DocumentError as exc:
+        raise KeyResolutionError(f"the key {kid} is not a JSON document") from exc
+    jwk: Any = None
+    if isinstance(doc, dict) and "kty" in doc:
+        jwk = doc
+    elif isinstance(doc, dict) and isinstance(doc.get("keys"), list):
+        candidates = [k for k in doc["keys"] if isinstance(k, dict)]
+        named = [k for k in candidates if k.get("kid") in (kid, fragment) and k.get("kid")]
+        jwk = named[0] if named else candidates[0] if len(candidates) == 1 and not fragment else None
+    if jwk is None:
+        raise KeyResolutionError(
+            f"{kid} is neither a controller document listing the key, a JWK nor a JWK Set holding it"
+        )
+    key = keys.public_key_from_jwk({k: v for k, v in jwk.items() if k not in ("kid", "use", "alg", "key_ops")})
+    if _origin(url) != _origin(issuer_id):
+        raise KeyBindingError(
+            f"the key {kid} is a bare JWK served outside the issuer's origin ({issuer_id}): nothing binds it to the issuer",
+            vm_id=kid,
+            issuer_id=issuer_id,
+        )
+    if header_key is not None and keys.public_key_bytes(header_key) != keys.public_key_bytes(key):
+        raise KeyBindingError(f"the jwk header is not the key {kid} names", vm_id=kid, issuer_id=issuer_id)
+    return BoundKey(key, f"kid {kid} (a JWK served from the issuer's own origin)")
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return None
+    return (parts.scheme, parts.hostname.lower(), parts.port or 443)
 
 
 def _dereferenceable(kid: str, issuer_id: str) -> bool:
@@ -327,6 +376,9 @@ def credential_from_claims(payload: dict[str, Any]) -> Mapped:
         _agree(_issuer_id(doc), payload.get("iss"), "iss", "issuer.id")
         _agree(doc.get("id"), payload.get("jti"), "jti", "id")
         _agree(_subject_id(doc), payload.get("sub"), "sub", "credentialSubject.id")
+        # OB 3.0 §8.2.5: nbf MUST equal validFrom, exp sets validUntil; where both are stated they agree.
+        _same_instant(doc, nbf, "nbf", ("validFrom", "issuanceDate"))
+        _same_instant(doc, exp, "exp", ("validUntil", "expirationDate"))
         return Mapped(doc, "vc-jose", nbf, exp)
     raise DocumentError("the JWT payload holds no credential (no vc or vp claim, no @context and type)")
 
@@ -345,19 +397,24 @@ def _map_vc11(doc: dict[str, Any], payload: dict[str, Any], nbf: datetime | None
     if isinstance(subject, dict) and "id" not in subject and isinstance(sub, str):
         doc["credentialSubject"] = {**subject, "id": sub}
     _agree(_subject_id(doc), sub, "sub", "credentialSubject.id")
-    for claim, instant, keys_ in (
+    for claim, name, fields in (
         (nbf, "nbf", ("issuanceDate", "validFrom")),
         (exp, "exp", ("expirationDate", "validUntil")),
     ):
-        if claim is None:
-            continue
-        stated = next((k for k in keys_ if doc.get(k) is not None), None)
-        if stated is None:
-            doc[keys_[0]] = dates.iso(claim)
-        else:
-            when = dates.parse_datetime(doc[stated], field=stated)
-            if int(when.timestamp()) != int(claim.timestamp()):
-                raise ClaimMismatch(f"JWT claim {instant} ({dates.iso(claim)}) does not equal {stated} ({doc[stated]})")
+        if claim is not None and all(doc.get(k) is None for k in fields):
+            doc[fields[0]] = dates.iso(claim)
+        _same_instant(doc, claim, name, fields)
+
+
+def _same_instant(doc: dict[str, Any], claim: datetime | None, name: str, fields: tuple[str, ...]) -> None:
+    if claim is None:
+        return
+    stated = next((k for k in fields if doc.get(k) is not None), None)
+    if stated is None:
+        return
+    when = dates.parse_datetime(doc[stated], field=stated)
+    if int(when.timestamp()) != int(claim.timestamp()):
+        raise ClaimMismatch(f"JWT claim {name} ({dates.iso(claim)}) does not equal {stated} ({doc[stated]})")
 
 
 def _agree(stated: Any, claim: Any, claim_name: str, field_name: str) -> None:

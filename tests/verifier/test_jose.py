@@ -73,12 +73,29 @@ async def test_unsigned_or_hmac_jwt_is_refused(name: str, served: Fetcher) -> No
         ("jwt-vc11-iss-mismatch.jwt", "structure"),
         ("jwt-vc11-expired.jwt", "expiry"),
         ("jwt-not-yet-valid.jwt", "expiry"),
+        ("jwt-nbf-mismatch.jwt", "structure"),
     ],
 )
 async def test_bad_jwt_fails_the_right_check(name: str, check: str, served: Fetcher) -> None:
     result = await verify(name, served)
     assert result.status is Status.FAILED
     assert check_outcome(result, check) == "fail"
+
+
+@pytest.mark.parametrize("name", ["jwt-kid-bare-jwk.jwt", "jwt-kid-jwks.jwt"])
+async def test_kid_serving_a_jwk_on_the_issuers_origin_verifies(name: str, served: Fetcher) -> None:
+    result = await verify(name, served)
+    assert result.status is Status.VERIFIED, result.reason
+    assert "issuer's own origin" in result.check("signature").message  # type: ignore[union-attr]
+
+
+async def test_kid_serving_a_jwk_elsewhere_is_not_the_issuers_key() -> None:
+    foreign = {"https://keys.elsewhere.example/rsa": keys.jwk_from_public_key(mf.OTHER_RSA.public_key())}
+    f, _ = fetcher(documents=foreign)
+    async with f:
+        result = await verify("jwt-kid-foreign-jwk.jwt", f)
+    assert result.status is Status.FAILED
+    assert "outside the issuer's origin" in result.reason
 
 
 async def test_jwk_header_listed_in_issuer_profile_verifies(served: Fetcher) -> None:
