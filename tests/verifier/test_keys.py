@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -9,6 +10,8 @@ import base58
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES, VECTORS
 from verifier import keys
@@ -131,3 +134,17 @@ def test_base58_ed25519_key_decodes() -> None:
     assert keys.public_key_bytes(keys.public_key_from_base58(raw)) == keys.public_key_bytes(key)
     with pytest.raises(KeyResolutionError):
         keys.public_key_from_base58(raw[:-3])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=80))
+def test_any_string_is_a_key_or_a_key_resolution_error(value: str) -> None:
+    with contextlib.suppress(KeyResolutionError):
+        keys.public_key_from_multikey(value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=60))
+def test_any_multibase_bytes_are_a_key_or_a_key_resolution_error(raw: bytes) -> None:
+    with contextlib.suppress(KeyResolutionError):
+        keys.public_key_from_multikey(keys.multibase_encode(raw))

@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES
 from verifier import keys
@@ -236,3 +238,40 @@ async def test_expected_challenge_and_domain_must_match(session: Session) -> Non
     [replayed] = await verify_proofs(signed, session, issuer_id=issuer, purpose="authentication", challenge="other")
     assert replayed.valid is False
     assert "challenge" in replayed.message
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    field=st.sampled_from(
+        [
+            "type",
+            "cryptosuite",
+            "created",
+            "expires",
+            "proofPurpose",
+            "proofValue",
+            "verificationMethod",
+            "previousProof",
+            "@context",
+            "id",
+        ]
+    ),
+    value=JSON_VALUES,
+)
+async def test_any_proof_field_value_is_reported_and_never_verifies_unless_unchanged(
+    field: str, value: Any, session: Session
+) -> None:
+    doc = load("credentials/eddsa-rdfc-2022-valid.json")
+    original = doc["proof"].get(field, object())
+    doc["proof"][field] = value
+    [report] = await verify_proofs(doc, session, issuer_id=doc["issuer"]["id"])
+    if report.valid is True:
+        # JSON-LD reads a null as absent: a null optional field changes nothing that is signed
+        assert value == original or (value is None and field in ("id", "previousProof"))
