@@ -1,0 +1,191 @@
+"""The workspace database: round trips, history, atomic writes, resumable jobs, audit.
+
+Runs against SQLite always, and against PostgreSQL too when
+``SKILLPROOF_TEST_POSTGRES_URL`` is set (each test then works in a fresh schema).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from talent.candidates import Candidate
+from talent.errors import JobError, StorageError
+from talent.roles import Role
+from talent.shortlist import Shortlist
+from talent.storage import Workspace, database_url, scrub
+from verifier.models import VerificationResult, with_context
+from verifier.pipeline import BadgeInput
+
+POSTGRES_URL = os.environ.get("SKILLPROOF_TEST_POSTGRES_URL", "").strip()
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgres", marks=pytest.mark.skipif(not POSTGRES_URL, reason="SKILLPROOF_TEST_POSTGRES_URL not set")),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ws' / 'skillproof.db'}"
+        return
+    schema = "sp_test_" + uuid.uuid4().hex[:12]
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+CANDIDATES = [
+    Candidate("ats:A1", "Ada Lovelace", ("ada@example.org",), "A1", ("https://b.example/assertions/1",), (2, 3)),
+    Candidate("email:bo@example.org", "Bo", ("bo@example.org",), None, ("https://b.example/assertions/2",), (4,)),
+]
+
+
+def _fill(ws: Workspace, pairs: list[tuple[str, VerificationResult]], roles: list[Role]) -> None:
+    ws.save_candidates(CANDIDATES, source="ats_export.csv")
+    ws.save_results(pairs)
+    for role in roles:
+        ws.save_role(role)
+    ws.save_shortlist(Shortlist("Round 1", "cloud-engineer", ("ats:A1",), note="n"))
+    job = ws.create_job([BadgeInput("https://b.example/assertions/1", candidate="ats:A1", emails=("ada@example.org",))])
+    ws.record_results(job, [(0, pairs[0][1])])
+
+
+def test_workspace_written_closed_and_reopened_is_identical(db_url: str, result_pairs: list, roles: list[Role]) -> None:
+    ws = Workspace(db_url)
+    _fill(ws, result_pairs, roles)
+    before = ws.snapshot()
+    latest_before = ws.latest_results()
+    ws.close()
+    with Workspace(db_url) as again:
+        assert again.snapshot() == before
+        assert again.candidates() == CANDIDATES
+        assert again.roles() == sorted(roles, key=lambda r: r.role_id)
+        assert [(c, r.to_dict()) for c, r in again.latest_results()] == [(c, r.to_dict()) for c, r in latest_before]
+
+
+def test_results_keep_their_history_and_latest_wins(db_url: str, result_pairs: list) -> None:
+    cid, first = result_pairs[0]
+    second = with_context(first, checked_at="2026-11-27T00:00:00Z")
+    with Workspace(db_url) as ws:
+        ws.save_results([(cid, first), (cid, second)])
+        assert [r.checked_at for r in ws.result_history(cid)] == [first.checked_at, "2026-11-27T00:00:00Z"]
+        latest = ws.latest_results(candidate_id=cid)
+        assert [r.checked_at for _, r in latest] == ["2026-11-27T00:00:00Z"]
+
+
+def test_result_round_trip_is_lossless(db_url: str, result_pairs: list) -> None:
+    with Workspace(db_url) as ws:
+        ws.save_results(result_pairs)
+        stored = {r.input: r for _, r in ws.latest_results()}
+    for _, r in result_pairs:
+        assert stored[r.input].to_dict() == r.to_dict()
+
+
+def test_interrupted_import_leaves_nothing_half_written(db_url: str) -> None:
+    def rows() -> Iterator[Candidate]:
+        yield from CANDIDATES
+        raise RuntimeError("import interrupted")
+
+    with Workspace(db_url) as ws:
+        with pytest.raises(RuntimeError):
+            ws.save_candidates(rows())
+        assert ws.candidates() == []
+        assert ws.audit_log() == []
+
+
+def test_job_resumes_without_losing_or_duplicating_results(db_url: str, result_pairs: list) -> None:
+    inputs = [BadgeInput(r.input, candidate=c, emails=("x@example.org",)) for c, r in result_pairs[:5]]
+    by_input = {r.input: r for _, r in result_pairs}
+    with Workspace(db_url) as ws:
+        job = ws.create_job(inputs, label="batch")
+        assert ws.record_results(job, [(0, by_input[inputs[0].source]), (1, by_input[inputs[1].source])]) == 2
+    # "crash": a new process opens the workspace and asks what is left
+    with Workspace(db_url) as ws:
+        pending = ws.pending_items(job)
+        assert [p.index for p in pending] == [2, 3, 4]
+        assert pending[0].input == inputs[2]
+        # a retry of an already stored item is ignored
+        assert ws.record_results(job, [(1, by_input[inputs[1].source]), (2, by_input[inputs[2].source])]) == 1
+        ws.record_results(job, [(i.index, by_input[i.input.source]) for i in ws.pending_items(job)])
+        assert ws.pending_items(job) == []
+        assert ws.job_progress(job) == (5, 5)
+        assert [i for i, _ in ws.job_results(job)] == [0, 1, 2, 3, 4]
+        assert [j["done"] for j in ws.jobs()] == [5]
+
+
+def test_unknown_job_or_index_is_an_error(db_url: str, result_pairs: list) -> None:
+    with Workspace(db_url) as ws:
+        with pytest.raises(JobError):
+            ws.pending_items("nope")
+        job = ws.create_job(["https://b.example/1"])
+        with pytest.raises(JobError, match="no input index 7"):
+            ws.record_results(job, [(7, result_pairs[0][1])])
+        assert ws.pending_items(job)[0].index == 0
+
+
+def test_uploaded_bytes_survive_in_a_job(db_url: str) -> None:
+    with Workspace(db_url) as ws:
+        job = ws.create_job([BadgeInput("badge.png", data=b"\x89PNG\r\n\x00", filename="badge.png")])
+        assert ws.pending_items(job)[0].input.data == b"\x89PNG\r\n\x00"
+
+
+def test_audit_log_records_actions_without_emails(db_url: str) -> None:
+    with Workspace(db_url) as ws:
+        ws.save_candidates(CANDIDATES, source="export from ada@example.org.csv")
+        ws.log("exported", "sent to hr-team@example.org and Bo")
+        entries = ws.audit_log()
+    assert [e.action for e in entries] == ["imported", "exported"]
+    assert entries[0].count == 2
+    assert all("@" not in e.detail for e in entries)
+    assert entries[1].detail == "sent to [email] and Bo"
+
+
+def test_shortlists_and_roles_are_replaced_not_duplicated(db_url: str, roles: list[Role]) -> None:
+    with Workspace(db_url) as ws:
+        ws.save_role(roles[0])
+        ws.save_role(roles[0])
+        ws.save_shortlist(Shortlist("R1", "cloud-engineer", ("a",)))
+        ws.save_shortlist(Shortlist("R1", "cloud-engineer", ("a", "b")))
+        assert len(ws.roles()) == 1
+        assert [s.candidate_ids for s in ws.shortlists(role_id="cloud-engineer")] == [("a", "b")]
+        assert ws.delete_shortlist("R1", "cloud-engineer")
+        assert ws.delete_role(roles[0].role_id)
+        assert ws.roles() == []
+
+
+def test_default_location_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("SKILLPROOF_DATABASE_URL", raising=False)
+    monkeypatch.setenv("SKILLPROOF_DATA_DIR", str(tmp_path / "d"))
+    assert database_url() == f"sqlite:///{tmp_path / 'd' / 'skillproof.db'}"
+    with Workspace() as ws:
+        ws.save_candidates(CANDIDATES[:1])
+    assert (tmp_path / "d" / "skillproof.db").exists()
+    monkeypatch.setenv("SKILLPROOF_DATABASE_URL", "sqlite:///" + str(tmp_path / "other.db"))
+    assert database_url().endswith("other.db")
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    with Workspace(f"sqlite:///{tmp_path / 'w.db'}") as ws, ws.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_unusable_database_url_is_a_storage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises((StorageError, OSError)):
+        Workspace(f"sqlite:///{blocker / 'sub' / 'x.db'}")
+
+
+def test_scrub_removes_every_address() -> None:
+    assert scrub("a@b.org, c.d+e@f-g.co.uk") == "[email], [email]"
