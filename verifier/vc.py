@@ -41,6 +41,7 @@ is skipped with that reason, and its status rests on its members.
 from __future__ import annotations
 
 import asyncio
+import base64
 from typing import Any
 from urllib.parse import unquote
 
@@ -64,6 +65,7 @@ from verifier.session import Session
 MAX_DEPTH = 3  # container -> credential -> endorsement -> endorsement of the endorser
 MAX_MEMBERS = 500
 CREDENTIALS_CHECK = "credentials"
+ENVELOPED_JWT_TYPES = ("application/vc+jwt", "application/vc+ld+json+jwt", "application/jwt")
 
 
 async def verify_vc_json(doc: dict[str, Any], session: Session, *, input: str) -> VerificationResult:
@@ -231,11 +233,26 @@ async def _verify_member(item: Any, session: Session, *, input: str, depth: int)
         return await _verify_jwt(item.strip(), session, input=input, depth=depth)
     if isinstance(item, dict) and "EnvelopedVerifiableCredential" in ob3.types_of(item):
         data = item.get("id")
-        if isinstance(data, str) and data.startswith("data:") and "," in data:
-            media, _, body = data[5:].partition(",")
-            if media.split(";")[0].lower() in ("application/vc+jwt", "application/vc+ld+json+jwt", "application/jwt"):
-                return await _verify_jwt(unquote(body).strip(), session, input=input, depth=depth)
-        return make_result(input, [failed(CheckId.STRUCTURE, "EnvelopedVerifiableCredential without a JWT data: URL")])
+        if not (isinstance(data, str) and data.startswith("data:") and "," in data):
+            return make_result(
+                input, [failed(CheckId.STRUCTURE, "EnvelopedVerifiableCredential id is not a data: URL")]
+            )
+        header, _, body = data[5:].partition(",")
+        media, *params = header.split(";")
+        if media.lower() not in ENVELOPED_JWT_TYPES:
+            return make_result(
+                input,
+                [errored(CheckId.STRUCTURE, f"enveloped credentials of type {media or 'unknown'} are not supported")],
+            )
+        token = unquote(body).strip()
+        if "base64" in params:
+            try:
+                token = base64.b64decode(token, validate=True).decode("ascii").strip()
+            except (ValueError, UnicodeDecodeError):
+                return make_result(
+                    input, [failed(CheckId.STRUCTURE, "EnvelopedVerifiableCredential data is not base64")]
+                )
+        return await _verify_jwt(token, session, input=input, depth=depth)
     if isinstance(item, dict):
         return await _verify_json(item, session, input=input, depth=depth)
     return make_result(input, [failed(CheckId.STRUCTURE, "a contained credential is neither an object nor a JWT")])

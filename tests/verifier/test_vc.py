@@ -3,6 +3,7 @@ on fixtures signed with fixed keys (tests/fixtures/vc/make_fixtures.py)."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -348,3 +349,19 @@ async def test_results_serialise_to_the_contract_form(served: Fetcher) -> None:
     assert data["format"] == "presentation"
     assert [c["status"] for c in data["credentials"]] == ["verified", "verified"]
     assert result_from_dict(data).credentials[0].skills == result.credentials[0].skills
+
+
+async def test_enveloped_credentials_of_unsupported_kinds_are_errors_not_failures(served: Fetcher) -> None:
+    doc = load("presentation.json")
+    del doc["proof"]
+    token = doc["verifiableCredential"][1]["id"].split(",", 1)[1]
+    doc["verifiableCredential"] = [
+        {"@context": "https://www.w3.org/ns/credentials/v2", "type": "EnvelopedVerifiableCredential", "id": data}
+        for data in (
+            "data:application/vc+sd-jwt,eyJ.x.y",
+            "data:application/vc+jwt;base64," + base64.b64encode(token.encode()).decode(),
+        )
+    ]
+    result = await verify_vc_json(doc, session(served), input="enveloped")
+    assert [m.status for m in result.credentials] == [Status.ERROR, Status.VERIFIED]
+    assert "not supported" in result.credentials[0].reason
