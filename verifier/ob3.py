@@ -301,15 +301,16 @@ def recipient_check(doc: dict[str, Any], emails: tuple[str, ...]) -> tuple[Check
         if not isinstance(value, str):
             return failed(CheckId.RECIPIENT, "an IdentityObject has no identityHash"), False
         salt = identity.get("salt")
+        hashed = identity.get("hashed") in (True, "true")
         try:
             if identity_matches(
                 value,
                 emails,
-                hashed=identity.get("hashed") is True,
+                hashed=hashed,
                 salt=salt if isinstance(salt, str) else None,
                 identity_type="emailAddress",
             ):
-                how = "hashed" if identity.get("hashed") is True else "plain"
+                how = "hashed" if hashed else "plain"
                 return passed(CheckId.RECIPIENT, f"issued to the candidate's email ({how} identity)"), True
         except IdentityFormatError as exc:
             return errored(CheckId.RECIPIENT, f"the recipient identity cannot be compared: {exc}"), None

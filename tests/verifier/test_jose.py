@@ -180,3 +180,37 @@ def test_vc11_claims_fill_in_what_the_credential_leaves_out() -> None:
     assert doc["credentialSubject"]["id"] == "did:ex:1"
     assert doc["issuanceDate"] == "2024-01-01T00:00:00Z"
     assert doc["expirationDate"] == "2025-01-01T00:00:00Z"
+
+
+async def test_jwk_header_listed_in_a_did_web_document_verifies() -> None:
+    did = "did:web:school.example"
+    vm = f"{did}#key-1"
+    did_doc = {
+        "@context": ["https://www.w3.org/ns/did/v1"],
+        "id": did,
+        "verificationMethod": [
+            {
+                "id": vm,
+                "type": "JsonWebKey2020",
+                "controller": did,
+                "publicKeyJwk": keys.jwk_from_public_key(mf.ISSUER_P384.public_key()),
+            }
+        ],
+        "assertionMethod": [vm],
+    }
+    doc = mf.credential("did-web-jwk")
+    doc["issuer"] = {"id": did, "type": ["Profile"], "name": "School"}
+    jwk = keys.jwk_from_public_key(mf.ISSUER_P384.public_key())
+    listed = mf.vc2_jwt(doc, key=mf.ISSUER_P384, alg="ES384", kid=None, jwk=jwk)
+    stranger = keys.jwk_from_public_key(mf.OTHER_RSA.public_key())
+    unlisted = mf.vc2_jwt(doc, key=mf.OTHER_RSA, alg="RS256", kid=None, jwk=stranger)
+    f, _ = fetcher(documents={"https://school.example/.well-known/did.json": did_doc})
+    async with f:
+        ok = await verify_vc_jwt(listed, session(f), input="listed")
+        bad = await verify_vc_jwt(unlisted, session(f), input="unlisted")
+        relative = await verify_vc_jwt(
+            mf.vc2_jwt(doc, key=mf.ISSUER_P384, alg="ES384", kid="#key-1"), session(f), input="relative kid"
+        )
+    assert ok.status is Status.VERIFIED, ok.reason
+    assert bad.status is Status.FAILED
+    assert relative.status is Status.VERIFIED, relative.reason
