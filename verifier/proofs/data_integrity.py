@@ -164,6 +164,8 @@ def _check_proof_context(proof: dict[str, Any], unsecured: dict[str, Any]) -> No
     pctx = proof["@context"]
     dctx = unsecured.get("@context")
     plist = pctx if isinstance(pctx, list) else [pctx]
+    if not plist:
+        raise ProofError("the proof's @context is empty")
     dlist = dctx if isinstance(dctx, list) else [dctx] if dctx is not None else []
     if dlist[: len(plist)] != plist:
         raise ProofError("the proof's @context does not match the document's @context")
@@ -209,6 +211,8 @@ async def _verify_one(
         vm_id = proof.get("verificationMethod")
         if not isinstance(vm_id, str) or not vm_id:
             raise _Outcome(False, Problem.MALFORMED, "the proof has no verificationMethod")
+        if "id" in proof and not isinstance(proof["id"], str):
+            raise _Outcome(False, Problem.MALFORMED, "the proof id is not a string (Data Integrity §2.1: a URL)")
         if ":" not in vm_id:
             raise _Outcome(False, Problem.MALFORMED, f"the verificationMethod {vm_id!r} is not a URL")
         try:
