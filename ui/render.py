@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from verifier.models import Outcome, VerificationResult
 
@@ -94,11 +95,20 @@ def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def link(page: str, label: str, *, icon: str = "➡️") -> None:
+    """A link to another page; where pages are not registered (a page run on its own, as in
+    tests) it becomes a plain pointer to the sidebar instead of an error."""
+    try:
+        st.page_link(page, label=label, icon=icon)
+    except StreamlitAPIException:
+        st.caption(f"{icon} {label}: open it from the sidebar.")
+
+
 def empty_state(message: str, *, page: str | None = None, label: str | None = None) -> None:
     """An empty state that says what to do, with a link to the page that does it."""
     st.info(message, icon="ℹ️")
     if page is not None:
-        st.page_link(page, label=label or "Go there", icon="➡️")
+        link(page, label or "Go there")
 
 
 def styled_status(frame: pd.DataFrame, column: str = "Status", *, max_rows: int = 5000) -> Any:

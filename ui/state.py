@@ -534,15 +534,25 @@ class Export:
     mime: str
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _shortlist_export(path: str, rev: int, name: str, role_id: str, candidate_ids: tuple[str, ...], fmt: str) -> Export:
+    shortlist = Shortlist(name=name, role_id=role_id, candidate_ids=candidate_ids)
+    filename, content, mime = export_shortlist(shortlist, _report(path, rev), fmt, names=names())
+    return Export(filename, content, mime)
+
+
 def shortlist_export(name: str, role_id: str, candidate_ids: tuple[str, ...], fmt: str) -> Export:
     """The shortlist in csv / xlsx / json (talent's exporters, with every piece of evidence)."""
-    shortlist = Shortlist(name=name, role_id=role_id, candidate_ids=candidate_ids)
-    filename, content, mime = export_shortlist(shortlist, report(), fmt, names=names())
-    return Export(filename, content, mime)
+    return _shortlist_export(str(store().path), revision(), name, role_id, candidate_ids, fmt)
 
 
 def html_report(name: str, role_id: str, candidate_ids: tuple[str, ...]) -> Export:
     """A self-contained HTML report: heatmap, gaps, the shortlisted candidates' ranking and profiles."""
+    return _html_report(str(store().path), revision(), name, role_id, candidate_ids)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _html_report(path: str, rev: int, name: str, role_id: str, candidate_ids: tuple[str, ...]) -> Export:
     from ui.charts import coverage_heatmap, gaps_bar, profile_bars
     from ui.charts import html_report as build
 

@@ -1,0 +1,47 @@
+"""Every page runs on the sample workspace without an exception or an error box.
+
+Pages are found by glob, so a new page is tested the day it lands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import DASHBOARD, PAGES
+
+
+def _problems(at: AppTest) -> list[str]:
+    return [e.value for e in at.exception] + [e.value for e in at.error]
+
+
+def test_every_page_file_is_found() -> None:
+    assert len(PAGES) >= 7
+
+
+@pytest.mark.parametrize("page", [DASHBOARD, *PAGES], ids=lambda p: p.name)
+def test_page_runs_on_the_sample_workspace(sample_workspace: Path, page: Path) -> None:
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=30).run()
+    if page != DASHBOARD:
+        at.switch_page(str(page.relative_to(DASHBOARD.parent))).run()
+    assert _problems(at) == []
+    assert at.title, "every page has a title"
+
+
+@pytest.mark.parametrize("page", [DASHBOARD, *PAGES], ids=lambda p: p.name)
+def test_page_runs_on_an_empty_workspace_and_says_what_to_do(empty_workspace: Path, page: Path) -> None:
+    at = AppTest.from_file(str(page), default_timeout=30).run()
+    assert _problems(at) == []
+    assert at.title
+
+
+def test_start_page_shows_the_workspace_at_a_glance(sample_workspace: Path) -> None:
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=30).run()
+    metrics = {m.label: int(m.value) for m in at.metric}
+    assert metrics["Candidates"] == 30
+    assert metrics["✔ Verified"] + metrics["✖ Failed"] + metrics["? Couldn't verify"] == metrics["Badges"]
+    assert metrics["✖ Failed"] > 0
+    assert metrics["? Couldn't verify"] > 0
+    assert any("single-user mode" in c.value.lower() for c in at.sidebar.caption)
