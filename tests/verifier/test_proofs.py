@@ -275,3 +275,12 @@ async def test_any_proof_field_value_is_reported_and_never_verifies_unless_uncha
     if report.valid is True:
         # JSON-LD reads a null as absent: a null optional field changes nothing that is signed
         assert value == original or (value is None and field in ("id", "previousProof"))
+
+
+async def test_document_that_cannot_be_canonicalized_fails_even_when_the_key_is_unreachable(session: Session) -> None:
+    doc = load("credentials/https-unreachable.json")
+    doc["@context"].append("https://contexts.example/unknown.jsonld")
+    [report] = await verify_proofs(doc, session, issuer_id=doc["issuer"]["id"])
+    assert report.valid is False
+    assert report.problem == Problem.STRUCTURE
+    assert session.fetcher.stats.requests == 0

@@ -14,12 +14,15 @@ the suite's own "Verify Proof" algorithm, EdDSA / ECDSA Cryptosuites §3.x.2):
    not past (§2.1 "Proofs").
 4. For a chained proof (``previousProof``), the document verified carries the
    proofs it names (§4.5 "Verify Proof Sets and Chains"); else no proof.
-5. Transform, configure and hash (the suite's §3.x.3–§3.x.5); a proof
-   ``@context`` must be a prefix of the document's; for the JCS suites the
-   document must still expand without undefined terms.
-6. Dereference the verification method (:mod:`verifier.did`); a failure here
-   is indeterminate (``valid=None``).
-7. Check the signature with the method's key (§3.x.7).
+5. Transform and configure (the suite's §3.x.3 and §3.x.5): a proof
+   ``@context`` must be a prefix of the document's; the document must expand
+   without undefined terms (for the JCS suites too) and canonicalize within
+   its limits. This needs no key, so it fails even when the key is unreachable.
+6. Dereference the verification method (:mod:`verifier.did`); a failure to
+   obtain it is indeterminate (``valid=None``); a document that was obtained
+   and does not hold it is a binding failure.
+7. Hash (§3.x.4; SHA-384 for P-384 keys) and check the signature with the
+   method's key (§3.x.7).
 8. Check the key is the issuer's for the purpose
    (:func:`verifier.did.check_key_binding`); a valid signature by a key the
    issuer does not control is a determinate failure.
@@ -255,8 +258,20 @@ async def _verify_one(
             _check_proof_context(proof, unsecured)
         except ProofError as exc:
             raise _Outcome(False, Problem.MALFORMED, str(exc)) from exc
+        # 5. transform and configure (canonical forms do not depend on the key,
+        # so a document that cannot be canonicalized fails even offline). The
+        # JCS suites sign the JSON itself, but the credential still means what
+        # its JSON-LD expansion says: a term no context defines is refused for
+        # them too (Data Integrity 1.0 §4.6 "Context Validation"; §2.4.1 on
+        # expanding in safe mode). The OB 3.0.3 context gained terms
+        # (endorsementJwt, jti) after publication; the revised one is served: a
+        # document using them under the original revision would have them
+        # undefined, which is refused anyway.
+        if suite.canon == "jcs" and "@context" in unsecured:
+            jsonld.check_terms(unsecured)
         config = suites.proof_configuration(suite, proof, unsecured)
-        # 6. the key (before hashing: ECDSA's hash depends on the curve)
+        canon_config, canon_doc = suites.canonical_forms(suite, config, unsecured)
+        # 6. the key
         try:
             vm = await did.resolve_verification_method(vm_id, session)
         except KeyResolutionError as exc:
@@ -264,17 +279,13 @@ async def _verify_one(
         except KeyBindingError as exc:
             raise _Outcome(False, Problem.BINDING, str(exc)) from exc
         extra["controller"] = vm.controller
+        # 7. hash (ECDSA's hash follows the key's curve) and verify
         try:
             hash_name = suites.hash_for_key(suite, vm.public_key)
         except ProofError as exc:
             raise _Outcome(False, Problem.KEY_TYPE, f"the key {vm.id} does not suit {suite.name}: {exc}") from exc
-        # 5 + 7. canonicalize, hash, verify. The JCS suites sign the JSON itself,
-        # but the credential still means what its JSON-LD expansion says: a term
-        # no context defines is refused for them too (Data Integrity 1.0 §4.6
-        # "Context Validation"; §2.4.1 on expanding in safe mode).
-        if suite.canon == "jcs" and "@context" in unsecured:
-            jsonld.check_terms(unsecured)
-        ok = _check_signature(suite, config, unsecured, vm.public_key, hash_name, signature)
+        data = suites.hash_data(canon_config, canon_doc, hash_name)
+        ok = suites.verify_signature(suite, vm.public_key, data, signature)
         extra["signature_valid"] = ok
         if not ok:
             raise _Outcome(
@@ -302,23 +313,6 @@ async def _verify_one(
         )
     except VerifierError as exc:
         return ProofReport(**base, **extra, valid=False, message=str(exc), problem=Problem.MALFORMED)
-
-
-def _check_signature(
-    suite: suites.Suite,
-    config: dict[str, Any],
-    unsecured: dict[str, Any],
-    key: Any,
-    hash_name: str,
-    signature: bytes,
-) -> bool:
-    # The OB 3.0.3 context gained terms (endorsementJwt, jti) after
-    # publication. The revised one is served: a document using those terms
-    # under the original revision has them undefined, which strict
-    # expansion refuses anyway, so trying the original as well could never
-    # turn a failure into a pass.
-    canon_config, canon_doc = suites.canonical_forms(suite, config, unsecured)
-    return suites.verify_signature(suite, key, suites.hash_data(canon_config, canon_doc, hash_name), signature)
 
 
 async def verify_proofs(
