@@ -17,7 +17,10 @@ Verification steps (numbers used in the code):
      :func:`verifier.did.resolve_verification_method`; a relative ``kid``
      (``#key-1``) is read against the issuer's DID. The method's controller
      must be the issuer and list it under ``assertionMethod``
-     (:func:`verifier.did.check_key_binding`).
+     (:func:`verifier.did.check_key_binding`). An https ``kid`` that serves a
+     bare JWK or a JWK Set instead of a controller document (OB 3.0 §8.4
+     "Dereferencing the Public Key") names no controller: it is bound only
+     when served from the issuer's own origin.
    - ``jwk`` (OB 3.0 §8.2.3, allowed when there is no ``kid``): the key
      travels with the token, so by itself it proves nothing about who
      signed. It is accepted only when bound to the issuer: the issuer is the

@@ -12,7 +12,8 @@ The steps follow OB 3.0 §9.1 "Verify the credential" (numbers used below):
    interpreted), not failed.
 2. ``signature``: every embedded proof is checked
    (:mod:`verifier.proofset`), or the JWS (:mod:`verifier.jose`), with a key
-   bound to the issuer.
+   bound to the issuer. A JWT secures its whole payload, so an embedded
+   proof inside a JWT payload is not checked again.
 3. ``issuer``: the issuer named, and the trust list's verdict when one is
    given (``deny`` fails).
 4. ``expiry``: ``validFrom`` / ``validUntil`` (VC 2.0 §4.9),
