@@ -223,3 +223,12 @@ async def test_1edtech_bad_verification_methods_never_verify(name: str, offline:
     assert reports
     assert all(r.valid is not True for r in reports)
     assert all(r.message for r in reports)
+
+
+async def test_ob3_spec_signed_example_verifies_once_its_issuer_profile_lists_the_key(offline: Session) -> None:
+    doc = _json(VECTORS / "ob3-spec-test-vectors" / "signed-credential-from-spec.json")
+    [unreachable] = await verify_proofs(doc, offline, issuer_id=_issuer(doc))
+    assert unreachable.valid is None
+    async with Fetcher(transport=profile_transport(doc)) as fetcher:
+        [report] = await verify_proofs(doc, Session(fetcher=fetcher), issuer_id=_issuer(doc))
+    assert report.valid is True, report.message
