@@ -8,7 +8,8 @@ the skills it states. No cryptography here (see :mod:`verifier.vc`).
   "Issuer" (a URL or an object with an ``id``), §4.8 "Credential Subject";
   OB 3.0 §B.1.1 "AchievementCredential" (``type`` includes
   ``OpenBadgeCredential`` or ``AchievementCredential`` when the OB 3.0
-  context is used) and CLR 2.0 ``ClrCredential``; every term defined by its
+  context is used; §9.1 step 1: the subject has an ``id`` and/or an
+  ``identifier``) and CLR 2.0 ``ClrCredential``; every term defined by its
   contexts (JSON-LD expansion in safe mode, :mod:`verifier.jsonld`).
 - :func:`issuer_info`, :func:`achievement_info`, :func:`skills`:
   OB 3.0 §B.1.3 "Profile", §B.1.2 "Achievement", §B.1.4 "Alignment",
@@ -126,6 +127,9 @@ def structure_check(doc: dict[str, Any], *, what: str = "credential") -> Check:
                 "an Open Badges 3.0 credential's type must include OpenBadgeCredential or AchievementCredential "
                 f"(OB 3.0 §B.1.1), got {', '.join(types)}",
             )
+        if any(t in types for t in OB3_TYPES) and not all("id" in sub or "identifier" in sub for sub in subjects(doc)):
+            # OB 3.0 §9.1 "OpenBadgeCredential Verification" step 1.
+            return failed(CheckId.STRUCTURE, "the credentialSubject is identified by neither an id nor an identifier")
         if CLR_TYPE in types and not any(
             isinstance(s, dict) and "verifiableCredential" in s for s in as_list(doc.get("credentialSubject"))
         ):

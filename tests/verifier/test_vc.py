@@ -139,6 +139,10 @@ async def test_structure_requires_issuer_subject_and_base_context(served: Fetche
         "no subject": {k: v for k, v in base.items() if k != "credentialSubject"},
         "no base context": {**base, "@context": base["@context"][1:]},
         "not a VC": {**base, "type": ["OpenBadgeCredential"]},
+        "anonymous subject": {
+            **base,
+            "credentialSubject": {k: v for k, v in base["credentialSubject"].items() if k != "identifier"},
+        },
     }
     for label, doc in cases.items():
         result = await verify_vc_json(doc, session(served), input=label)
@@ -169,6 +173,7 @@ async def test_no_email_skips_recipient(served: Fetcher) -> None:
 async def test_credential_without_identifier_cannot_be_matched(served: Fetcher) -> None:
     doc = load("valid-eddsa-rdfc-2022.json")
     del doc["credentialSubject"]["identifier"]
+    doc["credentialSubject"]["id"] = "did:example:ebfeb1f712ebc6f1c276e12ec21"
     doc["proof"] = []  # unsigned copy: the recipient step is independent of the proof
     result = await verify_vc_json(doc, session(served, emails=(RECIPIENT,)), input="no-identifier")
     assert result.recipient_match is None
