@@ -21,15 +21,17 @@ Guarantees:
   the number of quads and blank nodes before canonicalizing and the work
   (recursive hashing calls) and wall-clock time while canonicalizing;
   exceeding any raises :class:`~verifier.errors.CanonicalizationLimit`.
-- **Shared context cache.** Processed remote contexts are kept in a
-  module-level LRU cache per context variant, reused by every call (pyld only
+- **Shared context cache.** Processed remote contexts are kept in an LRU
+  cache per context variant, reused by every call in the thread (pyld only
   shares contexts a loader tags ``static``; the loader here tags them so).
+  The caches are per thread because pyld's are not thread-safe.
 
 Public functions: :func:`expand`, :func:`canonize`, :func:`check_terms`.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,12 +88,28 @@ def _loader(variant: Variant) -> Callable[[str, dict[str, Any] | None], dict[str
     return load
 
 
-@cache
+# Per thread: pyld's caches (cachetools LRUCache, per-context processed caches)
+# are not thread-safe, and the dashboard verifies in background threads.
+_local = threading.local()
+
+
 def _shared_cache(variant: Variant) -> LRUCache[Any, Any]:
-    return LRUCache(maxsize=512)
+    caches: dict[str, LRUCache[Any, Any]] | None = getattr(_local, "caches", None)
+    if caches is None:
+        caches = _local.caches = {}
+    found = caches.get(variant)
+    if found is None:
+        found = caches[variant] = LRUCache(maxsize=512)
+    return found
 
 
-_INLINE_KEYS: dict[int, tuple[Any, str]] = {}
+def _inline_keys() -> dict[int, tuple[Any, str]]:
+    keys: dict[int, tuple[Any, str]] | None = getattr(_local, "inline_keys", None)
+    if keys is None:
+        keys = _local.inline_keys = {}
+    return keys
+
+
 _INLINE_KEYS_MAX = 4096
 
 
@@ -102,13 +120,14 @@ def _inline_key(ctx: Any) -> str:
     cached processed contexts), and computing their JCS form was a fifth of
     the time of a verification.
     """
-    hit = _INLINE_KEYS.get(id(ctx))
+    memo = _inline_keys()
+    hit = memo.get(id(ctx))
     if hit is not None and hit[0] is ctx:
         return hit[1]
     key: str = canonicalize(dict(ctx)).decode("utf-8")
-    if len(_INLINE_KEYS) >= _INLINE_KEYS_MAX:
-        _INLINE_KEYS.clear()
-    _INLINE_KEYS[id(ctx)] = (ctx, key)  # holding ctx keeps its id from being reused
+    if len(memo) >= _INLINE_KEYS_MAX:
+        memo.clear()
+    memo[id(ctx)] = (ctx, key)  # holding ctx keeps its id from being reused
     return key
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -168,3 +169,11 @@ def test_processed_contexts_are_shared_across_calls() -> None:
     resolved = cache["https://www.w3.org/ns/credentials/v2"]
     jsonld.canonize(_unsigned_vc(), algorithm="RDFC-1.0")
     assert cache["https://www.w3.org/ns/credentials/v2"] is resolved
+
+
+def test_canonicalization_is_consistent_across_threads() -> None:
+    doc = _unsigned_vc()
+    expected = jsonld.canonize(doc, algorithm="RDFC-1.0")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: jsonld.canonize(doc, algorithm="RDFC-1.0"), range(32)))
+    assert set(results) == {expected}
