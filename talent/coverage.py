@@ -26,13 +26,14 @@ sum(weight)`` over the role's requirements.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from talent.catalogue import Catalogue
@@ -273,146 +274,239 @@ def compute_coverage(
     candidates x requirements matrix and the scores (see module docstring).
 
     ``candidate_ids`` lists the candidates to include (default: those in the
-    evidence); a candidate with no evidence gets score 0.
+    evidence); a candidate with no evidence gets score 0. Work is done on
+    integer codes and NumPy arrays; string columns of the matrix are
+    categoricals, so the full matrix for 10,000 candidates stays cheap.
     """
     policy = policy or CoveragePolicy()
-    now = now or utc_now()
-    now_ts = pd.Timestamp(now).tz_convert("UTC") if pd.Timestamp(now).tzinfo else pd.Timestamp(now, tz="UTC")
+    stamp = pd.Timestamp(now or utc_now())
+    now_ts = stamp.tz_convert("UTC") if stamp.tzinfo else stamp.tz_localize("UTC")
     reqs = requirements_frame(roles, catalogue)
-    ev = evidence[evidence["skill_id"].notna()]
-    d = ev.merge(reqs, on="skill_id", how="inner")
-    d = _judge(d, now_ts, policy)
+    n_reqs = len(reqs)
 
-    counted = d[d["counts"]]
-    keys = ["candidate_id", "role_id", "req_index"]
-    if len(counted):
-        best = counted.sort_values("strength", ascending=False, kind="stable").drop_duplicates(keys)
-        agg = counted.groupby(keys, sort=False).agg(badges=("badge_key", "nunique")).reset_index()
-        agg = agg.merge(best[[*keys, "strength", "badge_key"]].rename(columns={"badge_key": "best_badge"}), on=keys)
-    else:
-        agg = pd.DataFrame(columns=[*keys, "badges", "strength", "best_badge"])
-
+    # Candidates: the given list (in order), else those of the evidence.
     if candidate_ids is None:
-        cands = pd.unique(evidence["candidate_id"])
+        cand_index = pd.Index(pd.unique(evidence["candidate_id"].astype(object)))
     else:
-        cands = np.asarray(list(dict.fromkeys(candidate_ids)), dtype=object)
-    cand_frame = pd.DataFrame({"candidate_id": pd.Series(cands, dtype=object)})
-    matrix = cand_frame.merge(reqs.drop(columns=["accepted_issuers"]), how="cross")
-    matrix = matrix.merge(agg, on=keys, how="left")
-    matrix["strength"] = pd.to_numeric(matrix["strength"], errors="coerce").fillna(0.0).astype(float)
-    matrix["badges"] = pd.to_numeric(matrix["badges"], errors="coerce").fillna(0).astype(int)
-    matrix["met"] = matrix["badges"] > 0
-    matrix["best_badge"] = matrix["best_badge"].astype(object).where(matrix["met"], None)
+        cand_index = pd.Index(list(dict.fromkeys(candidate_ids)), dtype=object)
+    n_cands = len(cand_index)
 
-    matrix["_earned"] = matrix["weight"] * matrix["strength"]
-    matrix["_mh_met"] = matrix["must_have"] & matrix["met"]
-    g = matrix.groupby(["candidate_id", "role_id"], sort=False)
-    scores = g.agg(
-        role_name=("role_name", "first"),
-        earned=("_earned", "sum"),
-        weight_total=("weight", "sum"),
-        must_have_met=("_mh_met", "sum"),
-        must_have_total=("must_have", "sum"),
-        met=("met", "sum"),
-        total=("met", "size"),
-    ).reset_index()
-    scores["score"] = (
-        (100.0 * scores["earned"] / scores["weight_total"].where(scores["weight_total"] > 0)).fillna(0.0).round(1)
-    )
-    scores["all_must_haves"] = scores["must_have_met"] == scores["must_have_total"]
-    scores = scores.drop(columns=["earned", "weight_total"])
-    matrix = matrix.drop(columns=["_earned", "_mh_met"])
-    return CoverageReport(reqs, d, matrix, scores, evidence, now_ts.to_pydatetime())
+    # 1. Pair each piece of evidence with the requirements on its skill.
+    req_rows_of: dict[str, list[int]] = {}
+    for j, sid in enumerate(reqs["skill_id"].tolist()):
+        req_rows_of.setdefault(sid, []).append(j)
+    skill_ids = evidence["skill_id"].to_numpy(dtype=object)
+    ev_rows_list: list[int] = []
+    req_rows_list: list[int] = []
+    if req_rows_of:
+        mask = evidence["skill_id"].isin(list(req_rows_of)).to_numpy(dtype=bool)
+        for i in np.flatnonzero(mask).tolist():
+            for j in req_rows_of[skill_ids[i]]:
+                ev_rows_list.append(i)
+                req_rows_list.append(j)
+    ev_rows = np.asarray(ev_rows_list, dtype=np.int64)
+    req_rows = np.asarray(req_rows_list, dtype=np.int64)
+    cand_codes_all = cand_index.get_indexer(pd.Index(evidence["candidate_id"].astype(object)))
+    cand_codes = cand_codes_all[ev_rows] if len(ev_rows) else np.zeros(0, dtype=np.int64)
+    keep = cand_codes >= 0  # evidence of candidates outside ``candidate_ids`` is left out
+    ev_rows, req_rows, cand_codes = ev_rows[keep], req_rows[keep], cand_codes[keep]
 
+    # 2. Judge each pair.
+    why, strength = _judge(evidence, reqs, ev_rows, req_rows, now_ts, policy)
+    counts = why == ""
 
-def _judge(d: pd.DataFrame, now: pd.Timestamp, policy: CoveragePolicy) -> pd.DataFrame:
-    d = d.copy()
-    n = len(d)
-    why = np.full(n, "", dtype=object)
+    # 3. Aggregate per (candidate, requirement): best strength, distinct badges, best badge.
+    cell = cand_codes * n_reqs + req_rows
+    best = np.zeros(n_cands * n_reqs, dtype=float)
+    n_badges = np.zeros(n_cands * n_reqs, dtype=np.int64)
+    best_badge = np.full(n_cands * n_reqs, None, dtype=object)
+    if counts.any():
+        c_cell = cell[counts]
+        c_strength = strength[counts]
+        badge_codes, badge_uniques = pd.factorize(evidence["badge_key"].to_numpy(dtype=object)[ev_rows[counts]])
+        np.maximum.at(best, c_cell, c_strength)
+        pairs = np.unique(c_cell * (len(badge_uniques) + 1) + badge_codes)
+        np.add.at(n_badges, pairs // (len(badge_uniques) + 1), 1)
+        order = np.lexsort((-c_strength, c_cell))
+        first = order[np.r_[True, c_cell[order][1:] != c_cell[order][:-1]]]
+        best_badge[c_cell[first]] = badge_uniques[badge_codes[first]]
+    met = n_badges > 0
 
-    def rule(mask: Any, text: Any) -> None:
-        m = np.asarray(mask, dtype=bool) & (why == "")
-        if m.any():
-            why[m] = text[m] if isinstance(text, np.ndarray) else text
+    # 4. The matrix (categorical string columns) and the scores.
+    req_tile = np.tile(np.arange(n_reqs), n_cands)
+    cand_rep = np.repeat(np.arange(n_cands), n_reqs)
 
-    if n == 0:
-        d["counts"] = np.zeros(0, dtype=bool)
-        d["strength"] = np.zeros(0, dtype=float)
-        d["why_not"] = why
-        return d
-
-    status = d["status"].to_numpy(dtype=object)
-    rule(
-        status != Status.VERIFIED.value,
-        np.array(
-            [f"badge {s}: {r}" if r else f"badge {s}" for s, r in zip(status, d["reason"], strict=True)], dtype=object
-        ),
-    )
-    expired = (d["expires_dt"].notna() & (d["expires_dt"] <= now)).to_numpy()
-    if expired.any():
-        rule(expired, np.array(["expired " + str(x)[:10] for x in d["expires"]], dtype=object))
-    low = d["low_confidence"].to_numpy(dtype=bool)
-    if low.any():
-        rule(
-            low,
-            np.array(
-                [
-                    f"possible match only ({m} {s:.2f})"
-                    for m, s in zip(d["match_method"], d["match_score"], strict=True)
-                ],
-                dtype=object,
-            ),
+    def cat(values: pd.Series, codes: npt.NDArray[np.int64]) -> pd.Categorical:
+        uniques = pd.Index(pd.unique(values.astype(object)))
+        return pd.Categorical.from_codes(
+            uniques.get_indexer(pd.Index(values.astype(object)))[codes], categories=uniques
         )
-    default_weight = policy.trust_weights.get("unknown", 1.0)
-    weights = np.array([float(policy.trust_weights.get(v, default_weight)) for v in d["trust"]], dtype=float)
-    rule(weights <= 0, np.array([f"issuer trust: {t}" for t in d["trust"]], dtype=object))
 
-    has_acc = d["accepted_issuers"].map(len).to_numpy() > 0
+    matrix = pd.DataFrame(
+        {
+            "candidate_id": pd.Categorical.from_codes(cand_rep, categories=cand_index)
+            if n_cands
+            else pd.Categorical([]),
+            "role_id": cat(reqs["role_id"], req_tile),
+            "role_name": cat(reqs["role_name"], req_tile),
+            "req_index": reqs["req_index"].to_numpy(dtype=np.int64)[req_tile],
+            "requirement": cat(reqs["requirement"], req_tile),
+            "skill_id": cat(reqs["skill_id"], req_tile),
+            "weight": reqs["weight"].to_numpy(dtype=float)[req_tile],
+            "must_have": reqs["must_have"].to_numpy(dtype=bool)[req_tile],
+            "min_level": reqs["min_level"].to_numpy(dtype=float)[req_tile],
+            "max_age_days": reqs["max_age_days"].to_numpy(dtype=float)[req_tile],
+            "badges": n_badges,
+            "strength": best,
+            "best_badge": pd.Series(best_badge, dtype=object),
+            "met": met,
+        }
+    )
+    scores = _scores(reqs, cand_index, best.reshape(n_cands, n_reqs), met.reshape(n_cands, n_reqs))
+
+    # 5. The judged pairs, with the evidence columns that explanations and exports show.
+    detail = evidence.iloc[ev_rows].reset_index(drop=True)
+    req_part = reqs.iloc[req_rows].reset_index(drop=True).drop(columns=["skill_id"])
+    detail = pd.concat([detail, req_part], axis=1)
+    detail["counts"] = counts
+    detail["strength"] = strength
+    detail["why_not"] = why
+    return CoverageReport(reqs, detail, matrix, scores, evidence, now_ts.to_pydatetime())
+
+
+def _scores(
+    reqs: pd.DataFrame, cand_index: pd.Index, best: npt.NDArray[np.float64], met: npt.NDArray[np.bool_]
+) -> pd.DataFrame:
+    frames = []
+    weights = reqs["weight"].to_numpy(dtype=float)
+    must = reqs["must_have"].to_numpy(dtype=bool)
+    groups: dict[Any, Any] = reqs.groupby(["role_id", "role_name"], sort=False).indices
+    for key, cols in groups.items():
+        role_id, role_name = key
+        w = weights[cols]
+        total_w = float(w.sum())
+        earned = best[:, cols] @ w
+        mh = must[cols]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "candidate_id": pd.Categorical.from_codes(np.arange(len(cand_index)), categories=cand_index),
+                    "role_id": role_id,
+                    "role_name": role_name,
+                    "must_have_met": met[:, cols][:, mh].sum(axis=1).astype(np.int64),
+                    "must_have_total": np.int64(mh.sum()),
+                    "met": met[:, cols].sum(axis=1).astype(np.int64),
+                    "total": np.int64(len(cols)),
+                    "score": np.round(100.0 * earned / total_w, 1) if total_w > 0 else 0.0,
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(
+            columns=[
+                "candidate_id",
+                "role_id",
+                "role_name",
+                "must_have_met",
+                "must_have_total",
+                "met",
+                "total",
+                "score",
+                "all_must_haves",
+            ]
+        )
+    scores = pd.concat(frames, ignore_index=True)
+    scores["all_must_haves"] = scores["must_have_met"] == scores["must_have_total"]
+    return scores
+
+
+def _judge(
+    ev: pd.DataFrame,
+    reqs: pd.DataFrame,
+    ev_rows: npt.NDArray[np.int64],
+    req_rows: npt.NDArray[np.int64],
+    now: pd.Timestamp,
+    policy: CoveragePolicy,
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]:
+    """For each (evidence row, requirement row) pair: why it does not count ("" when it does)
+    and the strength it gives. Rules in the order of the module docstring."""
+    n = len(ev_rows)
+    why = np.full(n, "", dtype=object)
+    if n == 0:
+        return why, np.zeros(0, dtype=float)
+
+    def col(name: str) -> npt.NDArray[Any]:
+        return ev[name].to_numpy(dtype=object)[ev_rows]
+
+    def rule(mask: npt.NDArray[np.bool_], text: str | Callable[[npt.NDArray[np.int64]], list[str]]) -> None:
+        """Give the rows of ``mask`` not yet excluded this reason (texts are built only for them)."""
+        idx = np.flatnonzero(mask & (why == ""))
+        if len(idx):
+            why[idx] = text if isinstance(text, str) else np.array(text(idx), dtype=object)
+
+    status = col("status")
+    bad = status != Status.VERIFIED.value
+    if bad.any():
+        reason = col("reason")
+        rule(bad, lambda ix: [f"badge {status[i]}: {reason[i]}" if reason[i] else f"badge {status[i]}" for i in ix])
+    expires = _naive_utc(ev["expires_dt"])[ev_rows]
+    now64 = now.tz_convert(None).to_datetime64()
+    expired = ~np.isnat(expires) & (expires <= now64)
+    if expired.any():
+        expires_text = col("expires")
+        rule(expired, lambda ix: ["expired " + str(expires_text[i])[:10] for i in ix])
+    low = ev["low_confidence"].to_numpy(dtype=bool)[ev_rows]
+    if low.any():
+        methods, scores = col("match_method"), ev["match_score"].to_numpy(dtype=float)[ev_rows]
+        rule(low, lambda ix: [f"possible match only ({methods[i]} {scores[i]:.2f})" for i in ix])
+    trust = col("trust")
+    default_weight = policy.trust_weights.get("unknown", 1.0)
+    lookup = {v: float(policy.trust_weights.get(v, default_weight)) for v in pd.unique(trust)}
+    weights = np.array([lookup[v] for v in trust], dtype=float)
+    rule(weights <= 0, lambda ix: [f"issuer trust: {trust[i]}" for i in ix])
+
+    accepted = reqs["accepted_issuers"].to_numpy(dtype=object)[req_rows]
+    has_acc = np.array([len(a) > 0 for a in accepted], dtype=bool)
     if has_acc.any():
+        issuers = col("issuer_id")
         cache: dict[tuple[str, tuple[str, ...]], bool] = {}
         ok = np.ones(n, dtype=bool)
-        issuers: list[str] = d["issuer_id"].tolist()
-        accepted: list[tuple[str, ...]] = d["accepted_issuers"].tolist()
         for i in np.flatnonzero(has_acc).tolist():
-            key = (issuers[i], accepted[i])
+            key = (str(issuers[i]), accepted[i])
             if key not in cache:
                 cache[key] = TrustList(allow=key[1]).verdict(key[0]) == "allow"
             ok[i] = cache[key]
         rule(~ok, "issuer not accepted for this requirement")
 
-    max_age = d["max_age_days"].to_numpy(dtype=float)
+    max_age = reqs["max_age_days"].to_numpy(dtype=float)[req_rows]
     limited = ~np.isnan(max_age)
     if limited.any():
-        rule(limited & d["issued_dt"].isna().to_numpy(), "issue date unknown (evidence age is limited)")
-        cutoff = now - pd.to_timedelta(np.nan_to_num(max_age), unit="D")
-        too_old = limited & (d["issued_dt"] < pd.Series(cutoff, index=d.index)).fillna(False).to_numpy(dtype=bool)
+        issued = _naive_utc(ev["issued_dt"])[ev_rows]
+        rule(limited & np.isnat(issued), "issue date unknown (evidence age is limited)")
+        cutoff = now64 - (np.nan_to_num(max_age) * 86_400).astype("timedelta64[s]")
+        too_old = limited & ~np.isnat(issued) & (issued < cutoff)
         if too_old.any():
-            texts = np.array(
-                [
-                    f"evidence too old: issued {str(s)[:10]}, limit {int(a)} days" if a == a else ""
-                    for s, a in zip(d["issued_on"], max_age, strict=True)
+            issued_on = col("issued_on")
+            rule(
+                too_old,
+                lambda ix: [
+                    f"evidence too old: issued {str(issued_on[i])[:10]}, limit {int(max_age[i])} days" for i in ix
                 ],
-                dtype=object,
             )
-            rule(too_old, texts)
 
-    min_level = d["min_level"].to_numpy(dtype=float)
-    level = d["level"].astype(float).to_numpy()
+    min_level = reqs["min_level"].to_numpy(dtype=float)[req_rows]
     has_min = ~np.isnan(min_level)
     if has_min.any():
+        level = ev["level"].astype(float).to_numpy()[ev_rows]
         below = has_min & ~np.isnan(level) & (level < min_level)
-        rule(
-            below,
-            np.array(
-                [f"level {lv:.0f} below required {mn:.0f}" for lv, mn in zip(level, min_level, strict=True)],
-                dtype=object,
-            ),
-        )
+        rule(below, lambda ix: [f"level {level[i]:.0f} below required {min_level[i]:.0f}" for i in ix])
         if not policy.unknown_level_counts:
             rule(has_min & np.isnan(level), "level not stated")
 
-    counts = why == ""
-    d["counts"] = counts
-    d["strength"] = np.where(counts, weights, 0.0)
-    d["why_not"] = why
-    return d
+    strength = np.where(why == "", weights, 0.0)
+    return why, strength
+
+
+def _naive_utc(values: pd.Series) -> npt.NDArray[np.datetime64]:
+    """A tz-aware UTC column as naive datetime64[ns] (NaT for missing)."""
+    return values.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
