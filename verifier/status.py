@@ -385,9 +385,7 @@ async def _check_entry(
                 f"fewer than the {MIN_LIST_ENTRIES} the spec requires"
             )
         value = status_list.value(entry.index, entry.size)
-    except StatusUnavailable as exc:
-        return _Finding(False, True, f"{entry.purpose} status unknown: {exc}")
-    except StatusError as exc:
+    except VerifierError as exc:  # unavailable, unverifiable or malformed: the status is unknown
         return _Finding(False, True, f"{entry.purpose} status unknown: {exc}")
     where = f"{entry.type} {entry.list_url} index {entry.index}"
     if status_list.list_id and status_list.list_id != entry.list_url:
