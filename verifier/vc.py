@@ -60,6 +60,7 @@ from verifier.models import (
     make_result,
     passed,
     skipped,
+    warned,
 )
 from verifier.session import Session
 
@@ -120,7 +121,9 @@ async def _finish(
     """Steps 3-7 for a credential whose structure and signature were checked."""
     issuer_id = ob3.node_id(doc.get("issuer"))
     trust = session.trust.verdict(issuer_id) if session.trust is not None else None
-    checks.append(_issuer_check(doc, trust))
+    checks.append(
+        _issuer_check(doc, trust, signed=any(c.id == "signature" and c.outcome is Outcome.PASS for c in checks))
+    )
     checks.append(_expiry(doc, session, jwt_window))
     checks.append(await status.check_status(doc, session, issuer_id=issuer_id))
     recipient, match = ob3.recipient_check(doc, session.emails)
@@ -147,12 +150,20 @@ async def _finish(
     )
 
 
-def _issuer_check(doc: dict[str, Any], trust: str | None) -> Check:
+def _issuer_check(doc: dict[str, Any], trust: str | None, *, signed: bool) -> Check:
     info = ob3.issuer_info(doc)
     who = f"{info.id}" + (f" ({info.name})" if info.name else "")
     if trust == "deny":
         return failed(CheckId.ISSUER, f"the issuer {who} is on the trust list's deny list")
     suffix = f"; trust list: {trust}" if trust else ""
+    if signed and (info.id or "").lower().startswith("urn:"):
+        # An opaque issuer id has no document that could list keys: the only key that can
+        # sign for it is a self-certifying one (did:key, did:jwk; see verifier.did.check_key_binding).
+        return warned(
+            CheckId.ISSUER,
+            f"issued by {who}: an opaque identifier no key can be bound to, so the credential is signed by a "
+            f"self-certifying key and the issuer's identity is asserted, not proven{suffix}",
+        )
     return passed(CheckId.ISSUER, f"issued by {who}, as named in the signed credential{suffix}")
 
 

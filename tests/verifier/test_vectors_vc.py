@@ -218,3 +218,12 @@ async def test_baked_vectors_reach_the_vc_verifier_offline() -> None:
         assert signature.indeterminate, name
         assert form in signature.message, name
         assert result.achievement.name == "Teamwork", name
+
+
+async def test_opaque_issuer_signed_by_a_self_certifying_key_is_verified_with_a_warning() -> None:
+    result = await _verify(OB30 / "simple-did-key-method.json", {})
+    assert result.status is Status.VERIFIED
+    issuer = result.check("issuer")
+    assert issuer is not None
+    assert issuer.outcome.value == "warn"
+    assert "asserted, not proven" in issuer.message
