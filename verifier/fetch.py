@@ -56,7 +56,7 @@ from verifier.errors import (
     ResponseTooLarge,
     TooManyRedirects,
 )
-from verifier.netguard import MAX_URL_LENGTH, NetGuard, PinnedTransport, Resolver, Target
+from verifier.netguard import MAX_URL_LENGTH, NetGuard, OriginPools, Resolver, Target
 
 #: JSON-LD first (OB 2.0 hosted verification and VC documents are JSON-LD),
 #: plain JSON accepted.
@@ -194,20 +194,19 @@ class Fetcher:
         )
         pool = httpx.Limits(max_connections=self.limits.concurrency, max_keepalive_connections=self.limits.concurrency)
         if transport is None:
-            transport = PinnedTransport(self.netguard, limits=pool, network_backend=network_backend)
+            transport = OriginPools(self.netguard, per_origin=self.limits.per_host, network_backend=network_backend)
         total = self.limits.timeout
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            follow_redirects=False,
-            trust_env=False,
-            timeout=httpx.Timeout(
-                total,
-                connect=min(self.limits.connect_timeout, total),
-                read=min(self.limits.read_timeout, total),
-            ),
-            headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
-            limits=pool,
+        timeout = httpx.Timeout(
+            total, connect=min(self.limits.connect_timeout, total), read=min(self.limits.read_timeout, total)
         )
+        self._timeouts = timeout.as_dict()
+        self._client = httpx.AsyncClient(
+            transport=transport, follow_redirects=False, trust_env=False, timeout=timeout, limits=pool
+        )
+        # Requests are built here rather than by the client: no client-wide
+        # headers or cookies are merged in (a server's cookies are never sent
+        # back), and building is cheaper.
+        self._header_sets: dict[str, list[tuple[str, str]]] = {}
         self._global = asyncio.Semaphore(self.limits.concurrency)
         self._hosts: dict[tuple[str, int], asyncio.Semaphore] = {}
         self._cache: dict[tuple[str, str], asyncio.Task[Response]] = {}
@@ -312,6 +311,13 @@ class Fetcher:
                 raise HTTPStatusError(current, status)
             return Response(current, status, headers, body, tuple(hops))
 
+    def _headers(self, accept: str) -> list[tuple[str, str]]:
+        headers = self._header_sets.get(accept)
+        if headers is None:
+            headers = [("User-Agent", USER_AGENT), ("Accept", accept), ("Accept-Encoding", ACCEPT_ENCODING)]
+            self._header_sets[accept] = headers
+        return headers
+
     def _host_sem(self, target: Target) -> asyncio.Semaphore:
         key = (target.host, target.port)
         sem = self._hosts.get(key)
@@ -372,7 +378,9 @@ class Fetcher:
             started = time.monotonic()
             try:
                 async with asyncio.timeout(window):
-                    request = self._client.build_request("GET", target.url, headers={"Accept": accept})
+                    request = httpx.Request(
+                        "GET", target.url, headers=self._headers(accept), extensions={"timeout": self._timeouts}
+                    )
                     response = await self._client.send(request, stream=True)
                     try:
                         ok = 200 <= response.status_code < 300

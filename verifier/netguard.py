@@ -40,14 +40,16 @@ from __future__ import annotations
 import asyncio
 import inspect
 import ipaddress
+import re
 import socket
 import ssl
 import string
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import httpcore
 import httpx
@@ -139,7 +141,11 @@ _BLOCKED_SUFFIXES = (
 )
 
 _HEX = frozenset(string.hexdigits)
-_FORBIDDEN_URL_CHARS = frozenset(chr(c) for c in range(0x21)) | {"\x7f", "\\"}
+# Whitespace, control characters and backslashes: never valid in a URL
+# (RFC 3986 §2), and read differently by different parsers.
+_FORBIDDEN_URL_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
+# Origins whose verdict is remembered per guard.
+_MAX_ORIGINS = 4096
 
 
 def blocked_reason(ip: IPAddress) -> str | None:
@@ -240,6 +246,19 @@ def _parse_numeric_host(host: str) -> ipaddress.IPv4Address | None:
     return ipaddress.IPv4Address(value)
 
 
+def _numeric_refusal(host: str) -> _Refusal | None:
+    """Refuse a numeric host unless it is a canonical dotted quad."""
+    ip = _parse_numeric_host(host)
+    if ip is None:
+        return _Refusal(FetchError, f"malformed numeric host {host!r}")
+    if str(ip) == host:
+        return None
+    return _Refusal(
+        BlockedAddress,
+        f"refused numeric host {host!r}: non-canonical IPv4 form (resolvers read it as {ip}); write the address as a.b.c.d",
+    )
+
+
 def normalize_host(host: str) -> str:
     """A host as compared by the guard: lower case, no IPv6 brackets, no
     trailing dot."""
@@ -256,6 +275,24 @@ def _literal_ip(host: str) -> IPAddress | None:
         return ipaddress.ip_address(host)
     except ValueError:
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    error: type[FetchError]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    scheme: str
+    host: str
+    port: int
+    netloc: str
+    ip: IPAddress | None
+    allowed: bool
+    raw_host: bytes
+    explicit_port: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,54 +383,86 @@ class NetGuard:
         self.max_url_length = max_url_length
         self.lookups = 0
         self._answers: dict[str, asyncio.Task[tuple[str, ...]]] = {}
+        self._origins: dict[tuple[str, str], _Origin | _Refusal] = {}
 
     # -- step 1: the URL itself -------------------------------------------
 
     def check(self, url: object) -> Target:
         """Validate ``url`` without any I/O; a :class:`Target`, or
-        :class:`FetchError` (malformed) / :class:`BlockedAddress` (refused)."""
+        :class:`FetchError` (malformed) / :class:`BlockedAddress` (refused).
+
+        The verdict on an origin (scheme and authority) is worked out once
+        per guard; each URL then costs a parse.
+        """
         if not isinstance(url, str):
             raise _fail(_short(repr(url)), f"URL must be a string, not {type(url).__name__}")
         if not url:
             raise _fail(url, "empty URL")
         if len(url) > self.max_url_length:
             raise _fail(_short(url), f"URL longer than {self.max_url_length} characters ({len(url)})")
-        bad = next((c for c in url if c in _FORBIDDEN_URL_CHARS), None)
+        bad = _FORBIDDEN_URL_CHARS.search(url)
         if bad is not None:
-            raise _fail(_short(url), f"URL contains a forbidden character {bad!r}")
+            raise _fail(_short(url), f"URL contains a forbidden character {bad.group()!r}")
         try:
             parts = urlsplit(url)
-            raw_port = parts.port
         except ValueError as exc:
             raise _fail(_short(url), f"malformed URL: {exc}") from None
-        scheme = parts.scheme.lower()
-        if not scheme:
-            raise _fail(_short(url), "not an absolute URL (no scheme)")
-        if scheme not in _ALLOWED_SCHEMES:
-            raise _fail(_short(url), f"unsupported URL scheme {scheme!r}: only http and https can be fetched")
-        if "@" in parts.netloc:
-            raise BlockedAddress(_short(url), "URLs with userinfo (user@host) are refused")
-        if raw_port == 0:
-            raise _fail(_short(url), "port 0 cannot be connected to")
-        raw_host = normalize_host(parts.hostname or "")
-        if not raw_host:
-            raise _fail(_short(url), "URL has no host")
-        if ":" not in raw_host and _looks_numeric(raw_host):
-            self._refuse_numeric(url, raw_host)
+        key = (parts.scheme.lower(), parts.netloc.lower())
+        origin = self._origins.get(key)
+        if origin is None:
+            origin = self._judge(parts)
+            if len(self._origins) >= _MAX_ORIGINS:
+                self._origins.clear()
+            self._origins[key] = origin
+        if isinstance(origin, _Refusal):
+            raise origin.error(_short(url), origin.reason)
         try:
             parsed = httpx.URL(url)
-            port = parsed.port
         except (httpx.InvalidURL, ValueError) as exc:
             raise _fail(_short(url), f"malformed URL: {exc}") from None
+        if parsed.raw_host != origin.raw_host or parsed.port != origin.explicit_port:
+            # Never expected: the origin was judged from the same authority.
+            raise _fail(_short(url), "ambiguous URL authority")
+        return Target(parsed, origin.scheme, origin.host, origin.port, origin.netloc, origin.ip, origin.allowed)
+
+    def _judge(self, parts: SplitResult) -> _Origin | _Refusal:
+        """The verdict on one origin, from its scheme and authority alone."""
+        scheme = parts.scheme.lower()
+        if not scheme:
+            return _Refusal(FetchError, "not an absolute URL (no scheme)")
+        if scheme not in _ALLOWED_SCHEMES:
+            return _Refusal(FetchError, f"unsupported URL scheme {scheme!r}: only http and https can be fetched")
+        if "@" in parts.netloc:
+            return _Refusal(BlockedAddress, "URLs with userinfo (user@host) are refused")
+        try:
+            raw_port = parts.port
+        except ValueError as exc:
+            return _Refusal(FetchError, f"malformed URL: {exc}")
+        if raw_port == 0:
+            return _Refusal(FetchError, "port 0 cannot be connected to")
+        raw_host = normalize_host(parts.hostname or "")
+        if not raw_host:
+            return _Refusal(FetchError, "URL has no host")
+        if ":" not in raw_host and _looks_numeric(raw_host):
+            refusal = _numeric_refusal(raw_host)
+            if refusal is not None:
+                return refusal
+        try:
+            parsed = httpx.URL(f"{scheme}://{parts.netloc}/")
+            port = parsed.port
+        except (httpx.InvalidURL, ValueError) as exc:
+            return _Refusal(FetchError, f"malformed URL: {exc}")
         if parsed.userinfo:
-            raise BlockedAddress(_short(url), "URLs with userinfo (user@host) are refused")
+            return _Refusal(BlockedAddress, "URLs with userinfo (user@host) are refused")
         host = normalize_host(parsed.raw_host.decode("ascii"))
         if not host:
-            raise _fail(_short(url), "URL has no host")
+            return _Refusal(FetchError, "URL has no host")
         if "%" in host:
-            raise _fail(_short(url), "IPv6 zone identifiers are not allowed in URLs")
+            return _Refusal(FetchError, "IPv6 zone identifiers are not allowed in URLs")
         if ":" not in host and _looks_numeric(host):
-            self._refuse_numeric(url, host)
+            refusal = _numeric_refusal(host)
+            if refusal is not None:
+                return refusal
         effective_port = port if port is not None else _DEFAULT_PORTS[scheme]
         ip = _literal_ip(host)
         allowed = self.allow.allows(host, effective_port)
@@ -401,25 +470,14 @@ class NetGuard:
             if ip is not None:
                 why = blocked_reason(ip)
                 if why is not None:
-                    raise BlockedAddress(_short(url), f"refused to connect to {ip}: {why}")
+                    return _Refusal(BlockedAddress, f"refused to connect to {ip}: {why}")
             else:
                 why = _name_reason(host)
                 if why is not None:
-                    raise BlockedAddress(_short(url), f"refused to connect to {host}: {why}")
+                    return _Refusal(BlockedAddress, f"refused to connect to {host}: {why}")
         shown = f"[{host}]" if ":" in host else host
         netloc = shown if port is None else f"{shown}:{port}"
-        return Target(parsed, scheme, host, effective_port, netloc, ip, allowed)
-
-    def _refuse_numeric(self, url: str, host: str) -> None:
-        ip = _parse_numeric_host(host)
-        if ip is None:
-            raise _fail(_short(url), f"malformed numeric host {host!r}")
-        if str(ip) == host:
-            return
-        raise BlockedAddress(
-            _short(url),
-            f"refused numeric host {host!r}: non-canonical IPv4 form (resolvers read it as {ip}); write the address as a.b.c.d",
-        )
+        return _Origin(scheme, host, effective_port, netloc, ip, allowed, parsed.raw_host, port)
 
     # -- step 2: the addresses a host resolves to -------------------------
 
@@ -592,7 +650,7 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
     ) -> None:
         context = _ssl_context()
         super().__init__(verify=context, trust_env=False, limits=limits)
-        self._pool = httpcore.AsyncConnectionPool(
+        self.pool = self._pool = httpcore.AsyncConnectionPool(
             ssl_context=context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
@@ -601,6 +659,62 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
             http2=False,
             network_backend=PinnedBackend(guard, network_backend),
         )
+
+
+class OriginPools(httpx.AsyncBaseTransport):
+    """Pinned connections in one small pool per origin (scheme, host, port).
+
+    One shared pool sized for the global cap thrashes when many hosts are
+    busy at once (each new connection evicts another host's idle one), and
+    httpcore scans the whole pool on every request and response. A pool per
+    origin holds at most ``per_origin`` connections, so keep-alive survives
+    and every scan is short. At most ``max_pools`` pools are kept: beyond
+    that, the least recently used pool with nothing in flight is closed.
+    """
+
+    def __init__(
+        self,
+        guard: NetGuard,
+        *,
+        per_origin: int,
+        max_pools: int = 64,
+        keepalive_expiry: float = 5.0,
+        network_backend: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
+        self._guard = guard
+        self._limits = httpx.Limits(
+            max_connections=per_origin, max_keepalive_connections=per_origin, keepalive_expiry=keepalive_expiry
+        )
+        self._max_pools = max_pools
+        self._backend = network_backend
+        self._pools: OrderedDict[tuple[bytes, bytes, int | None], PinnedTransport] = OrderedDict()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` on its origin's pool."""
+        key = (request.url.raw_scheme, request.url.raw_host, request.url.port)
+        transport = self._pools.get(key)
+        if transport is None:
+            await self._evict()
+            transport = PinnedTransport(self._guard, limits=self._limits, network_backend=self._backend)
+            self._pools[key] = transport
+        else:
+            self._pools.move_to_end(key)
+        return await transport.handle_async_request(request)
+
+    async def _evict(self) -> None:
+        for key in list(self._pools):
+            if len(self._pools) < self._max_pools:
+                return
+            transport = self._pools[key]
+            if all(connection.is_idle() for connection in transport.pool.connections):
+                del self._pools[key]
+                await transport.aclose()
+
+    async def aclose(self) -> None:
+        """Close every pool."""
+        pools, self._pools = list(self._pools.values()), OrderedDict()
+        for transport in pools:
+            await transport.aclose()
 
 
 def guarded_transport(

@@ -397,7 +397,7 @@ async def test_a_slow_drip_body_ends_within_the_total_deadline() -> None:
     async with LoopbackServer(drip) as srv, fetcher_for(srv, limits=limits) as fetcher:
         with pytest.raises(FetchTimeout, match=r"within 0\.5 s"):
             await fetcher.fetch(srv.url("/drip"))
-    assert time.monotonic() - started < 1.2
+    assert time.monotonic() - started < 2.0  # the drip alone would last 250 s
     assert srv.total_hits == 1  # a timed-out exchange is not retried
 
 
@@ -410,7 +410,7 @@ async def test_a_server_that_never_answers_times_out() -> None:
     async with LoopbackServer(silent) as srv, fetcher_for(srv, limits=limits) as fetcher:
         with pytest.raises(FetchTimeout):
             await fetcher.fetch(srv.url("/silent"))
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 1.5
 
 
 async def test_the_whole_fetch_deadline_bounds_retries() -> None:
@@ -423,7 +423,7 @@ async def test_the_whole_fetch_deadline_bounds_retries() -> None:
     async with LoopbackServer(failing) as srv, fetcher_for(srv, limits=limits) as fetcher:
         with pytest.raises(HTTPStatusError):
             await fetcher.fetch(srv.url("/doc"))
-    assert time.monotonic() - started < 0.8
+    assert time.monotonic() - started < 1.5  # ten retries would back off for over 200 s
     assert srv.total_hits < 11
 
 
