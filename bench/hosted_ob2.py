@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--concurrency", type=int, default=None, help="CLI --concurrency (default: the CLI's)")
     p.add_argument("--per-host", type=int, default=None, help="CLI --per-host (default: the CLI's)")
     p.add_argument("--workers", type=int, default=1, help="CLI --workers (local processes; caps are split)")
+    p.add_argument("--scheduler", metavar="ADDR", help="CLI --scheduler (a running Dask cluster)")
     p.add_argument("--profile", metavar="PATH", help="run the CLI under pyinstrument; text report to PATH")
     args = p.parse_args(argv)
     defaults = FetchLimits()
@@ -95,6 +96,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         cli += ["--concurrency", str(concurrency), "--per-host", str(per_host)]
         if args.workers > 1:
             cli += ["--workers", str(args.workers), "--partition-size", "100"]
+        if args.scheduler:
+            cli += ["--scheduler", args.scheduler, "--partition-size", "100"]
         for host in server.allow_hosts:
             cli += ["--allow-host", host]
         if args.profile:
@@ -126,6 +129,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "per_host": per_host,
         "effective_concurrency": effective,
         "workers": args.workers,
+        "scheduler": args.scheduler,
         "exit_status": run.returncode,
         "results": len(results),
         "results_in_input_order": in_order,
@@ -138,6 +142,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "requests": stats["requests"],
         "requests_by_kind": stats["by_kind"],
         "minimum_requests": minimum,
+        # each worker process has its own fetcher and cache, so shared documents are fetched once per worker
+        "minimum_requests_with_worker_caches": args.assertions + (minimum - args.assertions) * args.workers,
         "max_serves_of_one_document": stats["max_serves_of_one_document"],
         "limit_s": round(limit, 3),
         "ratio_to_limit": round(batch_s / limit, 3),

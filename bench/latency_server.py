@@ -204,6 +204,8 @@ class IssuerServer:
                     head = await reader.readuntil(b"\r\n\r\n")
                 except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
                     break
+                except asyncio.CancelledError:
+                    break  # shutting down with the client's keep-alive connection still open
                 line, _, headers = head.partition(b"\r\n")
                 parts = line.split(b" ")
                 if len(parts) != 3:
@@ -221,7 +223,7 @@ class IssuerServer:
         finally:
             st.open -= 1
             writer.close()
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception, asyncio.CancelledError):
                 await writer.wait_closed()
 
     async def _document(self, st: OriginStats, host: str, path: str, *, close: bool) -> bytes:
