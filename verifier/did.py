@@ -61,6 +61,8 @@ _METHOD_LISTS = ("verificationMethod", *RELATIONSHIPS, "publicKey")
 Binding = Literal["controller", "self-certifying"]
 
 _DID_WEB_SEGMENT = re.compile(r"^[A-Za-z0-9._~%-]+$")
+_DID_WEB_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$")  # after %3A decoding
+_DID_WEB_PATH = re.compile(r"^[A-Za-z0-9._~-]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,11 +220,12 @@ def did_web_url(did: str) -> str:
     if not parts or not all(_DID_WEB_SEGMENT.match(p) for p in parts):
         raise KeyResolutionError(f"malformed did:web {did}")
     host = unquote(parts[0])
-    if "/" in host or "@" in host or not host:
+    if not _DID_WEB_HOST.match(host):
         raise KeyResolutionError(f"malformed did:web host in {did}")
-    path = "/".join(unquote(p) for p in parts[1:])
-    if any(seg in ("", ".", "..") for seg in path.split("/")) and path:
+    segments = [unquote(p) for p in parts[1:]]
+    if any(seg in (".", "..") or not _DID_WEB_PATH.match(seg) for seg in segments):
         raise KeyResolutionError(f"malformed did:web path in {did}")
+    path = "/".join(segments)
     return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
 
 

@@ -119,7 +119,17 @@ def test_did_web_url_follows_the_method_spec(did_web: str, url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "did_web", ["did:web:", "did:web:evil.example%2Fpath", "did:web:a.example:..:x", "did:web:a@b"]
+    "did_web",
+    [
+        "did:web:",
+        "did:web:evil.example%2Fpath",
+        "did:web:a.example:..:x",
+        "did:web:a@b",
+        "did:web:a.example%3Fq",
+        "did:web:a.example%40b.example",
+        "did:web:a.example:x%2F..",
+        "did:web:a.example::x",
+    ],
 )
 def test_malformed_did_web_is_refused(did_web: str) -> None:
     with pytest.raises(KeyResolutionError):
