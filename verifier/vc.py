@@ -342,7 +342,9 @@ async def _clr_members(
 # -- endorsements ----------------------------------------------------------------
 
 
-def _endorsement_items(doc: dict[str, Any]) -> list[Any]:
+def _endorsement_items(doc: dict[str, Any]) -> list[tuple[Any, str | None]]:
+    """Each embedded endorsement with the id of what it is attached to (the credential,
+    its issuer profile, its achievement or the achievement's creator)."""
     holders = [doc]
     issuer = doc.get("issuer")
     if isinstance(issuer, dict):
@@ -353,29 +355,41 @@ def _endorsement_items(doc: dict[str, Any]) -> list[Any]:
         creator = achievement.get("creator")
         if isinstance(creator, dict):
             holders.append(creator)
-    items: list[Any] = []
+    items: list[tuple[Any, str | None]] = []
     for holder in holders:
-        items += [e for e in ob3.as_list(holder.get("endorsement")) if isinstance(e, dict)]
-        items += [e for e in ob3.as_list(holder.get("endorsementJwt")) if isinstance(e, str)]
+        target = ob3.node_id(holder)
+        items += [(e, target) for e in ob3.as_list(holder.get("endorsement")) if isinstance(e, dict)]
+        items += [(e, target) for e in ob3.as_list(holder.get("endorsementJwt")) if isinstance(e, str)]
     return items
 
 
 async def _endorsements(
     doc: dict[str, Any], session: Session, *, input: str, depth: int
 ) -> tuple[VerificationResult, ...]:
+    """OB 3.0 §9.2 "EndorsementCredential Verification" for each embedded endorsement.
+
+    Beyond its own checks, an endorsement must be an ``EndorsementCredential``
+    whose subject is what it is attached to: an endorsement of someone else,
+    copied in, does not endorse this issuer or achievement.
+    """
     items = _endorsement_items(doc)
     if not items or depth + 1 > MAX_DEPTH:
         return ()
     out = []
-    for n, item in enumerate(items[:MAX_MEMBERS], start=1):
+    for n, (item, target) in enumerate(items[:MAX_MEMBERS], start=1):
         label = f"{input}#endorsement-{n}"
         result = await _verify_member(item, session, input=label, depth=depth + 1)
-        if result.status is Status.VERIFIED and ob3.ENDORSEMENT_TYPE not in ob3.types_of(result.document):
-            result = make_result(
-                label,
-                [*result.checks, failed(CheckId.STRUCTURE, "an endorsement must be an EndorsementCredential")],
-                **_fields(result),
-            )
+        problem = None
+        if result.status is Status.VERIFIED:
+            endorsed = result.document if isinstance(result.document, dict) else {}
+            subject_ids = {ob3.node_id(s) for s in ob3.subjects(endorsed)}
+            if ob3.ENDORSEMENT_TYPE not in ob3.types_of(endorsed):
+                problem = "an endorsement must be an EndorsementCredential"
+            elif target is not None and target not in subject_ids:
+                named = ", ".join(sorted(i for i in subject_ids if i)) or "nothing"
+                problem = f"the endorsement is about {named}, not {target} that it is attached to"
+        if problem is not None:
+            result = make_result(label, [*result.checks, failed(CheckId.STRUCTURE, problem)], **_fields(result))
         out.append(result)
     return tuple(out)
 

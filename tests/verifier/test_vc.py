@@ -231,10 +231,12 @@ async def test_endorsements_in_the_issuer_profile_are_verified_and_reported(serv
     result = await verify("endorsed.json", served)
     assert result.status is Status.VERIFIED  # endorsements inform, they do not decide
     statuses = [e.status for e in result.issuer.endorsements]
-    assert statuses == [Status.VERIFIED, Status.FAILED]
-    good, bad = result.issuer.endorsements
+    assert statuses == [Status.VERIFIED, Status.FAILED, Status.FAILED]
+    good, bad, misplaced = result.issuer.endorsements
     assert good.issuer.name == "Quality Council"
     assert outcome(bad, "signature") == "fail"
+    assert outcome(misplaced, "signature") == "pass"
+    assert "about https://other.example/issuer" in misplaced.reason
     assert "endorsements" in result.to_dict()["issuer"]
 
 
