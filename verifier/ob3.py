@@ -24,7 +24,19 @@ from typing import Any
 
 from verifier import jsonld
 from verifier.errors import ContextError, DocumentError, UndefinedTermError
-from verifier.models import AchievementInfo, Check, CheckId, Format, IssuerInfo, Skill, errored, failed, passed, skipped
+from verifier.models import (
+    AchievementInfo,
+    Check,
+    CheckId,
+    Format,
+    IssuerInfo,
+    Skill,
+    errored,
+    failed,
+    passed,
+    skipped,
+    warned,
+)
 from verifier.recipient import IdentityFormatError, identity_matches
 
 VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
@@ -146,6 +158,13 @@ def structure_check(doc: dict[str, Any], *, what: str = "credential") -> Check:
     except DocumentError as exc:
         return failed(CheckId.STRUCTURE, f"the {what} is not valid JSON-LD: {exc}")
     version = "VC 2.0" if contexts[0] == VC2_CONTEXT else "VC 1.1"
+    if version == "VC 1.1" and any(t in types for t in (*OB3_TYPES, ENDORSEMENT_TYPE, CLR_TYPE)):
+        # OB 3.0 (final) and CLR 2.0 are built on VC 2.0; earlier drafts used VC 1.1 and are still issued.
+        return warned(
+            CheckId.STRUCTURE,
+            f"well-formed {what}, but in the VC 1.1 data model that Open Badges 3.0 / CLR 2.0 drafts used "
+            "(the final specifications use VC 2.0)",
+        )
     return passed(CheckId.STRUCTURE, f"well-formed {version} {'presentation' if presentation else what}")
 
 

@@ -87,7 +87,7 @@ async def _verify_json(doc: dict[str, Any], session: Session, *, input: str, dep
     if ob3.classify(doc) == Format.PRESENTATION.value:
         return await _verify_presentation(doc, session, input=input, depth=depth, jws_check=None)
     structure = ob3.structure_check(doc)
-    if structure.outcome is not Outcome.PASS:
+    if structure.outcome is Outcome.FAIL:
         return _unreadable(doc, structure, input=input)
     issuer_id = ob3.node_id(doc.get("issuer"))
     # Step 2: embedded proofs, by the issuer, for assertionMethod.
@@ -199,7 +199,7 @@ async def _verify_jwt(token: str, session: Session, *, input: str, depth: int) -
         jws_check = await _jws_check(jws, session, signer=holder, purpose="authentication", what="presentation")
         return await _verify_presentation(doc, session, input=input, depth=depth, jws_check=jws_check)
     structure = ob3.structure_check(doc)
-    if structure.outcome is not Outcome.PASS:
+    if structure.outcome is Outcome.FAIL:
         return _unreadable(doc, structure, input=input)
     issuer_id = ob3.node_id(doc.get("issuer"))
     signature = await _jws_check(jws, session, signer=issuer_id, purpose="assertionMethod", what="credential")
@@ -305,7 +305,7 @@ async def _verify_presentation(
     doc: dict[str, Any], session: Session, *, input: str, depth: int, jws_check: Check | None
 ) -> VerificationResult:
     structure = ob3.structure_check(doc, what="presentation")
-    if structure.outcome is not Outcome.PASS:
+    if structure.outcome is Outcome.FAIL:
         return _unreadable(doc, structure, input=input)
     holder = ob3.node_id(doc.get("holder"))
     checks = [structure]

@@ -372,3 +372,10 @@ async def test_enveloped_credentials_of_unsupported_kinds_are_errors_not_failure
     result = await verify_vc_json(doc, session(served), input="enveloped")
     assert [m.status for m in result.credentials] == [Status.ERROR, Status.VERIFIED]
     assert "not supported" in result.credentials[0].reason
+
+
+async def test_ob3_credential_in_the_vc11_model_verifies_with_a_structure_warning(served: Fetcher) -> None:
+    result = await verify("valid-vc11-eddsa-rdfc-2022.json", served)
+    assert result.status is Status.VERIFIED
+    assert outcome(result, "structure") == "warn"
+    assert "VC 1.1" in result.check("structure").message  # type: ignore[union-attr]
