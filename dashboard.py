@@ -11,16 +11,17 @@ import streamlit as st
 
 from ui import state
 from ui.charts import status_bar
-from ui.render import run_page
+from ui.render import link, run_page
 
+# (file, title, icon, what it is for). Material Symbols icons render without an emoji font.
 PAGES = (
-    ("pages/1_Import.py", "Import", "📥", "candidates from an ATS export, badge files, links"),
-    ("pages/2_Verify.py", "Verify", "🔎", "check every badge, with live progress"),
-    ("pages/3_Results.py", "Results", "📋", "every badge, its status and each check"),
-    ("pages/4_Roles.py", "Roles", "🧩", "requirement profiles, YAML in and out"),
-    ("pages/5_Coverage.py", "Coverage", "🗺️", "candidates × requirements, ranking, gaps"),
-    ("pages/6_Compare.py", "Compare", "⚖️", "2–4 candidates side by side"),
-    ("pages/7_Shortlist.py", "Shortlist", "📤", "pick, export CSV / XLSX / JSON / HTML"),
+    ("pages/1_Import.py", "Import", ":material/upload_file:", "candidates from an ATS export, badge files, links"),
+    ("pages/2_Verify.py", "Verify", ":material/verified:", "check every badge, with live progress"),
+    ("pages/3_Results.py", "Results", ":material/fact_check:", "every badge, its status and each check"),
+    ("pages/4_Roles.py", "Roles", ":material/work:", "requirement profiles, YAML in and out"),
+    ("pages/5_Coverage.py", "Coverage", ":material/grid_on:", "candidates × requirements, ranking, gaps"),
+    ("pages/6_Compare.py", "Compare", ":material/compare_arrows:", "2–4 candidates side by side"),
+    ("pages/7_Shortlist.py", "Shortlist", ":material/ios_share:", "pick, export CSV / XLSX / JSON / HTML"),
 )
 
 
@@ -53,7 +54,7 @@ def start_page() -> None:
         st.info(
             "You are looking at the **sample workspace**: 30 fictional candidates and their badges from fictional "
             "issuers, verified offline. Import your own candidates at any time.",
-            icon="🧪",
+            icon=":material/science:",
         )
     cols = st.columns(6)
     cols[0].metric("Candidates", summary.candidates, help="People in the workspace.")
@@ -67,10 +68,10 @@ def start_page() -> None:
         message, page, label = next_step(summary)
         st.subheader("Next step")
         st.success(message)
-        st.page_link(page, label=label, icon="➡️")
+        link(page, label, icon=":material/arrow_forward:")
         st.subheader("Pages")
         for path, title, icon, what in PAGES:
-            st.page_link(path, label=f"{title} — {what}", icon=icon)
+            link(path, f"{title} — {what}", icon=icon)
     with right:
         if summary.badges:
             st.plotly_chart(
@@ -86,4 +87,14 @@ def start_page() -> None:
     )
 
 
-run_page(start_page, title="Start")
+def start() -> None:
+    """The start page inside the shared page frame."""
+    run_page(start_page, title="Start")
+
+
+st.navigation(
+    [
+        st.Page(start, title="Start", icon=":material/home:", default=True),
+        *(st.Page(path, title=title, icon=icon, url_path=title) for path, title, icon, _what in PAGES),
+    ]
+).run()

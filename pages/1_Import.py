@@ -7,7 +7,7 @@ import streamlit as st
 
 from talent.candidates import ColumnMapping, detect_mapping, import_candidates, preview_import, read_table
 from ui import state
-from ui.render import run_page
+from ui.render import link, run_page
 from ui.uploads import BadgeFile, Problem, expand_files, parse_urls
 from verifier.pipeline import BadgeInput
 
@@ -130,7 +130,7 @@ def ats_section() -> None:
         if len(result.rejected):
             st.warning(f"{len(result.rejected)} rows could not be used; here they are with the reason.")
             st.dataframe(result.rejected, hide_index=True, width="stretch")
-        st.page_link("pages/2_Verify.py", label="Verify the badges now", icon="➡️")
+        link("pages/2_Verify.py", "Verify the badges now", icon=":material/arrow_forward:")
 
 
 def _candidate_choice(key: str) -> str | None:
@@ -204,4 +204,4 @@ def import_page() -> None:
     urls_section()
 
 
-run_page(import_page, title="Import", icon="📥")
+run_page(import_page, title="Import", icon=":material/check_circle:")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import state
-from ui.render import run_page, status_label
+from ui.render import link, run_page, status_label
 
 REFRESH_SECONDS = 1.0
 
@@ -85,13 +85,13 @@ def verify_page() -> None:
             st.toast(f"{n} badges queued again.")
             st.rerun()
     if pending == 0 and progress is None:
-        st.info("No badges are queued. Import candidates and badges first.", icon="ℹ️")
-        st.page_link("pages/1_Import.py", label="Go to Import", icon="➡️")
+        st.info("No badges are queued. Import candidates and badges first.", icon=":material/info:")
+        link("pages/1_Import.py", "Go to Import", icon=":material/arrow_forward:")
         return
     live_progress()
     if progress is not None and progress.finished and progress.done:
         st.success("Run finished. See every badge on **Results**, or how candidates cover a role on **Coverage**.")
-        st.page_link("pages/3_Results.py", label="Results", icon="➡️")
+        link("pages/3_Results.py", "Results", icon=":material/arrow_forward:")
 
 
-run_page(verify_page, title="Verify", icon="🔎")
+run_page(verify_page, title="Verify", icon=":material/check_circle:")

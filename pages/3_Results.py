@@ -98,4 +98,4 @@ def results_page() -> None:
     result_details(result)
 
 
-run_page(results_page, title="Results", icon="📋")
+run_page(results_page, title="Results", icon=":material/check_circle:")

@@ -111,7 +111,7 @@ def roles_page() -> None:
     labels = {r.role_id: r.name for r in roles}
     choice = st.selectbox(
         "Role to edit",
-        ["(new role)", *labels],
+        [*labels, "(new role)"],
         format_func=lambda r: labels.get(r, r),
         help="Pick a role to change it, or start a new one.",
         key="role_choice",
@@ -150,7 +150,7 @@ def roles_page() -> None:
                 state.save_role(role)
                 st.success(f"Imported {role.name}.")
     if not roles:
-        st.info("No roles yet: write one above, or import a YAML file.", icon="ℹ️")
+        st.info("No roles yet: write one above, or import a YAML file.", icon=":material/info:")
 
 
-run_page(roles_page, title="Roles", icon="🧩")
+run_page(roles_page, title="Roles", icon=":material/check_circle:")

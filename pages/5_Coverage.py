@@ -62,4 +62,4 @@ def coverage_page() -> None:
             st.warning("Nobody in the pool has verified evidence for: " + ", ".join(nobody))
 
 
-run_page(coverage_page, title="Coverage", icon="🗺️")
+run_page(coverage_page, title="Coverage", icon=":material/check_circle:")

@@ -32,7 +32,7 @@ def compare_page() -> None:
         key="compare_who",
     )
     if len(chosen) < 2:
-        st.info("Pick at least two candidates to compare.", icon="ℹ️")
+        st.info("Pick at least two candidates to compare.", icon=":material/info:")
         return
     comparison = state.comparison(role_id, tuple(chosen))
     table = comparison.to_frame(names=names)
@@ -65,4 +65,4 @@ def compare_page() -> None:
             st.dataframe(ev[cols], hide_index=True, width="stretch")
 
 
-run_page(compare_page, title="Compare", icon="⚖️")
+run_page(compare_page, title="Compare", icon=":material/check_circle:")

@@ -44,7 +44,7 @@ def shortlist_page() -> None:
         key="shortlist_name",
     )
     if not picked:
-        st.info("Tick at least one candidate to export a shortlist.", icon="ℹ️")
+        st.info("Tick at least one candidate to export a shortlist.", icon=":material/info:")
         return
     st.caption(f"{len(picked)} candidate(s) picked. Every download is recorded in the audit log.")
     cols = st.columns(len(FORMATS) + 1)
@@ -77,4 +77,4 @@ def shortlist_page() -> None:
         st.dataframe(state.audit_frame(limit=50), hide_index=True, width="stretch")
 
 
-run_page(shortlist_page, title="Shortlist", icon="📤")
+run_page(shortlist_page, title="Shortlist", icon=":material/check_circle:")

@@ -46,11 +46,17 @@ def status_bar(counts: Mapping[str, int], *, title: str = "Badges by status") ->
             orientation="h",
             marker={"color": [STATUS_COLOURS[s] for s in STATUS_ORDER], "pattern": {"shape": ["", "/", "."]}},
             text=values,
-            textposition="auto",
+            textposition="outside",
+            cliponaxis=False,
         )
     )
     fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(range=[0, max([*values, 1]) * 1.15])
     return _layout(fig, title=title, height=220)
+
+
+# One hue, light to dark (Okabe-Ito blue): reads the same to colour-blind viewers and in greyscale.
+COVERAGE_SCALE = [[0.0, "#F2F2F2"], [0.5, "#9CC9E6"], [1.0, BLUE]]
 
 
 def coverage_heatmap(matrix: pd.DataFrame, *, hover: pd.DataFrame | None = None, title: str = "") -> go.Figure:
@@ -58,33 +64,43 @@ def coverage_heatmap(matrix: pd.DataFrame, *, hover: pd.DataFrame | None = None,
 
     ``hover`` (same shape) holds the evidence text shown on hover. Rows keep
     the given order (the ranking); at most 60 rows are drawn to stay legible.
+    A met cell shows ✔ (a partly trusted one its percentage); an unmet one is left blank.
     """
     shown = matrix.head(60)
     z = shown.to_numpy(dtype=float)
-    text = [[f"{v:.0%}" if v == v else "" for v in row] for row in z]
+    text = [["✔" if v >= 0.999 else (f"{v:.0%}" if v > 0 else "") for v in row] for row in z]
     custom = hover.loc[shown.index, shown.columns].to_numpy() if hover is not None else None
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[_shorten(c, 22) for c in shown.columns],
+            x=[_shorten(c, 24) for c in shown.columns],
             y=[_shorten(i) for i in shown.index],
             zmin=0,
             zmax=1,
-            colorscale="Cividis",
+            colorscale=COVERAGE_SCALE,
             text=text,
-            texttemplate="%{text}" if z.size <= 400 else None,
+            texttemplate="%{text}",
+            textfont={"size": 14, "color": "white"},
             customdata=custom,
             hovertemplate="<b>%{y}</b><br>%{x}: %{z:.0%}"
             + ("<br>%{customdata}" if custom is not None else "")
             + "<extra></extra>",
-            colorbar={"title": {"text": "Verified"}, "tickformat": ".0%"},
+            colorbar={"title": {"text": "verified"}, "tickformat": ".0%", "len": 0.6, "thickness": 14},
             xgap=2,
             ygap=2,
         )
     )
-    fig.update_yaxes(autorange="reversed", tickfont={"size": 12})
-    fig.update_xaxes(side="top", tickangle=-30, tickfont={"size": 12})
-    return _layout(fig, title=title or "Verified coverage", height=max(320, 140 + 26 * len(shown)))
+    fig.update_yaxes(autorange="reversed", tickfont={"size": 13})
+    fig.update_xaxes(side="top", tickangle=-35, tickfont={"size": 13})
+    _layout(fig, title="", height=max(340, 170 + 28 * len(shown)))
+    # the requirement names stand above the grid: leave them room instead of a plot title
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 150, "b": 10}, title=None)
+    if title:
+        fig.add_annotation(
+            text=f"<b>{title}</b>", xref="paper", yref="paper", x=0, y=1, yshift=140, showarrow=False,
+            xanchor="left", yanchor="top", font={"size": 15},
+        )  # fmt: skip
+    return fig
 
 
 def profile_bars(profile: pd.DataFrame, *, title: str) -> go.Figure:

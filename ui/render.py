@@ -65,7 +65,7 @@ def single_user_note() -> str | None:
     )
 
 
-def run_page(body: Callable[[], None], *, title: str, icon: str = "✅") -> None:
+def run_page(body: Callable[[], None], *, title: str, icon: str = ":material/verified:") -> None:
     """Run a page body inside the shared frame.
 
     Sets the page config, shows the single-user note in the sidebar, makes
@@ -106,7 +106,7 @@ def link(page: str, label: str, *, icon: str = "➡️") -> None:
 
 def empty_state(message: str, *, page: str | None = None, label: str | None = None) -> None:
     """An empty state that says what to do, with a link to the page that does it."""
-    st.info(message, icon="ℹ️")
+    st.info(message, icon=":material/info:")
     if page is not None:
         link(page, label or "Go there")
 

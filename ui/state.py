@@ -195,6 +195,10 @@ def _results_frame(path: str, rev: int) -> pd.DataFrame:
     frame = _store_at(path).results_frame()
     labels = {s.value: status_label(s.value) for s in Status}
     frame["status_label"] = frame["status"].map(labels).fillna(frame["status"])
+    # a badge that could not be read has no name: show where it came from instead
+    source = frame["input"].fillna("").str.rstrip("/").str.rsplit("/", n=1).str[-1]
+    frame["achievement"] = frame["achievement"].fillna("(" + source + ")")
+    frame["issuer"] = frame["issuer"].fillna("—")
     return frame
 
 

@@ -52,7 +52,7 @@ CREATE INDEX IF NOT EXISTS inputs_state ON inputs (state, input_id);
 CREATE TABLE IF NOT EXISTS results (
     input_id INTEGER PRIMARY KEY, candidate_id TEXT NOT NULL, status TEXT NOT NULL, format TEXT,
     platform TEXT, issuer TEXT, issuer_id TEXT, achievement TEXT, reason TEXT, recipient_match INTEGER,
-    issued_on TEXT, expires TEXT, skills TEXT, checked_at TEXT, job_id INTEGER, body TEXT NOT NULL
+    issued_on TEXT, expires TEXT, skills TEXT, checked_at TEXT, input TEXT, job_id INTEGER, body TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS jobs (
     job_id INTEGER PRIMARY KEY AUTOINCREMENT, state TEXT NOT NULL, total INTEGER NOT NULL,
@@ -67,7 +67,7 @@ CREATE TABLE IF NOT EXISTS audit (
 
 RESULT_COLUMNS = (
     "input_id", "candidate_id", "status", "format", "platform", "issuer", "issuer_id", "achievement", "reason",
-    "recipient_match", "issued_on", "expires", "skills", "checked_at",
+    "recipient_match", "issued_on", "expires", "skills", "checked_at", "input",
 )  # fmt: skip
 
 
@@ -248,12 +248,12 @@ class WorkspaceStore:
             db.execute("BEGIN")
             for input_id, r in items:
                 db.execute(
-                    "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         input_id, r.candidate or "", r.status.value, r.format, r.platform, r.issuer.name,
                         r.issuer.id, r.achievement.name, r.reason,
                         None if r.recipient_match is None else int(r.recipient_match), r.issued_on, r.expires,
-                        ", ".join(dict.fromkeys(s.name for s in r.skills)), r.checked_at, job_id,
+                        ", ".join(dict.fromkeys(s.name for s in r.skills)), r.checked_at, r.input, job_id,
                         json.dumps(r.to_dict(include_document=True), ensure_ascii=False, default=str),
                     ),
                 )  # fmt: skip
