@@ -127,7 +127,7 @@ def parse_compact(token: str) -> CompactJws:
     try:
         header = json.loads(_b64url(parts[0], "header"))
         payload = json.loads(_b64url(parts[1], "payload"))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise DocumentError(f"JWS header or payload is not JSON: {exc}") from exc
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise DocumentError("JWS header and payload must be JSON objects")

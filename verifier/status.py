@@ -273,7 +273,7 @@ async def _verified_json_list(content: bytes, entry: ListEntry, session: Session
 
     try:
         doc = json.loads(content)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise StatusUnavailable(f"status list at {entry.list_url} is neither JSON nor a JWT: {exc}") from exc
     if not isinstance(doc, dict):
         raise StatusUnavailable(f"status list at {entry.list_url} is not a JSON object")
@@ -320,7 +320,7 @@ async def _load_revocation_list(entry: RevocationListEntry, session: Session) ->
                 doc = await session.fetcher.fetch_json(entry.list_url)
             except FetchError as exc:
                 raise StatusUnavailable(f"revocation list could not be fetched: {exc}") from exc
-            except DocumentError as exc:
+            except (DocumentError, RecursionError) as exc:
                 raise StatusUnavailable(f"revocation list is not JSON: {exc}") from exc
             if not isinstance(doc, dict):
                 raise StatusUnavailable("revocation list is not a JSON object")

@@ -145,6 +145,9 @@ def test_parse_compact_refuses_malformed_tokens() -> None:
     for bad in ("a.b", "not.a.jws", good + ".extra", good.replace(".", ". ", 1)):
         with pytest.raises(DocumentError):
             jose.parse_compact(bad)
+    deep = base64.urlsafe_b64encode(b"[" * 200_000 + b"]" * 200_000).rstrip(b"=").decode()
+    with pytest.raises(DocumentError):
+        jose.parse_compact(f"{_segment({'alg': 'EdDSA'})}.{deep}.c2ln")
     crit = f"{_segment({'alg': 'EdDSA', 'crit': ['exp']})}.{good.split('.')[1]}.{good.split('.')[2]}"
     with pytest.raises(DocumentError, match="critical"):
         jose.parse_compact(crit)
