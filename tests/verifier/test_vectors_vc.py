@@ -158,8 +158,10 @@ def _baked_jwk(name: str) -> dict[str, Any]:
 
 def _profiles() -> dict[str, Any]:
     example_com = "https://example.com/issuers/876543"
+    example_edu = "https://example.edu/issuers/565049"
     edtech = "https://1edtech.edu/issuers/565049"
     return {
+        example_edu: _profile(example_edu, ("z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi",)),
         example_com: _profile(
             example_com,
             (
@@ -188,6 +190,7 @@ def _profiles() -> dict[str, Any]:
         ("simple-jwt.png", "verified", None),
         ("simple-jwt.svg", "verified", None),
         ("bit-string-list/credential-status-revoked.json", "failed", "revocation"),
+        ("../../ob3-spec-test-vectors/signed-credential-from-spec.json", "verified", None),
     ],
 )
 async def test_vector_with_issuer_profile_served(name: str, status: str, check: str | None) -> None:
