@@ -36,6 +36,7 @@ import asyncio
 import email.utils
 import json
 import random
+import ssl
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -167,7 +168,10 @@ class Fetcher:
     those hosts only. ``resolver`` (host -> IP strings, sync or async)
     replaces the system DNS; ``network_backend`` replaces the httpcore
     backend the default transport connects with (it only ever receives
-    vetted IP literals). ``guard`` is an extra check called with every URL.
+    vetted IP literals). ``ssl_context`` replaces the default verifying
+    context (certifi's roots), e.g. to trust an on-premise issuer's private
+    CA; certificates are always checked against the URL's host name.
+    ``guard`` is an extra check called with every URL.
     A malformed ``allow_hosts`` entry raises ``ValueError``.
     """
 
@@ -180,6 +184,7 @@ class Fetcher:
         guard: URLGuard | None = None,
         resolver: Resolver | None = None,
         network_backend: httpcore.AsyncNetworkBackend | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.limits = limits or FetchLimits()
         self.allow_hosts = tuple(allow_hosts)
@@ -194,7 +199,12 @@ class Fetcher:
         )
         pool = httpx.Limits(max_connections=self.limits.concurrency, max_keepalive_connections=self.limits.concurrency)
         if transport is None:
-            transport = OriginPools(self.netguard, per_origin=self.limits.per_host, network_backend=network_backend)
+            transport = OriginPools(
+                self.netguard,
+                per_origin=self.limits.per_host,
+                network_backend=network_backend,
+                ssl_context=ssl_context,
+            )
         total = self.limits.timeout
         timeout = httpx.Timeout(
             total, connect=min(self.limits.connect_timeout, total), read=min(self.limits.read_timeout, total)
@@ -399,9 +409,15 @@ class Fetcher:
                 raise
             except httpx.ConnectTimeout:
                 raise _Retryable(FetchTimeout(url, "connect timed out")) from None
+            except httpx.ConnectError as exc:
+                tls = _tls_failure(exc)
+                if tls is not None:
+                    # A certificate will not be different on a retry.
+                    raise FetchError(url, f"TLS failed: {tls}") from None
+                raise _Retryable(FetchError(url, f"connection failed: {exc.__class__.__name__}: {exc}")) from None
             except httpx.TimeoutException as exc:
                 raise FetchTimeout(url, f"timed out ({exc.__class__.__name__})") from None
-            except (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
+            except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
                 raise _Retryable(FetchError(url, f"connection failed: {exc.__class__.__name__}: {exc}")) from None
             except httpx.HTTPError as exc:
                 raise FetchError(url, f"request failed: {exc.__class__.__name__}: {exc}") from None
@@ -416,6 +432,16 @@ class _Retryable(Exception):
     def __init__(self, error: FetchError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+def _tls_failure(exc: BaseException) -> str | None:
+    """The TLS error behind a connection failure, if that is what it was."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return getattr(seen, "verify_message", None) or seen.reason or str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -16,14 +16,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
+import ipaddress
 import socket
+import ssl
 import struct
+import tempfile
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpcore
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from verifier.netguard import AsyncioBackend
 
 
 @dataclass
@@ -88,6 +99,7 @@ class LoopbackServer:
 
     handler: Handler
     host: str = "127.0.0.1"
+    tls: ssl.SSLContext | None = None
     hits: Counter[str] = field(default_factory=Counter)
     connections: int = 0
     active: int = 0
@@ -108,14 +120,14 @@ class LoopbackServer:
         return f"{self.host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
-        return f"http://{self.origin}{path}"
+        return f"{'https' if self.tls else 'http'}://{self.origin}{path}"
 
     @property
     def total_hits(self) -> int:
         return sum(self.hits.values())
 
     async def __aenter__(self) -> LoopbackServer:
-        self._server = await asyncio.start_server(self._serve, self.host, 0, backlog=1024)
+        self._server = await asyncio.start_server(self._serve, self.host, 0, backlog=1024, ssl=self.tls)
         self._port = int(self._server.sockets[0].getsockname()[1])
         return self
 
@@ -180,7 +192,7 @@ class RecordingBackend(httpcore.AsyncNetworkBackend):
     def __init__(self, route_to: tuple[str, int] | None = None) -> None:
         self.attempts: list[tuple[str, int]] = []
         self.route_to = route_to
-        self._inner = httpcore.AnyIOBackend()
+        self._inner: httpcore.AsyncNetworkBackend = AsyncioBackend()
 
     async def connect_tcp(
         self,
@@ -202,3 +214,36 @@ class RecordingBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+def tls_contexts(*, names: Iterable[str] = (), ips: Iterable[str] = ()) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A throwaway self-signed certificate for ``names`` and ``ips``: the
+    server's context, and a client context that trusts only it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "skillproof test issuer")])
+    alt: list[x509.GeneralName] = [x509.DNSName(n) for n in names]
+    alt += [x509.IPAddress(ipaddress.ip_address(a)) for a in ips]
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName(alt), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "cert.pem").write_bytes(cert_pem)
+        (Path(tmp) / "key.pem").write_bytes(key_pem)
+        server.load_cert_chain(Path(tmp) / "cert.pem", Path(tmp) / "key.pem")
+    client = ssl.create_default_context(cadata=cert_pem.decode("ascii"))
+    return server, client

@@ -12,7 +12,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from tests.reliability.faultserver import LoopbackServer, RecordingBackend, Request, reply
+from tests.reliability.faultserver import LoopbackServer, RecordingBackend, Request, reply, tls_contexts
 from verifier.errors import BlockedAddress, FetchError
 from verifier.fetch import Fetcher, FetchLimits
 from verifier.netguard import blocked_reason, guarded_transport
@@ -372,3 +372,23 @@ async def test_the_system_resolver_is_vetted_by_default() -> None:
         with pytest.raises(BlockedAddress, match="resolves to"):
             await fetcher.fetch(f"http://{socket.gethostname()}/")
     assert backend.attempts == []
+
+
+async def test_tls_is_verified_for_the_host_name_while_the_connection_is_pinned() -> None:
+    async def ok(request: Request, writer: asyncio.StreamWriter) -> bool:
+        await reply(writer, 200, b'{"tls": true}')
+        return True
+
+    server_tls, client_tls = tls_contexts(names=["tls.issuer.test"])
+    answers = {"tls.issuer.test": [PUBLIC], "wrong-name.issuer.test": [PUBLIC]}
+    async with LoopbackServer(ok, tls=server_tls) as srv:
+        backend = RecordingBackend(route_to=("127.0.0.1", srv.port))
+        async with Fetcher(resolver=answers.__getitem__, network_backend=backend, ssl_context=client_tls) as fetcher:
+            response = await fetcher.fetch("https://tls.issuer.test/doc")
+            with pytest.raises(FetchError, match="TLS failed") as info:
+                await fetcher.fetch("https://wrong-name.issuer.test/doc")
+    assert response.json() == {"tls": True}
+    assert "wrong-name.issuer.test" in info.value.reason
+    # Both connections went to the vetted address; the failed handshake was not retried.
+    assert backend.attempts == [(PUBLIC, 443), (PUBLIC, 443)]
+    assert srv.total_hits == 1

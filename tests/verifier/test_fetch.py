@@ -13,7 +13,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from tests.reliability.faultserver import LoopbackServer, Request, reply, reset
+from tests.reliability.faultserver import LoopbackServer, Request, reply, reset, tls_contexts
 from verifier.errors import (
     BlockedAddress,
     DocumentError,
@@ -24,6 +24,7 @@ from verifier.errors import (
     TooManyRedirects,
 )
 from verifier.fetch import DEFAULT_ACCEPT, Fetcher, FetchLimits
+from verifier.netguard import NetGuard, OriginPools
 
 FAST = FetchLimits(timeout=2.0, connect_timeout=1.0, read_timeout=1.0, retries=2, backoff=0.01, max_retry_after=3.0)
 DOC = b'{"@context": "https://w3id.org/openbadges/v2", "type": "Assertion"}'
@@ -134,6 +135,20 @@ async def test_global_cap_holds_across_hosts() -> None:
             await srv.__aexit__()
     assert peak == 5
     assert max(s.max_active for s in servers) <= 5
+
+
+async def test_https_to_an_allowed_loopback_issuer_verifies_its_certificate() -> None:
+    server_tls, client_tls = tls_contexts(ips=["127.0.0.1"])
+    async with LoopbackServer(ok, tls=server_tls) as srv:
+        async with Fetcher(limits=FAST, allow_hosts=[srv.origin], ssl_context=client_tls) as fetcher:
+            for i in range(5):
+                response = await fetcher.fetch(srv.url(f"/doc/{i}"))
+                assert response.content == DOC
+        async with Fetcher(limits=FAST, allow_hosts=[srv.origin]) as fetcher:
+            with pytest.raises(FetchError, match="TLS failed"):
+                await fetcher.fetch(srv.url("/doc"))
+    assert srv.connections == 1  # one kept-alive TLS connection (a failed handshake never gets that far)
+    assert srv.total_hits == 5
 
 
 # -- size caps and decoding ---------------------------------------------------
@@ -522,3 +537,20 @@ async def test_blocked_addresses_are_counted() -> None:
         with pytest.raises(BlockedAddress):
             await fetcher.fetch("http://127.0.0.1/")
     assert fetcher.stats.blocked == 1
+
+
+async def test_idle_origin_pools_beyond_the_limit_are_closed() -> None:
+    servers = [LoopbackServer(ok) for _ in range(3)]
+    for srv in servers:
+        await srv.__aenter__()
+    try:
+        guard = NetGuard(allow_hosts=[s.origin for s in servers])
+        async with httpx.AsyncClient(transport=OriginPools(guard, per_origin=2, max_pools=2)) as client:
+            for srv in [*servers, servers[0]]:
+                assert (await client.get(srv.url("/doc"))).content == DOC
+    finally:
+        for srv in servers:
+            await srv.__aexit__()
+    # The first origin's pool was closed to make room for the third, so its
+    # second request needed a new connection; the others kept theirs.
+    assert [s.connections for s in servers] == [2, 1, 1]
