@@ -4,7 +4,7 @@ Entry points (called by :mod:`verifier.pipeline`): :func:`verify_vc_json`
 for a JSON-LD credential, presentation or CLR, and :func:`verify_vc_jwt` for
 a compact JWS (VC-JWT 1.1, OB 3.0 JWT proof, VC-JOSE-COSE).
 
-The steps follow OB 3.0 §9.1 "Verify the credential" (numbers used below):
+The steps follow OB 3.0 §9.1 "OpenBadgeCredential Verification" (numbers used below):
 
 1. ``structure``: the document is a well-formed VC / OB 3.0 / CLR 2.0
    credential whose every term its contexts define (:mod:`verifier.ob3`).
@@ -15,7 +15,9 @@ The steps follow OB 3.0 §9.1 "Verify the credential" (numbers used below):
    bound to the issuer. A JWT secures its whole payload, so an embedded
    proof inside a JWT payload is not checked again.
 3. ``issuer``: the issuer named, and the trust list's verdict when one is
-   given (``deny`` fails).
+   given (``deny`` fails). An opaque issuer id (``urn:uuid:...``) signed for
+   by a self-certifying key (``did:key``, ``did:jwk``) passes with a warning:
+   no key can be bound to such an id, so its name is asserted, not proven.
 4. ``expiry``: ``validFrom`` / ``validUntil`` (VC 2.0 §4.9),
    ``issuanceDate`` / ``expirationDate`` (VC 1.1 §4.6-4.7), JWT ``nbf`` /
    ``exp``, judged at ``session.now`` (:mod:`verifier.dates`).
@@ -24,8 +26,14 @@ The steps follow OB 3.0 §9.1 "Verify the credential" (numbers used below):
 7. Endorsements embedded in the credential, its issuer profile or its
    achievement (``endorsement`` objects, ``endorsementJwt`` strings) are
    verified as credentials of their own, at most :data:`MAX_DEPTH` levels
-   deep, and reported under ``issuer.endorsements``. They inform; they never
-   change the endorsed credential's status.
+   deep, and reported under ``issuer.endorsements`` (OB 3.0 §9.2). Each must
+   be an ``EndorsementCredential`` about what it is attached to. They inform;
+   they never change the endorsed credential's status.
+
+Not done: the optional refresh (``1EdTechCredentialRefresh``, §9.1 step 3)
+and JSON Schema validation (``1EdTechJsonSchemaValidator2019``), both of
+which need documents from the network that a verifier should not trust
+blindly; structure is checked through the JSON-LD contexts instead.
 
 Containers (a ``VerifiablePresentation``, JSON-LD or a JWT ``vp``; a CLR 2.0
 ``ClrCredential``) yield one result per credential inside
