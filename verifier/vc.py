@@ -383,23 +383,30 @@ async def _endorsements(
     items = _endorsement_items(doc)
     if not items or depth + 1 > MAX_DEPTH:
         return ()
-    out = []
-    for n, (item, target) in enumerate(items[:MAX_MEMBERS], start=1):
-        label = f"{input}#endorsement-{n}"
-        result = await _verify_member(item, session, input=label, depth=depth + 1)
-        problem = None
-        if result.status is Status.VERIFIED:
-            endorsed = result.document if isinstance(result.document, dict) else {}
-            subject_ids = {ob3.node_id(s) for s in ob3.subjects(endorsed)}
-            if ob3.ENDORSEMENT_TYPE not in ob3.types_of(endorsed):
-                problem = "an endorsement must be an EndorsementCredential"
-            elif target is not None and target not in subject_ids:
-                named = ", ".join(sorted(i for i in subject_ids if i)) or "nothing"
-                problem = f"the endorsement is about {named}, not {target} that it is attached to"
-        if problem is not None:
-            result = make_result(label, [*result.checks, failed(CheckId.STRUCTURE, problem)], **_fields(result))
-        out.append(result)
-    return tuple(out)
+    labels = [f"{input}#endorsement-{n}" for n in range(1, len(items) + 1)]
+    results = await asyncio.gather(
+        *(
+            _verify_member(item, session, input=label, depth=depth + 1)
+            for (item, _), label in zip(items[:MAX_MEMBERS], labels, strict=False)
+        )
+    )
+    return tuple(_endorses(result, target) for result, (_, target) in zip(results, items, strict=False))
+
+
+def _endorses(result: VerificationResult, target: str | None) -> VerificationResult:
+    """``result`` with a structure failure when it is not an endorsement of ``target``."""
+    if result.status is not Status.VERIFIED:
+        return result
+    endorsed = result.document if isinstance(result.document, dict) else {}
+    subject_ids = {ob3.node_id(s) for s in ob3.subjects(endorsed)}
+    if ob3.ENDORSEMENT_TYPE not in ob3.types_of(endorsed):
+        problem = "an endorsement must be an EndorsementCredential"
+    elif target is not None and target not in subject_ids:
+        named = ", ".join(sorted(i for i in subject_ids if i)) or "nothing"
+        problem = f"the endorsement is about {named}, not {target} that it is attached to"
+    else:
+        return result
+    return make_result(result.input, [*result.checks, failed(CheckId.STRUCTURE, problem)], **_fields(result))
 
 
 def _fields(result: VerificationResult) -> dict[str, Any]:
