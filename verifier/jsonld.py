@@ -227,8 +227,84 @@ def _relative_iris(expanded: Any, found: set[str], budget: list[int]) -> None:
                     stack.append(value)
 
 
-class _SafeProcessor(_pyld.JsonLdProcessor):
-    """A pyld processor that records properties expansion would drop."""
+_PROCESSED_MAX = 2048
+
+
+def _processed_memo() -> dict[Any, tuple[Any, Any]]:
+    memo: dict[Any, tuple[Any, Any]] | None = getattr(_local, "processed", None)
+    if memo is None:
+        memo = _local.processed = {}
+    return memo
+
+
+def _local_context_key(local_ctx: Any) -> Any:
+    """A value key for a local context (URL, inline object or a list of them); None if unusual."""
+    if isinstance(local_ctx, str):
+        return ("url", local_ctx)
+    if isinstance(local_ctx, (dict, frozendict)):
+        return ("object", _inline_key(local_ctx))
+    if isinstance(local_ctx, list) and len(local_ctx) <= 32:
+        parts = [_local_context_key(item) for item in local_ctx]
+        if all(p is not None for p in parts):
+            return ("list", tuple(parts))
+    return None
+
+
+class _Processor(_pyld.JsonLdProcessor):
+    """pyld's processor with processed contexts memoised across documents.
+
+    pyld caches a processed context under the identity (``_uuid``) of the
+    active context it was applied to, but a type-scoped context is applied to a
+    fresh copy of the active context every time, so it was processed again for
+    every document: half the time of a verification. Processing is a pure
+    function of the (immutable, frozen) active context, the local context's
+    value, the flags and the options that matter (base, processing mode, the
+    loader), so the result is memoised under exactly those. Only frozen active
+    contexts take part: pyld's own pre-validation of scoped contexts passes a
+    context still being built, which is never memoised.
+    """
+
+    def _process_context(
+        self,
+        active_ctx: Any,
+        local_ctx: Any,
+        options: dict[str, Any],
+        override_protected: bool = False,
+        propagate: bool = True,
+        validate_scoped: bool = True,
+        cycles: Any = None,
+    ) -> Any:
+        local_key = _local_context_key(local_ctx) if isinstance(active_ctx, frozendict) else None
+        if local_key is None:
+            return super()._process_context(
+                active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+            )
+        key = (
+            id(active_ctx),
+            local_key,
+            override_protected,
+            propagate,
+            validate_scoped,
+            options.get("base"),
+            options.get("processingMode"),
+            id(options.get("documentLoader")),
+        )
+        memo = _processed_memo()
+        hit = memo.get(key)
+        if hit is not None and hit[0] is active_ctx:
+            return hit[1]
+        result = super()._process_context(
+            active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+        )
+        if isinstance(result, frozendict):
+            if len(memo) >= _PROCESSED_MAX:
+                memo.clear()
+            memo[key] = (active_ctx, result)  # holding active_ctx keeps its id from being reused
+        return result
+
+
+class _SafeProcessor(_Processor):
+    """A processor that records properties expansion would drop."""
 
     def __init__(self) -> None:
         self.dropped: set[str] = set()
@@ -277,7 +353,7 @@ def expand(doc: dict[str, Any], *, ob303: Variant = "latest", strict: bool = Tru
     dropping undefined terms. :class:`ContextError` for a context outside the
     allow-list, :class:`DocumentError` for invalid JSON-LD.
     """
-    processor: _pyld.JsonLdProcessor = _SafeProcessor() if strict else _pyld.JsonLdProcessor()
+    processor: _pyld.JsonLdProcessor = _SafeProcessor() if strict else _Processor()
     result: list[Any] = _run(lambda: processor.expand(doc, _options(ob303)))
     return result
 
@@ -349,7 +425,7 @@ def canonize(
     """
     if algorithm not in ALGORITHMS:
         raise DocumentError(f"unsupported canonicalization algorithm {algorithm!r}")
-    processor: _pyld.JsonLdProcessor = _SafeProcessor() if strict else _pyld.JsonLdProcessor()
+    processor: _pyld.JsonLdProcessor = _SafeProcessor() if strict else _Processor()
     options = _options(ob303)
 
     def run() -> str:
