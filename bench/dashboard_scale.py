@@ -22,6 +22,7 @@ itself is not there.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -65,7 +66,18 @@ def build_workspace(candidates: int, badges_each: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark; print its JSON summary; return the exit status."""
+    """Run the benchmark; print its JSON summary; return the exit status.
+
+    Anything the pages or the loader print goes to standard error, so that
+    standard output holds the summary alone.
+    """
+    with contextlib.redirect_stdout(sys.stderr):
+        status, summary = _measure(argv)
+    print_summary(summary)
+    return status
+
+
+def _measure(argv: list[str] | None) -> tuple[int, dict[str, Any]]:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--candidates", type=int, default=10_000)
     p.add_argument("--badges-each", type=int, default=5)
@@ -133,8 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         summary["available"] = True
         summary["machine"] = machine()
-    print_summary(summary)
-    return 0
+    return 0, summary
 
 
 if __name__ == "__main__":
