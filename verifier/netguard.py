@@ -44,6 +44,7 @@ import re
 import socket
 import ssl
 import string
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -367,6 +368,12 @@ class NetGuard:
     ``resolver`` maps a host name to IP strings (sync or async). When
     ``resolve`` is false, :meth:`vet` applies only the checks that need no
     DNS (used when a custom transport makes no real connection).
+
+    An answer is reused (and connections pinned to it) for ``answer_ttl``
+    seconds, a failed lookup for ``failure_ttl``; after that a long-lived
+    guard looks the host up again and vets the new answer before any
+    connection uses it. DNS TTLs are not available from ``getaddrinfo``,
+    hence fixed bounds.
     """
 
     def __init__(
@@ -376,13 +383,18 @@ class NetGuard:
         resolver: Resolver | None = None,
         resolve: bool = True,
         max_url_length: int = MAX_URL_LENGTH,
+        answer_ttl: float = 300.0,
+        failure_ttl: float = 30.0,
     ) -> None:
         self.allow = AllowList(allow_hosts)
         self.resolver: Resolver = resolver or system_resolver
         self.resolve = resolve
         self.max_url_length = max_url_length
         self.lookups = 0
+        self.answer_ttl = answer_ttl
+        self.failure_ttl = failure_ttl
         self._answers: dict[str, asyncio.Task[tuple[str, ...]]] = {}
+        self._expires: dict[str, float] = {}
         self._origins: dict[tuple[str, str], _Origin | _Refusal] = {}
 
     # -- step 1: the URL itself -------------------------------------------
@@ -521,15 +533,24 @@ class NetGuard:
 
     async def _lookup(self, host: str, where: str) -> tuple[str, ...]:
         task = self._answers.get(host)
+        if task is not None and task.done() and self._expires.get(host, 0.0) <= time.monotonic():
+            task = None  # a long-lived guard looks again, and vets the new answer
         if task is None:
             self.lookups += 1
             task = asyncio.ensure_future(self._resolve(host))
-            task.add_done_callback(_retrieve)
+            task.add_done_callback(self._expiry(host))
             self._answers[host] = task
         try:
             return await asyncio.shield(task)
         except FetchError as exc:
             raise FetchError(where, exc.reason) from None
+
+    def _expiry(self, host: str) -> Callable[[asyncio.Task[tuple[str, ...]]], None]:
+        def done(task: asyncio.Task[tuple[str, ...]]) -> None:
+            failed = task.cancelled() or task.exception() is not None
+            self._expires[host] = time.monotonic() + (self.failure_ttl if failed else self.answer_ttl)
+
+        return done
 
     async def _resolve(self, host: str) -> tuple[str, ...]:
         try:
@@ -549,11 +570,6 @@ class NetGuard:
         """Cancel lookups still running."""
         for task in self._answers.values():
             task.cancel()
-
-
-def _retrieve(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled():
-        task.exception()
 
 
 def _name_reason(host: str) -> str | None:

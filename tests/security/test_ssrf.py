@@ -15,7 +15,7 @@ import pytest
 from tests.reliability.faultserver import LoopbackServer, RecordingBackend, Request, reply, tls_contexts
 from verifier.errors import BlockedAddress, FetchError
 from verifier.fetch import Fetcher, FetchLimits
-from verifier.netguard import blocked_reason, guarded_transport
+from verifier.netguard import NetGuard, blocked_reason, guarded_transport
 
 PUBLIC = "93.184.216.34"  # stands for any public address; never connected to (see RecordingBackend)
 
@@ -392,3 +392,20 @@ async def test_tls_is_verified_for_the_host_name_while_the_connection_is_pinned(
     # Both connections went to the vetted address; the failed handshake was not retried.
     assert backend.attempts == [(PUBLIC, 443), (PUBLIC, 443)]
     assert srv.total_hits == 1
+
+
+async def test_an_expired_answer_is_looked_up_again_and_vetted_again() -> None:
+    dns = RebindingDNS(first=PUBLIC, later="127.0.0.1")
+    guard = NetGuard(resolver=dns, answer_ttl=0.0)
+    assert await guard.addresses("rebind.issuer.test", 443) == (PUBLIC,)
+    with pytest.raises(BlockedAddress, match=re.escape("resolves to 127.0.0.1")):
+        await guard.addresses("rebind.issuer.test", 443)
+    assert dns.calls == 2
+
+
+async def test_an_answer_within_its_lifetime_is_reused() -> None:
+    dns = RebindingDNS(first=PUBLIC, later="127.0.0.1")
+    guard = NetGuard(resolver=dns)
+    for _ in range(3):
+        assert await guard.addresses("rebind.issuer.test", 443) == (PUBLIC,)
+    assert dns.calls == 1
