@@ -157,13 +157,12 @@ def did_key_document(did: str) -> dict[str, Any]:
     :class:`KeyResolutionError` if the identifier does not hold a supported key.
     """
     mb = did.removeprefix("did:key:")
-    key = keys.public_key_from_multikey(mb)  # validates codec and point
+    keys.public_key_from_multikey(mb)  # validates the codec and the point
     vm_id = f"{did}#{mb}"
     method = {"id": vm_id, "type": "Multikey", "controller": did, "publicKeyMultibase": mb}
     doc: dict[str, Any] = {"id": did, "verificationMethod": [method]}
     for rel in _SIGNING:
         doc[rel] = [vm_id]
-    del key
     return doc
 
 
