@@ -162,3 +162,12 @@ async def test_malformed_entry_fails(served: Fetcher) -> None:
     check = await status.check_status(doc, session(served), issuer_id="https://issuer.example/issuer")
     assert check.outcome.value == "fail"
     assert "statusListIndex" in check.message
+
+
+async def test_message_status_is_reported_but_never_decides(served: Fetcher) -> None:
+    result = await verify_vc_json(load("status-message.json"), session(served), input="message")
+    assert result.status is Status.VERIFIED, result.reason
+    check = result.check("revocation")
+    assert check is not None
+    assert "not revoked" in check.message
+    assert "message status 0x2: confirmed by the examination board" in check.message
