@@ -79,12 +79,14 @@ _DRAIN_BYTES = 64 * 1024
 class FetchLimits:
     """Bounds on every fetch. Defaults suit verifying public issuers.
 
-    ``timeout`` bounds one exchange from connecting to the last body byte;
+    ``timeout`` (the CLI's ``--timeout``) bounds one exchange from
+    connecting to the last body byte;
     ``connect_timeout`` and ``read_timeout`` (longest silence) are capped by
     it. ``deadline`` bounds the whole fetch: every exchange, redirect and
     back-off sleep (``None``: three times ``timeout``). ``retries`` is the
     number of extra attempts per URL; a ``Retry-After`` longer than
-    ``max_retry_after`` ends the fetch instead of waiting.
+    ``max_retry_after`` ends the fetch instead of waiting. Limits that
+    cannot work (a zero cap, a negative retry count) raise ``ValueError``.
     """
 
     timeout: float = 10.0
@@ -99,6 +101,27 @@ class FetchLimits:
     read_timeout: float = 5.0
     deadline: float | None = None
     max_url_length: int = MAX_URL_LENGTH
+
+    def __post_init__(self) -> None:
+        # A zero cap would wait forever and a zero timeout fail everything:
+        # refuse such limits up front, naming the field.
+        positive = (
+            "timeout",
+            "max_bytes",
+            "concurrency",
+            "per_host",
+            "connect_timeout",
+            "read_timeout",
+            "max_url_length",
+        )
+        for name in positive:
+            if not getattr(self, name) > 0:
+                raise ValueError(f"FetchLimits.{name} must be positive, got {getattr(self, name)!r}")
+        for name in ("max_redirects", "retries", "backoff", "max_retry_after"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"FetchLimits.{name} must not be negative, got {getattr(self, name)!r}")
+        if self.deadline is not None and not self.deadline > 0:
+            raise ValueError(f"FetchLimits.deadline must be positive or None, got {self.deadline!r}")
 
     @property
     def total_deadline(self) -> float:
@@ -219,6 +242,13 @@ class Fetcher:
         self._header_sets: dict[str, list[tuple[str, str]]] = {}
         self._global = asyncio.Semaphore(self.limits.concurrency)
         self._hosts: dict[tuple[str, int], asyncio.Semaphore] = {}
+        # The per-batch document cache is a dict of tasks, not hishel (RFC
+        # 9111 caching for httpx): hishel caches responses at the transport
+        # by the server's Cache-Control rules, so a timeout or a refused
+        # connection is not kept and concurrent misses for one URL each go
+        # to the network. A batch needs every outcome, failures included,
+        # fixed for its duration whatever the headers say, and 1,000
+        # concurrent requests for one BadgeClass served by one fetch.
         self._cache: dict[tuple[str, str], asyncio.Task[Response]] = {}
         self.stats = FetchStats()
 

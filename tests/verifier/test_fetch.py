@@ -554,3 +554,22 @@ async def test_idle_origin_pools_beyond_the_limit_are_closed() -> None:
     # The first origin's pool was closed to make room for the third, so its
     # second request needed a new connection; the others kept theirs.
     assert [s.connections for s in servers] == [2, 1, 1]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"concurrency": 0},
+        {"per_host": 0},
+        {"timeout": 0},
+        {"timeout": -1.0},
+        {"max_bytes": 0},
+        {"retries": -1},
+        {"max_redirects": -1},
+        {"deadline": 0},
+        {"read_timeout": float("nan")},
+    ],
+)
+def test_limits_that_cannot_work_are_refused(bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match=f"FetchLimits.{next(iter(bad))}"):
+        FetchLimits(**bad)  # type: ignore[arg-type]
