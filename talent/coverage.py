@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -69,7 +70,15 @@ EVIDENCE_COLUMNS = (
     "match_method",
     "match_score",
     "low_confidence",
+    "first_of_skill",
 )
+
+# Repeated strings are stored as categoricals: coverage then works on their integer codes.
+CATEGORICAL_COLUMNS = (
+    "candidate_id", "badge_key", "badge_name", "issuer_id", "issuer_name", "trust", "status", "reason",
+    "checked_at", "checks", "issued_on", "expires", "skill_field", "skill_id", "skill_label", "match_method",
+)  # fmt: skip
+PAIR_COLUMNS = ("ev_row", "req_row", "candidate_id", "role_id", "req_index", "counts", "strength", "why_not")
 
 _DEFAULT_TRUST_WEIGHTS: Mapping[str, float] = MappingProxyType({"allow": 1.0, "unknown": 1.0, "deny": 0.0})
 
@@ -171,8 +180,11 @@ def evidence_frame(
     frame["match_score"] = np.array([m.score if m else 0.0 for m in got], dtype=float)
     frame["low_confidence"] = np.array([bool(m and m.low_confidence) for m in got], dtype=bool)
     frame["level"] = pd.to_numeric(frame["level"], errors="coerce").astype("Float64")
+    frame["first_of_skill"] = frame["skill_id"].isna() | ~frame.duplicated(["candidate_id", "badge_key", "skill_id"])
     frame["issued_dt"] = _to_utc(frame["issued_on"])
     frame["expires_dt"] = _to_utc(frame["expires"])
+    for name in CATEGORICAL_COLUMNS:
+        frame[name] = frame[name].astype("category")
     return frame[list(EVIDENCE_COLUMNS)]
 
 
@@ -226,27 +238,77 @@ class CoverageReport:
     """Everything coverage found, as DataFrames.
 
     - ``requirements``: one row per (role, requirement);
-    - ``detail``: evidence x requirement pairs with ``counts``, ``strength``
-      and ``why_not`` (the rule that excluded it; "" when it counts);
+    - ``pairs``: one row per judged (evidence row, requirement row) pair:
+      ``counts``, ``strength`` and ``why_not`` (the rule that excluded it;
+      "" when it counts); :attr:`detail` / :meth:`role_detail` add the
+      evidence and requirement columns;
     - ``matrix``: the full candidates x requirements matrix (one row per
-      candidate_id x role_id x req_index) with ``met``, ``strength``,
-      ``badges`` (how many badges count) and ``best_badge``;
-    - ``scores``: one row per candidate x role: ``score`` (0..100),
+      role_id x candidate_id x req_index, role-major) with ``met``,
+      ``strength``, ``badges`` (how many badges count) and ``best_badge``;
+    - ``scores``: one row per role x candidate: ``score`` (0..100),
       ``must_have_met``, ``must_have_total``, ``all_must_haves``, ``met``,
       ``total``;
     - ``evidence``: the evidence frame it was computed from.
     """
 
     requirements: pd.DataFrame
-    detail: pd.DataFrame
+    pairs: pd.DataFrame
     matrix: pd.DataFrame
     scores: pd.DataFrame
     evidence: pd.DataFrame
     now: datetime
+    role_rows: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    pair_rows: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    score_rows: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+
+    @cached_property
+    def detail(self) -> pd.DataFrame:
+        """Every judged pair with its evidence and requirement columns (built on first use)."""
+        return self._with_columns(self.pairs)
+
+    def role_matrix(self, role_id: str) -> pd.DataFrame:
+        """The matrix rows of one role (a contiguous block: candidate-major, requirements in order)."""
+        start, stop = self._slice(self.role_rows, role_id)
+        return self.matrix.iloc[start:stop]
+
+    def role_pairs(self, role_id: str) -> pd.DataFrame:
+        """The judged pairs of one role (no evidence columns: cheap)."""
+        start, stop = self._slice(self.pair_rows, role_id, missing_ok=True)
+        return self.pairs.iloc[start:stop]
+
+    def role_detail(self, role_id: str, candidate_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """The judged pairs of one role (of some candidates) with evidence and requirement columns."""
+        p = self.role_pairs(role_id)
+        if candidate_ids is not None:
+            p = p[p["candidate_id"].isin(list(candidate_ids)).to_numpy()]
+        return self._with_columns(p)
+
+    def role_scores(self, role_id: str) -> pd.DataFrame:
+        """The scores of one role, one row per candidate."""
+        start, stop = self._slice(self.score_rows, role_id)
+        return self.scores.iloc[start:stop]
+
+    def _slice(self, rows: Mapping[str, tuple[int, int]], role_id: str, *, missing_ok: bool = False) -> tuple[int, int]:
+        if role_id not in self.role_rows:
+            raise KeyError(f"unknown role {role_id!r}")
+        return rows.get(role_id, (0, 0)) if missing_ok else rows[role_id]
+
+    def _with_columns(self, p: pd.DataFrame) -> pd.DataFrame:
+        ev_rows = p["ev_row"].to_numpy(dtype=np.int64)
+        ev = self.evidence.iloc[ev_rows].reset_index(drop=True)
+        for name in ev.columns:
+            if isinstance(ev[name].dtype, pd.CategoricalDtype):
+                ev[name] = ev[name].astype(object)
+        req = self.requirements.iloc[p["req_row"].to_numpy(dtype=np.int64)].reset_index(drop=True)
+        out = pd.concat([ev, req.drop(columns=["skill_id"])], axis=1)
+        out["counts"] = p["counts"].to_numpy(dtype=bool)
+        out["strength"] = p["strength"].to_numpy(dtype=float)
+        out["why_not"] = p["why_not"].to_numpy(dtype=object)
+        return out
 
     def wide(self, role_id: str | None = None) -> pd.DataFrame:
         """The matrix as candidates (rows) x (role, requirement) (columns) of booleans."""
-        m = self.matrix if role_id is None else self.matrix[self.matrix["role_id"] == role_id]
+        m = self.matrix if role_id is None else self.role_matrix(role_id)
         return m.pivot_table(
             index="candidate_id", columns=["role_id", "requirement"], values="met", aggfunc="max", sort=False
         ).astype(bool)
@@ -258,7 +320,7 @@ class CoverageReport:
             ev = ev[ev["candidate_id"] == candidate_id]
         bad = ev[ev["status"] != Status.VERIFIED.value]
         cols = ["candidate_id", "badge_key", "badge_name", "issuer_name", "status", "reason", "checked_at"]
-        return bad.drop_duplicates(["candidate_id", "badge_key"])[cols].reset_index(drop=True)
+        return bad.drop_duplicates(["candidate_id", "badge_key"])[cols].astype(object).reset_index(drop=True)
 
 
 def compute_coverage(
@@ -286,30 +348,28 @@ def compute_coverage(
 
     # Candidates: the given list (in order), else those of the evidence.
     if candidate_ids is None:
-        cand_index = pd.Index(pd.unique(evidence["candidate_id"].astype(object)))
+        cand_index = pd.Index(pd.unique(evidence["candidate_id"].to_numpy(dtype=object)), dtype=object)
     else:
         cand_index = pd.Index(list(dict.fromkeys(candidate_ids)), dtype=object)
     n_cands = len(cand_index)
 
-    # 1. Pair each piece of evidence with the requirements on its skill.
-    req_rows_of: dict[str, list[int]] = {}
-    for j, sid in enumerate(reqs["skill_id"].tolist()):
-        req_rows_of.setdefault(sid, []).append(j)
-    skill_ids = evidence["skill_id"].to_numpy(dtype=object)
-    ev_rows_list: list[int] = []
-    req_rows_list: list[int] = []
-    if req_rows_of:
-        mask = evidence["skill_id"].isin(list(req_rows_of)).to_numpy(dtype=bool)
-        for i in np.flatnonzero(mask).tolist():
-            for j in req_rows_of[skill_ids[i]]:
-                ev_rows_list.append(i)
-                req_rows_list.append(j)
-    ev_rows = np.asarray(ev_rows_list, dtype=np.int64)
-    req_rows = np.asarray(req_rows_list, dtype=np.int64)
-    cand_codes_all = cand_index.get_indexer(pd.Index(evidence["candidate_id"].astype(object)))
-    cand_codes = cand_codes_all[ev_rows] if len(ev_rows) else np.zeros(0, dtype=np.int64)
-    keep = cand_codes >= 0  # evidence of candidates outside ``candidate_ids`` is left out
-    ev_rows, req_rows, cand_codes = ev_rows[keep], req_rows[keep], cand_codes[keep]
+    # 1. Pair each piece of evidence with the requirements on its skill (CSR-style expansion).
+    skill_index = pd.Index(pd.unique(reqs["skill_id"].astype(object)))
+    req_skill = skill_index.get_indexer(pd.Index(reqs["skill_id"].astype(object)))
+    req_order = np.argsort(req_skill, kind="stable")
+    per_skill = np.bincount(req_skill, minlength=len(skill_index)).astype(np.int64)
+    offsets = np.concatenate([[0], np.cumsum(per_skill)[:-1]]).astype(np.int64)
+    ev_skill = _codes(evidence["skill_id"], skill_index)
+    cand_codes_all = _codes(evidence["candidate_id"], cand_index)
+    usable = np.flatnonzero((ev_skill >= 0) & (cand_codes_all >= 0))  # others: no requirement, or not asked for
+    reps = per_skill[ev_skill[usable]]
+    ev_rows = np.repeat(usable, reps)
+    within = np.arange(len(ev_rows)) - np.repeat(np.cumsum(reps) - reps, reps)
+    req_rows = req_order[np.repeat(offsets[ev_skill[usable]], reps) + within].astype(np.int64)
+    # Role-major order (requirements are grouped by role), so that each role is one slice.
+    order = np.lexsort((ev_rows, req_rows))
+    ev_rows, req_rows = ev_rows[order].astype(np.int64), req_rows[order]
+    cand_codes = cand_codes_all[ev_rows].astype(np.int64)
 
     # 2. Judge each pair.
     why, strength = _judge(evidence, reqs, ev_rows, req_rows, now_ts, policy)
@@ -319,22 +379,38 @@ def compute_coverage(
     cell = cand_codes * n_reqs + req_rows
     best = np.zeros(n_cands * n_reqs, dtype=float)
     n_badges = np.zeros(n_cands * n_reqs, dtype=np.int64)
-    best_badge = np.full(n_cands * n_reqs, None, dtype=object)
+    best_badge = np.full(n_cands * n_reqs, -1, dtype=np.int64)
+    badge_uniques: npt.NDArray[Any] = np.zeros(0, dtype=object)
     if counts.any():
-        c_cell = cell[counts]
-        c_strength = strength[counts]
-        badge_codes, badge_uniques = pd.factorize(evidence["badge_key"].to_numpy(dtype=object)[ev_rows[counts]])
-        np.maximum.at(best, c_cell, c_strength)
-        pairs = np.unique(c_cell * (len(badge_uniques) + 1) + badge_codes)
-        np.add.at(n_badges, pairs // (len(badge_uniques) + 1), 1)
-        order = np.lexsort((-c_strength, c_cell))
-        first = order[np.r_[True, c_cell[order][1:] != c_cell[order][:-1]]]
-        best_badge[c_cell[first]] = badge_uniques[badge_codes[first]]
+        c_idx = np.flatnonzero(counts)
+        c_cell = cell[c_idx]
+        c_strength = strength[c_idx]
+        badge_codes, badge_uniques = _factorize(evidence["badge_key"], ev_rows[c_idx])
+        # one badge naming the same skill twice ("Docker", "Containers") counts once
+        first_of_skill = evidence["first_of_skill"].to_numpy(dtype=bool)[ev_rows[c_idx]]
+        n_badges += np.bincount(c_cell[first_of_skill], minlength=n_cands * n_reqs)
+        by_cell = np.lexsort((-c_strength, c_cell))
+        first = by_cell[np.r_[True, c_cell[by_cell][1:] != c_cell[by_cell][:-1]]]
+        best[c_cell[first]] = c_strength[first]
+        best_badge[c_cell[first]] = badge_codes[first]
     met = n_badges > 0
 
-    # 4. The matrix (categorical string columns) and the scores.
-    req_tile = np.tile(np.arange(n_reqs), n_cands)
-    cand_rep = np.repeat(np.arange(n_cands), n_reqs)
+    # 4. The matrix, role-major (categorical string columns), and the scores.
+    role_ids = reqs["role_id"].tolist()
+    role_bounds: dict[str, tuple[int, int]] = {}
+    for j, rid in enumerate(role_ids):
+        a, _ = role_bounds.get(rid, (j, j))
+        role_bounds[rid] = (a, j + 1)
+    cand_parts, req_parts, role_rows = [], [], {}
+    at = 0
+    for rid, (a, b) in role_bounds.items():
+        cand_parts.append(np.repeat(np.arange(n_cands), b - a))
+        req_parts.append(np.tile(np.arange(a, b), n_cands))
+        role_rows[rid] = (at, at + n_cands * (b - a))
+        at += n_cands * (b - a)
+    cand_rep = np.concatenate(cand_parts) if cand_parts else np.zeros(0, dtype=np.int64)
+    req_tile = np.concatenate(req_parts) if req_parts else np.zeros(0, dtype=np.int64)
+    flat = cand_rep * n_reqs + req_tile
 
     def cat(values: pd.Series, codes: npt.NDArray[np.int64]) -> pd.Categorical:
         uniques = pd.Index(pd.unique(values.astype(object)))
@@ -344,9 +420,7 @@ def compute_coverage(
 
     matrix = pd.DataFrame(
         {
-            "candidate_id": pd.Categorical.from_codes(cand_rep, categories=cand_index)
-            if n_cands
-            else pd.Categorical([]),
+            "candidate_id": pd.Categorical.from_codes(cand_rep, categories=cand_index),
             "role_id": cat(reqs["role_id"], req_tile),
             "role_name": cat(reqs["role_name"], req_tile),
             "req_index": reqs["req_index"].to_numpy(dtype=np.int64)[req_tile],
@@ -356,66 +430,86 @@ def compute_coverage(
             "must_have": reqs["must_have"].to_numpy(dtype=bool)[req_tile],
             "min_level": reqs["min_level"].to_numpy(dtype=float)[req_tile],
             "max_age_days": reqs["max_age_days"].to_numpy(dtype=float)[req_tile],
-            "badges": n_badges,
-            "strength": best,
-            "best_badge": pd.Series(best_badge, dtype=object),
-            "met": met,
+            "badges": n_badges[flat],
+            "strength": best[flat],
+            "best_badge": pd.Categorical.from_codes(best_badge[flat], categories=pd.Index(badge_uniques, dtype=object)),
+            "met": met[flat],
         }
     )
-    scores = _scores(reqs, cand_index, best.reshape(n_cands, n_reqs), met.reshape(n_cands, n_reqs))
+    scores = _scores(reqs, role_bounds, cand_index, best.reshape(n_cands, n_reqs), met.reshape(n_cands, n_reqs))
 
-    # 5. The judged pairs, with the evidence columns that explanations and exports show.
-    detail = evidence.iloc[ev_rows].reset_index(drop=True)
-    req_part = reqs.iloc[req_rows].reset_index(drop=True).drop(columns=["skill_id"])
-    detail = pd.concat([detail, req_part], axis=1)
-    detail["counts"] = counts
-    detail["strength"] = strength
-    detail["why_not"] = why
-    return CoverageReport(reqs, detail, matrix, scores, evidence, now_ts.to_pydatetime())
+    # 5. The judged pairs (role-major); evidence columns are added on demand.
+    role_codes = pd.Index(list(role_bounds), dtype=object)
+    req_role = role_codes.get_indexer(pd.Index(role_ids, dtype=object))
+    pairs = pd.DataFrame(
+        {
+            "ev_row": ev_rows,
+            "req_row": req_rows,
+            "candidate_id": pd.Categorical.from_codes(cand_codes, categories=cand_index),
+            "role_id": pd.Categorical.from_codes(req_role[req_rows], categories=role_codes),
+            "req_index": reqs["req_index"].to_numpy(dtype=np.int64)[req_rows],
+            "counts": counts,
+            "strength": strength,
+            "why_not": pd.Series(why, dtype=object),
+        }
+    )
+    pair_rows: dict[str, tuple[int, int]] = {}
+    if len(req_rows):
+        pair_role = req_role[req_rows]
+        starts = np.r_[0, np.flatnonzero(pair_role[1:] != pair_role[:-1]) + 1]
+        for a, b in zip(starts.tolist(), [*starts[1:].tolist(), len(pair_role)], strict=True):
+            pair_rows[str(role_codes[pair_role[a]])] = (a, b)
+    score_rows = {rid: (k * n_cands, (k + 1) * n_cands) for k, rid in enumerate(role_bounds)}
+    return CoverageReport(
+        reqs, pairs, matrix, scores, evidence, now_ts.to_pydatetime(), role_rows, pair_rows, score_rows
+    )
 
 
 def _scores(
-    reqs: pd.DataFrame, cand_index: pd.Index, best: npt.NDArray[np.float64], met: npt.NDArray[np.bool_]
+    reqs: pd.DataFrame,
+    role_bounds: Mapping[str, tuple[int, int]],
+    cand_index: pd.Index,
+    best: npt.NDArray[np.float64],
+    met: npt.NDArray[np.bool_],
 ) -> pd.DataFrame:
-    frames = []
+    """One row per role x candidate (role-major), computed on the (candidates x requirements) arrays."""
     weights = reqs["weight"].to_numpy(dtype=float)
     must = reqs["must_have"].to_numpy(dtype=bool)
-    groups: dict[Any, Any] = reqs.groupby(["role_id", "role_name"], sort=False).indices
-    for key, cols in groups.items():
-        role_id, role_name = key
-        w = weights[cols]
+    names = reqs["role_name"].tolist()
+    n = len(cand_index)
+    cols: dict[str, list[npt.NDArray[Any]]] = {k: [] for k in ("mh_met", "mh_total", "met", "total", "score")}
+    for a, b in role_bounds.values():
+        w = weights[a:b]
         total_w = float(w.sum())
-        earned = best[:, cols] @ w
-        mh = must[cols]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "candidate_id": pd.Categorical.from_codes(np.arange(len(cand_index)), categories=cand_index),
-                    "role_id": role_id,
-                    "role_name": role_name,
-                    "must_have_met": met[:, cols][:, mh].sum(axis=1).astype(np.int64),
-                    "must_have_total": np.int64(mh.sum()),
-                    "met": met[:, cols].sum(axis=1).astype(np.int64),
-                    "total": np.int64(len(cols)),
-                    "score": np.round(100.0 * earned / total_w, 1) if total_w > 0 else 0.0,
-                }
-            )
-        )
-    if not frames:
-        return pd.DataFrame(
-            columns=[
-                "candidate_id",
-                "role_id",
-                "role_name",
-                "must_have_met",
-                "must_have_total",
-                "met",
-                "total",
-                "score",
-                "all_must_haves",
-            ]
-        )
-    scores = pd.concat(frames, ignore_index=True)
+        mh = must[a:b]
+        cols["mh_met"].append(met[:, a:b][:, mh].sum(axis=1))
+        cols["mh_total"].append(np.full(n, mh.sum()))
+        cols["met"].append(met[:, a:b].sum(axis=1))
+        cols["total"].append(np.full(n, b - a))
+        earned = best[:, a:b] @ w
+        cols["score"].append(np.round(100.0 * earned / total_w, 1) if total_w > 0 else np.zeros(n))
+    k = len(role_bounds)
+    role_index = pd.Index(list(role_bounds), dtype=object)
+    name_index = pd.Index([names[a] for a, _ in role_bounds.values()], dtype=object)
+
+    def join(key: str, dtype: Any) -> npt.NDArray[Any]:
+        return np.concatenate(cols[key]).astype(dtype) if cols[key] else np.zeros(0, dtype=dtype)
+
+    role_codes = np.repeat(np.arange(k), n)
+    scores = pd.DataFrame(
+        {
+            "candidate_id": pd.Categorical.from_codes(np.tile(np.arange(n), k), categories=cand_index),
+            "role_id": pd.Categorical.from_codes(role_codes, categories=role_index),
+            "role_name": pd.Categorical.from_codes(role_codes, categories=name_index.unique())
+            if name_index.is_unique
+            else pd.Series(name_index.to_numpy()[role_codes], dtype=object),
+            "must_have_met": join("mh_met", np.int64),
+            "must_have_total": join("mh_total", np.int64),
+            "met": join("met", np.int64),
+            "total": join("total", np.int64),
+            "score": join("score", float),
+        }
+    )
     scores["all_must_haves"] = scores["must_have_met"] == scores["must_have_total"]
     return scores
 
@@ -436,7 +530,11 @@ def _judge(
         return why, np.zeros(0, dtype=float)
 
     def col(name: str) -> npt.NDArray[Any]:
-        return ev[name].to_numpy(dtype=object)[ev_rows]
+        series = ev[name]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            cats = np.append(series.cat.categories.to_numpy(dtype=object), "")
+            return cats[series.cat.codes.to_numpy()[ev_rows]]  # code -1 (missing) -> ""
+        return series.to_numpy(dtype=object)[ev_rows]
 
     def rule(mask: npt.NDArray[np.bool_], text: str | Callable[[npt.NDArray[np.int64]], list[str]]) -> None:
         """Give the rows of ``mask`` not yet excluded this reason (texts are built only for them)."""
@@ -461,8 +559,8 @@ def _judge(
         rule(low, lambda ix: [f"possible match only ({methods[i]} {scores[i]:.2f})" for i in ix])
     trust = col("trust")
     default_weight = policy.trust_weights.get("unknown", 1.0)
-    lookup = {v: float(policy.trust_weights.get(v, default_weight)) for v in pd.unique(trust)}
-    weights = np.array([lookup[v] for v in trust], dtype=float)
+    verdicts, inverse = np.unique(trust.astype(str), return_inverse=True)
+    weights = np.array([float(policy.trust_weights.get(v, default_weight)) for v in verdicts], dtype=float)[inverse]
     rule(weights <= 0, lambda ix: [f"issuer trust: {trust[i]}" for i in ix])
 
     accepted = reqs["accepted_issuers"].to_numpy(dtype=object)[req_rows]
@@ -510,3 +608,19 @@ def _judge(
 def _naive_utc(values: pd.Series) -> npt.NDArray[np.datetime64]:
     """A tz-aware UTC column as naive datetime64[ns] (NaT for missing)."""
     return values.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
+
+
+def _codes(series: pd.Series, index: pd.Index) -> npt.NDArray[np.int64]:
+    """Positions of each value of ``series`` in ``index`` (-1 when absent or missing)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        mapping = np.append(index.get_indexer(series.cat.categories), -1)
+        return mapping[series.cat.codes.to_numpy()].astype(np.int64)
+    return index.get_indexer(pd.Index(series.to_numpy(dtype=object))).astype(np.int64)
+
+
+def _factorize(series: pd.Series, rows: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[Any]]:
+    """(codes, uniques) of ``series`` at ``rows``; categorical columns reuse their codes."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy()[rows].astype(np.int64), series.cat.categories.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object)[rows])
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)

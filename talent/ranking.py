@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from talent.coverage import CoverageReport
@@ -40,9 +41,7 @@ EVIDENCE_FIELDS = (
 
 
 def _role_rows(report: CoverageReport, role_id: str) -> pd.DataFrame:
-    if role_id not in set(report.requirements["role_id"]):
-        raise KeyError(f"unknown role {role_id!r}")
-    return report.matrix[report.matrix["role_id"] == role_id]
+    return report.role_matrix(role_id)
 
 
 def rank_candidates(
@@ -58,9 +57,7 @@ def rank_candidates(
 
     ``limit`` keeps the top N (explanations are only built for those).
     """
-    scores = report.scores[report.scores["role_id"] == role_id]
-    if scores.empty and role_id not in set(report.requirements["role_id"]):
-        raise KeyError(f"unknown role {role_id!r}")
+    scores = report.role_scores(role_id)
     ranked = scores.sort_values(
         ["all_must_haves", "score", "met", "candidate_id"], ascending=[False, False, False, True], kind="stable"
     ).reset_index(drop=True)
@@ -105,9 +102,9 @@ def explain_score(
 
 def _gap_texts(report: CoverageReport, role_id: str, candidates: set[str]) -> dict[str, list[tuple[bool, str]]]:
     rows = _role_rows(report, role_id)
-    unmet = rows[~rows["met"] & rows["candidate_id"].isin(candidates)]
-    d = report.detail
-    d = d[(d["role_id"] == role_id) & ~d["counts"] & d["candidate_id"].isin(candidates)]
+    unmet = rows[~rows["met"].to_numpy() & rows["candidate_id"].isin(candidates).to_numpy()]
+    d = report.role_pairs(role_id)
+    d = d[~d["counts"].to_numpy() & d["candidate_id"].isin(candidates).to_numpy()]
     # The first reason per (candidate, requirement): a badge that failed is more telling than a weak match.
     reasons = d.drop_duplicates(["candidate_id", "req_index"]).set_index(["candidate_id", "req_index"])["why_not"]
     reason_of = reasons.to_dict()
@@ -126,15 +123,22 @@ def pool_coverage(report: CoverageReport, role_id: str) -> pd.DataFrame:
     (``requirement, skill_id, must_have, weight, candidates_meeting, share, nobody``);
     ``nobody`` marks the requirements no candidate in the pool covers."""
     rows = _role_rows(report, role_id)
-    n = rows["candidate_id"].nunique()
-    g = (
-        rows.groupby(["req_index", "requirement", "skill_id", "must_have", "weight"], sort=True)["met"]
-        .sum()
-        .reset_index(name="candidates_meeting")
+    reqs = report.requirements[report.requirements["role_id"] == role_id]
+    n_req = len(reqs)
+    n = len(rows) // n_req if n_req else 0
+    meeting = rows["met"].to_numpy(dtype=bool).reshape(n, n_req).sum(axis=0) if n else np.zeros(n_req, dtype=np.int64)
+    out = pd.DataFrame(
+        {
+            "requirement": reqs["requirement"].to_numpy(dtype=object),
+            "skill_id": reqs["skill_id"].to_numpy(dtype=object),
+            "must_have": reqs["must_have"].to_numpy(dtype=bool),
+            "weight": reqs["weight"].to_numpy(dtype=float),
+            "candidates_meeting": meeting.astype(np.int64),
+        }
     )
-    g["share"] = (g["candidates_meeting"] / n).round(3) if n else 0.0
-    g["nobody"] = g["candidates_meeting"] == 0
-    return g.drop(columns=["req_index"])
+    out["share"] = (out["candidates_meeting"] / n).round(3) if n else 0.0
+    out["nobody"] = out["candidates_meeting"] == 0
+    return out
 
 
 def uncovered_requirements(report: CoverageReport, role_id: str) -> list[str]:
@@ -205,8 +209,7 @@ def compare_candidates(report: CoverageReport, role_id: str, candidate_ids: Sequ
     if missing:
         raise KeyError(f"not in this coverage report: {', '.join(sorted(missing))}")
     rows = rows[rows["candidate_id"].isin(ids)]
-    d = report.detail
-    d = d[(d["role_id"] == role_id) & d["candidate_id"].isin(ids)]
+    d = report.role_detail(role_id, ids)
     d = d.sort_values(["counts", "strength"], ascending=[False, False], kind="stable")
     ev_by: dict[tuple[str, int], list[dict[str, Any]]] = {}
     evidence_records: list[dict[str, Any]] = d[["candidate_id", "req_index", *EVIDENCE_FIELDS]].to_dict("records")  # type: ignore[assignment]
@@ -230,7 +233,8 @@ def compare_candidates(report: CoverageReport, role_id: str, candidate_ids: Sequ
                 str(req["requirement"]), str(req["skill_id"]), bool(req["must_have"]), float(req["weight"]), cells
             )
         )
-    sc = report.scores[(report.scores["role_id"] == role_id) & report.scores["candidate_id"].isin(ids)]
+    sc = report.role_scores(role_id)
+    sc = sc[sc["candidate_id"].isin(ids)]
     score_records: list[dict[str, Any]] = sc.to_dict("records")  # type: ignore[assignment]
     scores = {str(r["candidate_id"]): r for r in score_records}
     return Comparison(role_id, ids, scores, tuple(out_rows))
@@ -241,8 +245,7 @@ def requirement_evidence(report: CoverageReport, role_id: str, candidate_ids: Se
     evidence keeps one row with empty evidence columns), for exports."""
     rows = _role_rows(report, role_id)
     rows = rows[rows["candidate_id"].isin(candidate_ids)]
-    d = report.detail
-    d = d[(d["role_id"] == role_id) & d["candidate_id"].isin(candidate_ids)]
+    d = report.role_detail(role_id, candidate_ids)
     base = rows[["candidate_id", "req_index", "requirement", "must_have", "weight", "met"]]
     merged = base.merge(
         d[["candidate_id", "req_index", *EVIDENCE_FIELDS]], on=["candidate_id", "req_index"], how="left"
