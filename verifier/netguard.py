@@ -310,6 +310,13 @@ class Target:
     allowed: bool
 
 
+def allow_host_entry(text: str) -> str:
+    """``text`` if it is a valid ``HOST`` or ``HOST:PORT`` allow-list entry,
+    else ``ValueError`` saying so (usable as an argparse ``type``)."""
+    AllowList._parse(text)
+    return text
+
+
 class AllowList:
     """``HOST`` or ``HOST:PORT`` entries that lift the address checks.
 

@@ -15,7 +15,7 @@ import pytest
 from tests.reliability.faultserver import LoopbackServer, RecordingBackend, Request, reply, tls_contexts
 from verifier.errors import BlockedAddress, FetchError
 from verifier.fetch import Fetcher, FetchLimits
-from verifier.netguard import NetGuard, blocked_reason, guarded_transport
+from verifier.netguard import NetGuard, allow_host_entry, blocked_reason, guarded_transport
 
 PUBLIC = "93.184.216.34"  # stands for any public address; never connected to (see RecordingBackend)
 
@@ -409,3 +409,14 @@ async def test_an_answer_within_its_lifetime_is_reused() -> None:
     for _ in range(3):
         assert await guard.addresses("rebind.issuer.test", 443) == (PUBLIC,)
     assert dns.calls == 1
+
+
+@pytest.mark.parametrize("entry", ["issuer.internal", "127.0.0.1:8080", "[::1]:8443", "::1", "Bücher.example:443"])
+def test_a_well_formed_allow_host_entry_is_accepted(entry: str) -> None:
+    assert allow_host_entry(entry) == entry
+
+
+@pytest.mark.parametrize("entry", ["", "http://issuer/", "issuer/path", "user@issuer", "issuer:port", "a b", "[::1"])
+def test_a_malformed_allow_host_entry_is_refused(entry: str) -> None:
+    with pytest.raises(ValueError, match="HOST or HOST:PORT"):
+        allow_host_entry(entry)
