@@ -12,8 +12,9 @@ LAN, a cloud metadata endpoint). The guard works in three steps:
    are refused outright, since resolvers disagree on what they mean; special
    names (``localhost``, ``metadata.google.internal``, ...) are refused.
 2. :meth:`NetGuard.addresses` resolves a host name (through the injected
-   resolver) and refuses it when ANY answer is not public. Answers are cached
-   for the guard's lifetime (one batch), so one host is resolved once.
+   resolver) and refuses it when ANY answer is not public. Answers are kept
+   per guard (one batch; see ``answer_ttl``), so a host is resolved once and
+   concurrent requests share the lookup.
 3. :class:`PinnedBackend` (an httpcore network backend) connects to the
    addresses that step 2 vetted and never hands a host name to the operating
    system, so a second DNS answer cannot swap the address (DNS rebinding).
@@ -540,7 +541,7 @@ class NetGuard:
 
     async def _lookup(self, host: str, where: str) -> tuple[str, ...]:
         task = self._answers.get(host)
-        if task is not None and task.done() and self._expires.get(host, 0.0) <= time.monotonic():
+        if task is not None and task.done() and (task.cancelled() or self._expires.get(host, 0.0) <= time.monotonic()):
             task = None  # a long-lived guard looks again, and vets the new answer
         if task is None:
             self.lookups += 1
