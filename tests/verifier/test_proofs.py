@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -284,3 +285,17 @@ async def test_document_that_cannot_be_canonicalized_fails_even_when_the_key_is_
     assert report.valid is False
     assert report.problem == Problem.STRUCTURE
     assert session.fetcher.stats.requests == 0
+
+
+async def test_crafted_graph_with_many_proofs_spends_one_canonicalization_budget(session: Session) -> None:
+    doc = load("credentials/eddsa-rdfc-2022-valid.json")
+    size = 10  # blank nodes that all point at one another: canonicalization's worst case
+    doc["credentialSubject"]["@graph"] = [
+        {"@id": f"_:n{i}", "https://example.org/p": [{"@id": f"_:n{j}"} for j in range(size) if j != i]}
+        for i in range(size)
+    ]
+    doc["proof"] = [doc["proof"]] * 8
+    start = time.monotonic()
+    reports = await verify_proofs(doc, session, issuer_id=doc["issuer"]["id"])
+    assert time.monotonic() - start < 2.0
+    assert [r.problem for r in reports] == [Problem.STRUCTURE] * 8

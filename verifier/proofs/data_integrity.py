@@ -184,6 +184,25 @@ class _Outcome(Exception):
         self.message = message
 
 
+def _canonical_document(
+    suite: suites.Suite, proof: dict[str, Any], unsecured: dict[str, Any], memo: dict[Any, bytes | DocumentError]
+) -> bytes:
+    """The canonical document, computed once per suite and chain position for
+    all the proofs of one document (a proof set of N proofs would otherwise
+    canonicalize it N times, and a crafted graph would spend N budgets)."""
+    key = (suite.canon, suite.algorithm, tuple(_previous_ids(proof) or ()))
+    found = memo.get(key)
+    if found is None:
+        try:
+            found = suites.canonical(suite, unsecured)
+        except DocumentError as exc:
+            found = exc
+        memo[key] = found
+    if isinstance(found, DocumentError):
+        raise found
+    return found
+
+
 async def _verify_one(
     document: dict[str, Any],
     proof: Any,
@@ -192,6 +211,7 @@ async def _verify_one(
     issuer_id: str | None,
     purpose: str,
     expect: dict[str, str],
+    memo: dict[Any, bytes | DocumentError],
 ) -> ProofReport:
     if not isinstance(proof, dict):
         return ProofReport(None, None, None, None, False, "a proof is not a JSON object", problem=Problem.MALFORMED)
@@ -270,7 +290,8 @@ async def _verify_one(
         if suite.canon == "jcs" and "@context" in unsecured:
             jsonld.check_terms(unsecured)
         config = suites.proof_configuration(suite, proof, unsecured)
-        canon_config, canon_doc = suites.canonical_forms(suite, config, unsecured)
+        canon_doc = _canonical_document(suite, proof, unsecured, memo)
+        canon_config = suites.canonical(suite, config)
         # 6. the key
         try:
             vm = await did.resolve_verification_method(vm_id, session)
@@ -343,7 +364,8 @@ async def verify_proofs(
             )
         ]
     expect = {k: v for k, v in (("domain", domain), ("challenge", challenge)) if v is not None}
-    return [await _verify_one(document, p, proofs, session, issuer_id, purpose, expect) for p in proofs]
+    memo: dict[Any, bytes | DocumentError] = {}
+    return [await _verify_one(document, p, proofs, session, issuer_id, purpose, expect, memo) for p in proofs]
 
 
 def sign(

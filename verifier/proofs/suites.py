@@ -117,22 +117,25 @@ def proof_configuration(suite: Suite, proof: dict[str, Any], unsecured: dict[str
     return config
 
 
-def canonical_forms(
-    suite: Suite, config: dict[str, Any], unsecured: dict[str, Any], *, ob303: Variant = "latest"
-) -> tuple[bytes, bytes]:
-    """The canonical proof configuration and the canonical (transformed) document, as bytes.
+def canonical(suite: Suite, data: dict[str, Any], *, ob303: Variant = "latest") -> bytes:
+    """``data`` (a document or a proof configuration) in the suite's canonical form, as bytes.
 
-    Transformation: EdDSA / ECDSA §3.x.3; JSON-LD errors propagate as
-    :class:`DocumentError` subclasses.
+    Transformation: EdDSA / ECDSA §3.x.3 (RDFC-1.0 N-Quads or RFC 8785 JCS);
+    errors are :class:`DocumentError` subclasses.
     """
     if suite.canon == "jcs":
         try:
-            return rfc8785.dumps(config), rfc8785.dumps(unsecured)
+            return rfc8785.dumps(data)
         except (rfc8785.CanonicalizationError, TypeError, ValueError, RecursionError) as exc:
             raise DocumentError(f"cannot canonicalize with JCS: {exc}") from exc
-    doc = jsonld.canonize(unsecured, algorithm=suite.algorithm, ob303=ob303)
-    cfg = jsonld.canonize(config, algorithm=suite.algorithm, ob303=ob303)
-    return cfg.encode("utf-8"), doc.encode("utf-8")
+    return jsonld.canonize(data, algorithm=suite.algorithm, ob303=ob303).encode("utf-8")
+
+
+def canonical_forms(
+    suite: Suite, config: dict[str, Any], unsecured: dict[str, Any], *, ob303: Variant = "latest"
+) -> tuple[bytes, bytes]:
+    """The canonical proof configuration and the canonical (transformed) document."""
+    return canonical(suite, config, ob303=ob303), canonical(suite, unsecured, ob303=ob303)
 
 
 def hash_data(canonical_config: bytes, canonical_doc: bytes, hash_name: str) -> bytes:
