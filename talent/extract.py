@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from talent.catalogue import Catalogue
@@ -58,14 +59,21 @@ class BadgeSkill:
 def level_of(*texts: str | None) -> int | None:
     """The level that the first text stating one states (see module docstring)."""
     for text in texts:
-        if not text:
-            continue
-        m = _LEVEL_NUM.search(text)
-        if m:
-            return int(m.group(1) or m.group(2))
-        for pattern, level in _LEVEL_WORDS:
-            if pattern.search(text):
+        if text:
+            level = _level_of_text(text)
+            if level is not None:
                 return level
+    return None
+
+
+@lru_cache(maxsize=100_000)
+def _level_of_text(text: str) -> int | None:
+    m = _LEVEL_NUM.search(text)
+    if m:
+        return int(m.group(1) or m.group(2))
+    for pattern, level in _LEVEL_WORDS:
+        if pattern.search(text):
+            return level
     return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
 # Keep the characters that tell skills apart (C++, C#, .NET, CI/CD, Node.js).
@@ -11,6 +12,7 @@ _PUNCT = re.compile(r"[^\w+#./ -]+")
 _PARENS = re.compile(r"\s*\((?:computer programming|programming|software|language)\)\s*")
 
 
+@lru_cache(maxsize=200_000)
 def normalise(text: str) -> str:
     """A comparison key for a skill label: NFKC, case-folded, punctuation and
     spacing collapsed; ``"  Python (computer programming) "`` -> ``"python"``.

@@ -159,3 +159,26 @@ def test_coverage_judged_later_drops_evidence_that_expired_since(
     ev = evidence_frame(result_pairs, matcher)
     later = compute_coverage(ev, roles, catalogue, now=datetime(2028, 3, 1, tzinfo=UTC))
     assert not met(later, "email:cy@example.org", "registered-nurse", "Basic Life Support")
+
+
+def test_credentials_in_a_failed_presentation_never_count(matcher: SkillMatcher, catalogue: Catalogue) -> None:
+    from verifier.models import Skill, failed, make_result, passed
+
+    inner = make_result("urn:uuid:inner", [passed("signature")], credential_id="urn:uuid:inner", skills=(Skill("SQL"),))
+    ok_container = make_result("vp.json", [passed("signature")], credentials=(inner,))
+    bad_container = make_result("vp2.json", [failed("signature", "holder proof invalid")], credentials=(inner,))
+    role = Role("r", "R", (Requirement("SQL"),))
+    good = compute_coverage(evidence_frame([("a", ok_container)], matcher), [role], catalogue, now=NOW)
+    bad = compute_coverage(evidence_frame([("a", bad_container)], matcher), [role], catalogue, now=NOW)
+    assert met(good, "a", "r", "SQL")
+    assert not met(bad, "a", "r", "SQL")
+    assert why_not(bad, "a", "r", "SQL") == ["badge failed: container failed: holder proof invalid"]
+
+
+def test_no_evidence_at_all_gives_an_empty_report(roles: list[Role], catalogue: Catalogue) -> None:
+    from talent.coverage import empty_evidence
+
+    rep = compute_coverage(empty_evidence(), roles, catalogue, now=NOW, candidate_ids=["x"])
+    assert (rep.scores["score"] == 0).all()
+    assert len(rep.pairs) == 0
+    assert rep.detail.empty
