@@ -14,8 +14,12 @@ Guarantees:
   :class:`~verifier.errors.UndefinedTermError` naming the terms (VC Data
   Integrity 1.0 §4.6 "Context Validation" and §2.4 "Processing Model":
   processors should expand in "safe mode" and stop on dropped terms).
-- **Bounded canonicalization.** RDF Dataset Canonicalization (RDFC-1.0,
-  identical in output to URDNA2015 for the documents handled here) is
+- **Bounded canonicalization.** RDF Dataset Canonicalization (RDFC-1.0;
+  pyld implements it under its former name URDNA2015. Known difference:
+  pyld escapes only backslash, double quote, tab, newline and carriage
+  return in literals, so a literal holding
+  another control character, U+0000–U+001F or U+007F, may serialize
+  differently from an implementation using canonical N-Quads escapes) is
   exponential in the worst case (RDFC-1.0 §4.8 "Hash N-Degree Quads" and
   §6 "Security Considerations" on poison graphs). :class:`CanonLimits` caps
   the number of quads and blank nodes before canonicalizing and the work
@@ -23,7 +27,8 @@ Guarantees:
   exceeding any raises :class:`~verifier.errors.CanonicalizationLimit`.
 - **Shared context cache.** Processed remote contexts are kept in an LRU
   cache per context variant, reused by every call in the thread (pyld only
-  shares contexts a loader tags ``static``; the loader here tags them so).
+  shares contexts a loader tags ``static``; the loader here tags them so),
+  and processed type-scoped contexts are memoised (see :class:`_Processor`).
   The caches are per thread because pyld's are not thread-safe.
 
 Public functions: :func:`expand`, :func:`canonize`, :func:`check_terms`.
