@@ -87,6 +87,8 @@ class SkillMatch:
 
 
 NO_MATCH = SkillMatch(None, None, "none", 0.0)
+# Catalogue label embeddings of the bundled model, by catalogue texts (a few catalogues at most).
+_CATALOGUE_EMBEDDINGS: dict[tuple[str, ...], npt.NDArray[np.float32]] = {}
 
 
 class SkillMatcher:
@@ -194,7 +196,19 @@ class SkillMatcher:
 
     def _catalogue_matrix(self) -> npt.NDArray[np.float32]:
         if self._matrix is None:
-            self._matrix = self._embedder_or_default().embed([t[1] for t in self._texts])
+            texts = tuple(t[1] for t in self._texts)
+            embedder = self._embedder_or_default()
+            if isinstance(embedder, WordLlamaEmbedder):
+                # The bundled model is shared, so its catalogue embeddings can be too.
+                cached = _CATALOGUE_EMBEDDINGS.get(texts)
+                if cached is None:
+                    cached = embedder.embed(list(texts))
+                    if len(_CATALOGUE_EMBEDDINGS) >= 4:
+                        _CATALOGUE_EMBEDDINGS.pop(next(iter(_CATALOGUE_EMBEDDINGS)))
+                    _CATALOGUE_EMBEDDINGS[texts] = cached
+                self._matrix = cached
+            else:
+                self._matrix = embedder.embed(list(texts))
         return self._matrix
 
 
