@@ -444,30 +444,42 @@ class _Row:
     problem: str
 
 
-def _clean(series: pd.Series) -> pd.Series:
-    s = series.astype(str).str.slice(0, MAX_CELL_CHARS)
-    return s.str.replace(_CONTROL, "", regex=True).str.strip()
+def _clean_text(value: object) -> str:
+    """A cell as text: cut to :data:`MAX_CELL_CHARS`, control and bidi characters removed, stripped."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > MAX_CELL_CHARS:
+        text = text[:MAX_CELL_CHARS]
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    return text.strip()
+
+
+def _urls(texts: list[str]) -> list[list[str]]:
+    return [_URL.findall(t) if "://" in t else [] for t in texts]
 
 
 def _parse_chunk(chunk: pd.DataFrame, mapping: ColumnMapping) -> list[_Row]:
     n = len(chunk)
-    empty = pd.Series([""] * n, index=chunk.index, dtype=object)
+    empty = [""] * n
 
-    def col(name: str | None) -> pd.Series:
-        return _clean(chunk[name]) if name else empty
+    def col(name: str | None) -> list[str]:
+        return [_clean_text(v) for v in chunk[name].tolist()] if name else empty
 
-    full = col(mapping.name) if mapping.name else (col(mapping.first_name) + " " + col(mapping.last_name)).str.strip()
-    names: list[str] = full.str.replace(r"\s+", " ", regex=True).str.slice(0, 200).tolist()
-    ats: list[str] = col(mapping.ats_id).str.slice(0, 200).tolist()
-    email_lists: list[list[list[str]]] = [col(c).str.findall(_EMAIL_FIND).tolist() for c in mapping.email]
-    email_raw: list[list[str]] = [col(c).tolist() for c in mapping.email]
-    url_sources: list[tuple[list[list[str]], bool]] = [
-        (col(c).str.findall(_URL).tolist(), True) for c in mapping.badges
-    ]
+    if mapping.name:
+        raw_names = col(mapping.name)
+    else:
+        raw_names = [f"{a} {b}".strip() for a, b in zip(col(mapping.first_name), col(mapping.last_name), strict=True)]
+    names = [" ".join(t.split())[:200] if t else "" for t in raw_names]
+    ats = [t[:200] for t in col(mapping.ats_id)]
+    email_raw = [col(c) for c in mapping.email]
+    email_lists = [[_EMAIL_FIND.findall(t) if "@" in t else [] for t in texts] for texts in email_raw]
+    url_sources: list[tuple[list[list[str]], bool]] = [(_urls(col(c)), True) for c in mapping.badges]
     scan_cols = [c for c in mapping.scan if c in chunk.columns]
     if EXTRA_COLUMN in chunk.columns and EXTRA_COLUMN not in scan_cols:
         scan_cols.append(EXTRA_COLUMN)
-    url_sources += [(col(c).str.findall(_URL).tolist(), False) for c in scan_cols]
+    url_sources += [(_urls(col(c)), False) for c in scan_cols]
 
     out: list[_Row] = []
     for i, row_no in enumerate(chunk.index):
