@@ -4,7 +4,8 @@
 127.0.0.1 and an ephemeral port, running in the test's own event loop. Each
 request goes to a handler coroutine that writes whatever it likes: a normal
 answer (:func:`reply`), a slow drip, a reset, a truncated body. The server
-counts hits and measures how many requests were in progress at once.
+counts hits and measures how many requests were in progress, and how many
+connections were open, at once.
 
 :class:`RecordingBackend` is an httpcore network backend that records every
 address the fetcher asks to connect to and, when told, sends the connection
@@ -102,6 +103,8 @@ class LoopbackServer:
     tls: ssl.SSLContext | None = None
     hits: Counter[str] = field(default_factory=Counter)
     connections: int = 0
+    open: int = 0
+    max_open: int = 0
     active: int = 0
     max_active: int = 0
     accept_headers: list[str] = field(default_factory=list)
@@ -145,6 +148,8 @@ class LoopbackServer:
         assert task is not None
         self._tasks.add(task)
         self.connections += 1
+        self.open += 1
+        self.max_open = max(self.max_open, self.open)
         try:
             while True:
                 try:
@@ -166,6 +171,7 @@ class LoopbackServer:
         except (ConnectionError, asyncio.CancelledError):
             pass
         finally:
+            self.open -= 1
             self._tasks.discard(task)
             writer.close()
 

@@ -106,6 +106,8 @@ async def test_per_host_cap_holds_on_every_host() -> None:
         await asyncio.gather(*(fetcher.fetch(u) for u in urls))
     assert a.max_active == 3
     assert b.max_active == 3
+    assert a.max_open <= 3
+    assert b.max_open <= 3
     assert a.total_hits == b.total_hits == 24
 
 
