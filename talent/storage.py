@@ -57,6 +57,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from talent.candidates import Candidate
+from talent.catalogue import Catalogue, CatalogueSkill
 from talent.coverage import badge_key
 from talent.errors import JobError, StorageError
 from talent.roles import Role, role_from_dict
@@ -138,6 +139,15 @@ job_items_t = Table(
     Column("input", JSON, nullable=False),
     Column("candidate_id", String(300)),
     Column("done", Boolean, nullable=False, default=False),
+)
+
+
+catalogue_t = Table(
+    "catalogue_skills",
+    metadata,
+    Column("skill_id", String(300), primary_key=True),
+    Column("data", JSON, nullable=False),
+    Column("updated_at", String(40), nullable=False),
 )
 
 
@@ -231,8 +241,12 @@ class Workspace:
 
     # -- candidates -----------------------------------------------------------------------------
 
-    def save_candidates(self, candidates: Iterable[Candidate], *, source: str = "import") -> int:
-        """Insert or replace candidates, all in one transaction (all or nothing)."""
+    def save_candidates(
+        self, candidates: Iterable[Candidate], *, source: str = "import", rejected: int | None = None
+    ) -> int:
+        """Insert or replace candidates, all in one transaction (all or nothing).
+
+        ``rejected``: how many input rows the import could not use (for the audit line)."""
         now = _now()
         n = 0
         with self._tx() as conn:
@@ -255,7 +269,8 @@ class Workspace:
                     ],
                 )
                 n += len(chunk)
-            self.log("imported", f"{n} candidates from {source}", n, conn=conn)
+            extra = f"; {rejected} rows rejected" if rejected else ""
+            self.log("imported", f"{n} candidates from {source}{extra}", n, conn=conn)
         return n
 
     def candidates(self) -> list[Candidate]:
@@ -428,6 +443,54 @@ class Workspace:
             raise JobError(f"no verification job {job_id!r}")
         return int(total)
 
+    # -- the user's catalogue additions ---------------------------------------------------------
+
+    def save_catalogue_skills(self, skills: Iterable[CatalogueSkill], *, source: str = "user") -> int:
+        """Store skills the user added or imported (a taxonomy CSV), replacing same ids."""
+        rows = [
+            {
+                "skill_id": sk.skill_id,
+                "data": {
+                    "skill_id": sk.skill_id,
+                    "label": sk.label,
+                    "category": sk.category,
+                    "synonyms": list(sk.synonyms),
+                    "esco_uri": sk.esco_uri,
+                    "onet_id": sk.onet_id,
+                    "source": sk.source,
+                },
+                "updated_at": _now(),
+            }
+            for sk in skills
+        ]
+        with self._tx() as conn:
+            for chunk in _chunks(rows, CHUNK):
+                conn.execute(delete(catalogue_t).where(catalogue_t.c.skill_id.in_([r["skill_id"] for r in chunk])))
+                conn.execute(insert(catalogue_t), chunk)
+            self.log("catalogue", f"{len(rows)} skills from {source}", len(rows), conn=conn)
+        return len(rows)
+
+    def catalogue_skills(self) -> list[CatalogueSkill]:
+        """The stored catalogue additions, by id."""
+        with self.engine.connect() as c:
+            rows = c.execute(select(catalogue_t.c.data).order_by(catalogue_t.c.skill_id)).all()
+        return [
+            CatalogueSkill(
+                d["skill_id"],
+                d["label"],
+                d.get("category") or "",
+                tuple(d.get("synonyms") or ()),
+                d.get("esco_uri"),
+                d.get("onet_id"),
+                d.get("source") or "user",
+            )
+            for d in (r[0] for r in rows)
+        ]
+
+    def catalogue(self, base: Catalogue | None = None) -> Catalogue:
+        """The built-in catalogue (or ``base``) with the stored additions applied."""
+        return (base or Catalogue.default()).with_skills(self.catalogue_skills())
+
     # -- roles and shortlists -------------------------------------------------------------------
 
     def save_role(self, role: Role) -> None:
@@ -514,6 +577,7 @@ class Workspace:
             "results": results,
             "roles": [r.to_dict() for r in self.roles()],
             "shortlists": [shortlist_to_dict(s) for s in self.shortlists()],
+            "catalogue": [sk.skill_id for sk in self.catalogue_skills()],
             "jobs": self.jobs(),
             "job_items": items,
             "audit": audit,

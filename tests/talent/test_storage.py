@@ -19,6 +19,7 @@ from talent.errors import JobError, StorageError
 from talent.roles import Role
 from talent.shortlist import Shortlist
 from talent.storage import Workspace, database_url, scrub
+from tests.talent.conftest import FIXTURES
 from verifier.models import VerificationResult, with_context
 from verifier.pipeline import BadgeInput
 
@@ -189,3 +190,16 @@ def test_unusable_database_url_is_a_storage_error(tmp_path: Path) -> None:
 
 def test_scrub_removes_every_address() -> None:
     assert scrub("a@b.org, c.d+e@f-g.co.uk") == "[email], [email]"
+
+
+def test_catalogue_additions_persist(db_url: str) -> None:
+    from talent.catalogue import Catalogue
+
+    extra = Catalogue([]).import_taxonomy(FIXTURES / "esco_extractor_skills.csv")
+    with Workspace(db_url) as ws:
+        ws.save_catalogue_skills(list(extra), source="esco_extractor_skills.csv")
+    with Workspace(db_url) as ws:
+        cat = ws.catalogue()
+        assert cat.resolve("KDevelop") is not None
+        assert cat.resolve("SQL") is not None
+        assert ws.audit_log()[-1].detail == "6 skills from esco_extractor_skills.csv"
