@@ -50,7 +50,7 @@ def verify_page() -> None:
         "Checks every queued badge: genuine, issued by who it claims, not revoked, not expired, issued to this "
         "candidate. The run continues if you leave this page or reload it; results appear as they arrive."
     )
-    state.resume_interrupted_job()
+    state.resume_interrupted_run()
     pending = state.pending_count()
     progress = state.job_progress()
     running = progress is not None and not progress.finished
@@ -63,16 +63,16 @@ def verify_page() -> None:
             help="Starts a run over every badge that has not been checked yet.",
             key="verify_start",
         ):
-            state.start_job()
+            state.start_run()
             st.rerun()
     with mid:
         if st.button(
             "Cancel the run",
             disabled=not running,
-            help="Stops after the badges in flight; those already checked keep their results.",
+            help="Stops after the badges in flight; those already checked keep their results, the rest stay queued.",
             key="verify_cancel",
         ):
-            state.cancel_job()
+            state.cancel_run()
             st.rerun()
     with right:
         if st.button(

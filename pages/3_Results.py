@@ -90,12 +90,35 @@ def results_page() -> None:
         st.info("Select a badge in the table to see its checks, issuer, recipient match, dates, skills and document.")
         return
     result_id = int(shown.iloc[rows[0]]["result_id"])
-    result = state.result(result_id)
-    if result is None:
+    detail = state.result(result_id)
+    if detail is None:
         st.warning("That result is no longer in the workspace (it may have been re-checked). Select it again.")
         return
+    result = detail.result
     st.subheader(result.achievement.name or result.input)
     result_details(result)
+    raw_document(detail)
+
+
+def raw_document(detail: state.ResultDetail) -> None:
+    """The document as handed in (a file, or the badge inside an image); for a link, fetched on demand."""
+    with st.expander("Raw document"):
+        text = state.raw_document(detail)
+        if text is not None:
+            st.code(text[:20000], language="json" if text.lstrip().startswith("{") else None)
+            return
+        url = detail.result.source_url or detail.result.input
+        st.caption(f"This badge was given as a link: {url}")
+        if url.startswith(("http://", "https://")) and st.button(
+            "Fetch the document now",
+            help="Fetches and verifies the link again to show what it serves.",
+            key="raw_fetch",
+        ):
+            document = state.fetch_document(url)
+            if document is None:
+                st.error("The document could not be obtained now; the check list above says why it failed before.")
+            else:
+                st.json(document, expanded=2)
 
 
 run_page(results_page, title="Results", icon=":material/check_circle:")

@@ -8,7 +8,6 @@ verified, orange for failed, grey for "couldn't verify".
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Callable
@@ -130,7 +129,7 @@ def checks_frame(result: VerificationResult) -> pd.DataFrame:
 
 
 def result_details(result: VerificationResult) -> None:
-    """The drill-down of one badge: verdict, each check, issuer, recipient, dates, skills, raw document."""
+    """The drill-down of one badge: verdict, each check, issuer, recipient, dates, skills."""
     colour = STATUS_COLOURS.get(result.status.value, GREY)
     st.markdown(
         f"<div style='border-left: 6px solid {colour}; padding: 0.3rem 0.8rem; margin-bottom: 0.6rem'>"
@@ -159,13 +158,6 @@ def result_details(result: VerificationResult) -> None:
     if result.skills:
         st.markdown("**Skills the badge states**")
         st.dataframe(pd.DataFrame([s.to_dict() for s in result.skills]).fillna(""), hide_index=True, width="stretch")
-    with st.expander("Raw document"):
-        if result.document is None:
-            st.caption("The document was not kept (or could not be obtained).")
-        elif isinstance(result.document, str):
-            st.code(result.document[:20000])
-        else:
-            st.code(json.dumps(result.document, indent=2, ensure_ascii=False)[:20000], language="json")
 
 
 def _escape(text: str) -> str:

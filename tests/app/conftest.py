@@ -40,8 +40,7 @@ def sample_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
     saved = _use(data, sample=True)
     from ui import state
 
-    state.load_sample(state.store())
-    state.store().set_meta("initialised", "1")
+    state.load_sample(state.workspace())
     yield data
     _restore(saved)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from talent.candidates import Candidate
 from tests.app.conftest import DASHBOARD
 from ui.verification import SAMPLE_DIR
 
@@ -80,7 +81,7 @@ def test_import_verify_coverage_export(empty_workspace: Path) -> None:
     _no_problems(at)
     at.get("download_button")[0].click().run()
     audit = state.audit_frame()
-    assert "shortlist exported" in set(audit["action"])
+    assert "exported" in set(audit["action"])
     top3 = tuple(view.ranked["candidate_id"].head(3))
     export = state.shortlist_export("Data Analyst shortlist", "data-analyst", top3, "csv")
     text = export.content.decode("utf-8-sig")
@@ -91,7 +92,7 @@ def test_import_verify_coverage_export(empty_workspace: Path) -> None:
 def test_import_lists_unusable_badge_files_with_the_reason(empty_workspace: Path) -> None:
     from ui import state
 
-    state.store().upsert_candidates([("ats:X1", "Test Person", ("test.person@example.org",), "X1")])
+    state.workspace().save_candidates([Candidate("ats:X1", "Test Person", ("test.person@example.org",), "X1")])
     at = _page("1_Import.py")
     good = (SAMPLE_DIR / "files").glob("*/*.jws").__next__()
     archive = io.BytesIO()
