@@ -235,7 +235,7 @@ def _decode(raw: bytes) -> str:
 
 
 def _csv_chunks(raw: bytes, chunksize: int) -> Iterator[pd.DataFrame]:
-    text = _decode(raw)
+    text = _decode(raw).replace("\x00", "")  # the csv module refuses NUL bytes
     try:
         dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
     except csv.Error:

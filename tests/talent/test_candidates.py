@@ -171,3 +171,23 @@ def test_import_streams_in_chunks() -> None:
     chunks = list(read_table(_big_csv(2_500), filename="big.csv", chunksize=1_000))
     assert [len(c) for c in chunks] == [1_000, 1_000, 501]
     assert chunks[1].index[0] == 1_002  # spreadsheet row numbers carry across chunks
+
+
+def test_hostile_bytes_do_not_break_the_import() -> None:
+    raw = (
+        "name,email,badge\n"
+        "Eve\x00,eve@example.org,https://b.example/assertions/\u202eevil\n"
+        '"Mallory ""the"" Zoë",m@example.org,"' + "https://b.example/assertions/1 " * 3 + '"\n'
+        "Trent,t@example.org," + "A" * 200_000 + "\n"
+    ).encode()
+    result = import_candidates(read_table(raw, filename="hostile.csv"))
+    names = {c.name: c for c in result.candidates}
+    assert names["Eve"].badges == ("https://b.example/assertions/evil",)  # NUL and bidi override removed
+    assert names['Mallory "the" Zoë'].badges == ("https://b.example/assertions/1",)
+    assert list(result.rejected["row"]) == [4]  # Trent's badge cell is not a link
+
+
+def test_non_utf8_export_is_read_as_windows_1252() -> None:
+    raw = "name,badge\nZoë,https://b.example/assertions/1\n".encode("cp1252")
+    result = import_candidates(read_table(raw, filename="legacy.csv"))
+    assert [c.name for c in result.candidates] == ["Zoë"]
