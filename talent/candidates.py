@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import pandas as pd
 
@@ -216,32 +216,52 @@ def read_table(
     """Stream a CSV / TSV or XLSX table as DataFrames of text (``""`` for empty).
 
     The index of each frame is the spreadsheet row number (header = row 1).
-    ``filename`` tells the format when ``source`` is bytes or a stream.
+    ``filename`` tells the format when ``source`` is bytes or a stream. A CSV
+    file is read incrementally (memory bounded by ``chunksize``); its encoding
+    is UTF-8 when its first megabyte decodes as UTF-8, else Windows-1252.
     """
     name = filename or (str(source) if isinstance(source, str | Path) else "")
     suffix = Path(name).suffix.lower()
-    data: bytes | IO[bytes] = Path(source).read_bytes() if isinstance(source, str | Path) else source
     if suffix in (".xlsx", ".xlsm"):
+        data: bytes | IO[bytes] = Path(source).read_bytes() if isinstance(source, str | Path) else source
         return _xlsx_chunks(data, chunksize)
-    raw = data if isinstance(data, bytes) else data.read()
-    return _csv_chunks(raw, chunksize)
+    if isinstance(source, str | Path):
+        return _csv_file_chunks(Path(source), chunksize)
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    return _csv_chunks(stream, chunksize)
 
 
-def _decode(raw: bytes) -> str:
+def _csv_file_chunks(path: Path, chunksize: int) -> Iterator[pd.DataFrame]:
+    with path.open("rb") as fh:
+        yield from _csv_chunks(fh, chunksize)
+
+
+_PEEK_BYTES = 1 << 20
+
+
+def _encoding(head: bytes) -> str:
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+        head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # a multi-byte character cut at the end of the peek is not an error
+        if exc.start < len(head) - 3:
+            return "cp1252"
+    return "utf-8-sig"
 
 
-def _csv_chunks(raw: bytes, chunksize: int) -> Iterator[pd.DataFrame]:
-    text = _decode(raw).replace("\x00", "")  # the csv module refuses NUL bytes
+def _csv_chunks(stream: IO[bytes], chunksize: int) -> Iterator[pd.DataFrame]:
+    # A BufferedReader can peek at the start (to choose the encoding) without consuming it.
+    buffered = io.BufferedReader(cast(Any, stream), buffer_size=_PEEK_BYTES)
+    head: bytes = buffered.peek(_PEEK_BYTES)[:_PEEK_BYTES]
+    text = io.TextIOWrapper(buffered, encoding=_encoding(head), errors="replace", newline="")
+    sample = head.decode("utf-8", errors="replace")[:8192]
     try:
-        dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
     csv.field_size_limit(1 << 24)
-    reader = csv.reader(io.StringIO(text), dialect)
+    lines = (line.replace("\x00", "") for line in text)  # the csv module refuses NUL bytes
+    reader = csv.reader(lines, dialect)
     header = next(reader, None)
     if header is None:
         return

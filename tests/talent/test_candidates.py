@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -191,3 +192,12 @@ def test_non_utf8_export_is_read_as_windows_1252() -> None:
     raw = "name,badge\nZoë,https://b.example/assertions/1\n".encode("cp1252")
     result = import_candidates(read_table(raw, filename="legacy.csv"))
     assert [c.name for c in result.candidates] == ["Zoë"]
+
+
+def test_csv_file_is_streamed_from_disk(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(_big_csv(3_000))
+    chunks = read_table(path, chunksize=1_000)
+    first = next(chunks)
+    assert len(first) == 1_000
+    assert sum(len(c) for c in chunks) == 2_001
