@@ -372,7 +372,10 @@ async def verify_hosted(assertion: dict[str, Any], session: Session, *, input: s
 async def _hosted(run: _Run, given: dict[str, Any]) -> None:
     given_id = given.get("id")
     verification = given.get("verification") or given.get("verify")
-    if isinstance(verification, dict) and set(as_list(verification.get("type"))) & SIGNED_TYPES:
+    if (
+        isinstance(verification, dict)
+        and {t for t in as_list(verification.get("type")) if isinstance(t, str)} & SIGNED_TYPES
+    ):
         run.stop(
             errored(
                 CheckId.SIGNATURE,
@@ -474,7 +477,7 @@ async def _signed(run: _Run, token: str) -> None:
     run.fields["document"] = raw
     # 1. pinned algorithm, before anything is fetched
     alg = header.get("alg")
-    if alg not in ALLOWED_ALGORITHMS:
+    if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
         run.stop(failed(CheckId.SIGNATURE, _refused_algorithm(alg)))
     if header.get("crit"):
         run.stop(
