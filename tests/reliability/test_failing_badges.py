@@ -29,13 +29,15 @@ from verifier.models import Status
 from verifier.pipeline import verify_batch
 from verifier.session import Session
 
+# Timeouts leave room for a loaded machine (the servers share the test's event loop):
+# a document that is served must not time out, or "ok" could not be told from "hang".
 LIMITS = FetchLimits(
-    timeout=0.5,
-    connect_timeout=0.3,
-    read_timeout=0.3,
+    timeout=2.0,
+    connect_timeout=1.0,
+    read_timeout=1.5,
     retries=2,
     backoff=0.005,
-    max_retry_after=0.5,
+    max_retry_after=1.0,
     max_bytes=64 * 1024,
     max_redirects=3,
     concurrency=16,
