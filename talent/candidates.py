@@ -355,12 +355,11 @@ def detect_mapping(columns: Sequence[str], sample: pd.DataFrame | None = None) -
         for c in columns:
             if c in (name, ats, first, last, *emails, *badges) or c not in sample.columns:
                 continue
-            cells = sample[c].astype(str).str.strip()
-            filled = cells[cells != ""]
-            if len(filled) and filled.str.match(_EMAIL).mean() >= 0.6:
+            filled = [t for t in (_clean_text(v) for v in sample[c].head(200).tolist()) if t]
+            if filled and sum(bool(_EMAIL.match(t)) for t in filled) / len(filled) >= 0.6:
                 emails.append(c)
-            elif len(filled):
-                urls = [u for cell in filled.head(200) for u in _URL.findall(cell)]
+            elif filled:
+                urls = [u for cell in filled for u in _URL.findall(cell)]
                 if (
                     urls
                     and sum(is_badge_url(u) for u in urls) / len(urls) >= 0.6
@@ -437,7 +436,7 @@ def preview_import(frame: pd.DataFrame, mapping: ColumnMapping, *, rows: int = 2
     """What the first ``rows`` rows give: ``row, name, emails, ats_id, badges,
     problem`` (``problem`` is the reason a row would be rejected, or "")."""
     mapping.validate(list(frame.columns))
-    parsed = _parse_chunk(frame.head(rows), mapping)
+    parsed = _parse_chunk(_sheet_rows(frame).head(rows), mapping)
     return pd.DataFrame(
         [
             {
@@ -468,6 +467,8 @@ def _clean_text(value: object) -> str:
     """A cell as text: cut to :data:`MAX_CELL_CHARS`, control and bidi characters removed, stripped."""
     if value is None or (isinstance(value, float) and value != value):
         return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an id read as a number by pandas: 1234.0 -> "1234"
     text = value if isinstance(value, str) else str(value)
     if len(text) > MAX_CELL_CHARS:
         text = text[:MAX_CELL_CHARS]
@@ -529,6 +530,14 @@ def _parse_chunk(chunk: pd.DataFrame, mapping: ColumnMapping) -> list[_Row]:
     return out
 
 
+def _sheet_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame read by pandas itself (index 0, 1, ...) renumbered as spreadsheet rows (2, 3, ...)."""
+    if isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0:
+        frame = frame.copy(deep=False)
+        frame.index = pd.RangeIndex(2, 2 + len(frame))
+    return frame
+
+
 def candidate_key(name: str, emails: Sequence[str], ats_id: str | None) -> str:
     """The id a candidate gets: ``ats:<id>``, else ``email:<email>``, else ``name:<name>``."""
     if ats_id:
@@ -547,7 +556,7 @@ def import_candidates(
     Work is per chunk, so memory beyond the result is bounded by the chunk size.
     """
     if isinstance(chunks, pd.DataFrame):
-        chunks = [chunks]
+        chunks = [_sheet_rows(chunks)]
     merged: dict[str, dict[str, Any]] = {}
     rejected_rows: list[int] = []
     rejected_reasons: list[str] = []
