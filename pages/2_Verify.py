@@ -36,6 +36,12 @@ def live_progress() -> None:
             ),
             hide_index=True,
             width="stretch",
+            column_config={
+                "Status": st.column_config.TextColumn(width="small"),
+                "Badge": st.column_config.TextColumn(width="medium"),
+                "Issuer": st.column_config.TextColumn(width="small"),
+                "Reason": st.column_config.TextColumn(width="large"),
+            },
         )
     if progress.finished and st.session_state.get("verify_was_running"):
         st.session_state["verify_was_running"] = False

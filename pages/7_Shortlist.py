@@ -31,6 +31,9 @@ def shortlist_page() -> None:
         disabled=["rank", "name", "score", "must_haves", "explanation"],
         column_config={
             "pick": st.column_config.CheckboxColumn("Shortlist", help="Include this candidate in the exports"),
+            "rank": st.column_config.NumberColumn("Rank", width="small"),
+            "name": "Candidate",
+            "must_haves": "Must-haves met",
             "score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%.1f"),
             "explanation": st.column_config.TextColumn("Why", width="large"),
         },

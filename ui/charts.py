@@ -119,8 +119,9 @@ def profile_bars(profile: pd.DataFrame, *, title: str) -> go.Figure:
             y=labels,
             orientation="h",
             marker={"color": colours},
-            text=[f"{c:.0%}" for c in cov],
-            textposition="auto",
+            text=[f"{c:.0%}" if c > 0 else "no verified badge" for c in cov],
+            textposition=["inside" if c > 0.3 else "outside" for c in cov],
+            cliponaxis=False,
             hovertemplate="%{y}: %{x:.0%}<extra></extra>",
         )
     )
