@@ -401,6 +401,10 @@ class Workspace:
                 self.log("verified", f"job {job_id[:8]}: {len(todo)} results", len(todo), conn=conn)
         return len(todo)
 
+    def record_result(self, job_id: str, index: int, result: VerificationResult) -> bool:
+        """:meth:`record_results` for one item; True when it was written (False: already done)."""
+        return self.record_results(job_id, [(index, result)]) == 1
+
     def job_progress(self, job_id: str) -> tuple[int, int]:
         """(done, total) for a job."""
         total = self._job(job_id)

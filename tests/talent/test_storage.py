@@ -133,6 +133,9 @@ def test_unknown_job_or_index_is_an_error(db_url: str, result_pairs: list) -> No
         with pytest.raises(JobError, match="no input index 7"):
             ws.record_results(job, [(7, result_pairs[0][1])])
         assert ws.pending_items(job)[0].index == 0
+        assert ws.record_result(job, 0, result_pairs[0][1])
+        assert not ws.record_result(job, 0, result_pairs[0][1])
+        assert len(ws.job_results(job)) == 1
 
 
 def test_uploaded_bytes_survive_in_a_job(db_url: str) -> None:
