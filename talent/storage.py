@@ -54,7 +54,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from talent.candidates import Candidate
 from talent.catalogue import Catalogue, CatalogueSkill
@@ -374,6 +374,17 @@ class Workspace:
         given = dict(results)
         if not given:
             return 0
+        try:
+            return self._record_once(job_id, given)
+        except StorageError as exc:
+            # Another writer stored some of these items first (unique job + index, or SQLite's
+            # stale-snapshot refusal): the transaction rolled back whole; a second pass, on a
+            # fresh snapshot, skips what is now done.
+            if not isinstance(exc.__cause__, IntegrityError | OperationalError):
+                raise
+            return self._record_once(job_id, given)
+
+    def _record_once(self, job_id: str, given: dict[int, VerificationResult]) -> int:
         with self._tx() as conn:
             rows = conn.execute(
                 select(job_items_t.c.item_index, job_items_t.c.candidate_id, job_items_t.c.done).where(

@@ -206,3 +206,27 @@ def test_catalogue_additions_persist(db_url: str) -> None:
         assert cat.resolve("KDevelop") is not None
         assert cat.resolve("SQL") is not None
         assert ws.audit_log()[-1].detail == "6 skills from esco_extractor_skills.csv"
+
+
+def test_two_workers_on_one_job_store_each_result_once(db_url: str, result_pairs: list) -> None:
+    import threading
+
+    inputs = [BadgeInput(r.input, candidate=c) for c, r in result_pairs]
+    with Workspace(db_url) as ws:
+        job = ws.create_job(inputs)
+    results = [(i, r) for i, (_, r) in enumerate(result_pairs)]
+    written: list[int] = []
+
+    def worker() -> None:
+        with Workspace(db_url) as w:
+            written.extend(w.record_results(job, results[k : k + 3]) for k in range(0, len(results), 3))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with Workspace(db_url) as ws:
+        assert sum(written) == len(results)
+        assert [i for i, _ in ws.job_results(job)] == list(range(len(results)))
+        assert ws.pending_items(job) == []
