@@ -227,8 +227,9 @@ def verify_on_cluster(
     """
     from distributed import as_completed
 
-    threads = sum(w.get("nthreads", 1) for w in client.scheduler_info().get("workers", {}).values()) or 1
-    workers = len(client.scheduler_info().get("workers", {})) or 1
+    nthreads: dict[str, int] = client.nthreads()  # every worker's thread count (scheduler_info may truncate)
+    workers = len(nthreads) or 1
+    threads = sum(nthreads.values()) or 1
     config = config.split(workers)
     bound = max_in_flight or 2 * threads
     parts = enumerate(partitions(items, partition_size))

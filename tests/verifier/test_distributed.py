@@ -68,6 +68,16 @@ def _in_process(items: list[BadgeInput]) -> list[dict[str, Any]]:
     return asyncio.run(run())
 
 
+def assert_same_results(got: list[dict[str, Any]], expected: list[dict[str, Any]]) -> None:
+    """Equal lists of result objects; on a difference, name the first input that differs."""
+    assert [r["input"] for r in got] == [r["input"] for r in expected]
+    for mine, theirs in zip(got, expected, strict=True):
+        if mine != theirs:
+            keys = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
+            detail = {k: (mine.get(k), theirs.get(k)) for k in keys if k != "document"}
+            raise AssertionError(f"{mine['input']}: differs in {keys}: {json.dumps(detail, default=str)[:2000]}")
+
+
 @pytest.fixture(scope="module")
 def reference() -> list[dict[str, Any]]:
     """The in-process results of the batch."""
@@ -96,14 +106,14 @@ def test_cluster_results_equal_in_process_results_in_input_order(reference: list
         Client(cluster) as client,
     ):
         results = list(verify_on_cluster(_inputs(), client, _config(), partition_size=7, max_in_flight=3))
-    assert [r.to_dict(include_document=True) for r in results] == reference
+    assert_same_results([r.to_dict(include_document=True) for r in results], reference)
     distributed.close_runtimes()
 
 
 @pytest.mark.slow
 def test_process_pool_results_equal_in_process_results_in_input_order(reference: list[dict[str, Any]]) -> None:
     results = list(verify_with_processes(_inputs(), _config(), workers=2, partition_size=25))
-    assert [r.to_dict(include_document=True) for r in results] == reference
+    assert_same_results([r.to_dict(include_document=True) for r in results], reference)
 
 
 class _ThreadExecutorRecorder(concurrent.futures.ThreadPoolExecutor):
@@ -133,7 +143,7 @@ def test_partitions_ahead_of_the_consumer_are_bounded(reference: list[dict[str, 
         yielded_partitions = len(seen) // size
         # partitions submitted but not yet fully yielded never exceed the bound
         assert _ThreadExecutorRecorder.submitted - yielded_partitions <= bound
-    assert seen == reference
+    assert_same_results(seen, reference)
     distributed.close_runtimes()
 
 
@@ -168,7 +178,7 @@ def test_inputs_of_a_lost_worker_are_reported_as_errors_in_order(reference: list
     kept = [r.to_dict(include_document=True) for n, r in enumerate(results) if (n // 5) % 2 == 0]
     assert lost
     assert all(r.status is Status.ERROR and "worker lost" in r.reason for r in lost)
-    assert kept == [r for n, r in enumerate(reference) if (n // 5) % 2 == 0]
+    assert_same_results(kept, [r for n, r in enumerate(reference) if (n // 5) % 2 == 0])
     distributed.close_runtimes()
 
 
@@ -215,8 +225,8 @@ def test_cli_scheduler_option_gives_the_in_process_output() -> None:
         scaled = io.StringIO()
         status = cli.main([*args, "--scheduler", cluster.scheduler_address, "--partition-size", "4"], stdout=scaled)
     assert status in (0, 1)
-    assert [json.loads(x) for x in scaled.getvalue().splitlines()] == [
-        json.loads(x) for x in plain.getvalue().splitlines()
-    ]
+    assert_same_results(
+        [json.loads(x) for x in scaled.getvalue().splitlines()], [json.loads(x) for x in plain.getvalue().splitlines()]
+    )
     assert len(scaled.getvalue().splitlines()) == len(files)
     distributed.close_runtimes()
