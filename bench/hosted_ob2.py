@@ -15,8 +15,8 @@ document exactly once), and the ratio to the physical limit
     effective concurrency = min(global cap, per-host cap x origins)
 
 (3 x latency: assertion -> BadgeClass -> issuer is a chain of three
-dependent fetches). ``cpu_floor_ratio`` is the CLI's CPU time (divided by
-``--workers``) over the limit: when it is above 1 the run is CPU-bound and
+dependent fetches). ``cpu_floor_ratio`` is the CLI's CPU time over the
+limit: when it is above 1 the run is CPU-bound and
 no idle machine would reach the limit. ``batch_s`` runs from the first request the issuers
 receive to the CLI's exit, so interpreter start-up and imports (reported as
 ``startup_s``) are left out of the ratio; ``ratio_wall`` includes them.
@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         stats = server.control("stats")
         results = [json.loads(line) for line in (tmpdir / "out.jsonl").read_text().splitlines() if line.strip()]
 
+    scaled = args.workers > 1 or bool(args.scheduler)
     statuses = Counter(r.get("status") for r in results)
     in_order = [r.get("input") for r in results] == urls
     reasons = Counter(r.get("reason") for r in results if r.get("status") != "verified")
@@ -152,10 +153,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "max_open_connections_per_origin": stats["max_open_connections_per_origin"],
         "per_host_cap_respected": stats["max_inflight_per_origin"] <= per_host,
         "cli_cpu_s": round(run.cpu_s, 2),
-        "cli_cpu_ms_per_badge": round(1000 * run.cpu_s / args.assertions, 3),
         # The CLI's own CPU time over the limit: the best ratio it could reach on
         # an idle machine (a CPU-bound run cannot beat its CPU time on one core).
-        "cpu_floor_ratio": round(run.cpu_s / args.workers / limit, 3),
+        # Worker processes (--workers, --scheduler) are not the CLI's waited-for
+        # children, so their CPU is not counted: no floor is given then.
+        "cli_cpu_ms_per_badge": None if scaled else round(1000 * run.cpu_s / args.assertions, 3),
+        "cpu_floor_ratio": None if scaled else round(run.cpu_s / limit, 3),
         "cli_max_rss_mib": round(run.max_rss_mib, 1),
         "server_cpu_s": stats["server_cpu_s"],
         "profile": args.profile,
