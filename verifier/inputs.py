@@ -20,6 +20,7 @@ BADGE_COLUMNS = ("badge", "badge_url", "url", "badge_file", "file", "path", "cre
 NAME_COLUMNS = ("candidate", "name", "candidate_name", "full_name")
 EMAIL_COLUMNS = ("email", "e-mail", "email_address", "candidate_email")
 MAX_ROWS = 5_000_000
+MAX_FIELD_CHARS = 16 * 1024 * 1024
 
 
 class InputListError(ValueError):
@@ -58,7 +59,13 @@ def _csv_rows(p: Path) -> Iterator[list[str]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    yield from csv.reader(io.StringIO(text), dialect)
+    # A cell longer than the csv module's default 128 KiB becomes an input whose
+    # verification reports the problem, instead of ending the whole batch.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
+    try:
+        yield from csv.reader(io.StringIO(text), dialect)
+    except csv.Error as exc:
+        raise InputListError(f"{p.name}: unreadable CSV: {exc}") from exc
 
 
 def _xlsx_rows(p: Path) -> Iterator[list[str]]:

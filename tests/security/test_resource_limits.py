@@ -13,6 +13,7 @@ import asyncio
 import base64
 import copy
 import gzip
+import io
 import json
 import re
 import resource
@@ -40,6 +41,7 @@ from tests.security.batch import (
     sample_badges,
     sandwich,
 )
+from verifier import cli
 from verifier.fetch import FetchLimits
 from verifier.models import Status, VerificationResult
 from verifier.pipeline import BadgeInput
@@ -465,3 +467,32 @@ def test_a_hundred_thousand_row_ats_export_imports_in_bounds_and_keeps_every_row
         assert result["candidates"][f"ats:A{neighbour}"][1] == [
             f"https://badges.example.org/assertions/{neighbour}.json"
         ]
+
+
+# -- hostile rows in an input list ------------------------------------------------------------------------
+
+HOSTILE_ROWS = {
+    "a-200-kb-cell": "missing/" + "x" * 200_000 + ".json",
+    "a-nul-byte": "missing/nul\x00.json",
+    "ten-thousand-columns": "missing/wide.json" + ",x" * 10_000,
+    "an-unclosed-quote-to-the-end": '"missing/open.json',
+    "a-formula": '=HYPERLINK("http://evil.example")',
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_ROWS))
+def test_a_hostile_row_in_an_input_list_gets_a_result_and_the_list_goes_on(case: str, tmp_path: Path) -> None:
+    row = HOSTILE_ROWS[case]
+    listing = tmp_path / "list.csv"
+    listing.write_text(f"badge,email\nmissing/first.json,a@example.org\n{row}\nmissing/last.json,c@example.org\n")
+    out = io.StringIO()
+    started = time.monotonic()
+    code = cli.main(["verify", "--input-file", str(listing), "--json"], stdout=out)
+    assert time.monotonic() - started < MAX_SECONDS
+    results = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert code == cli.EXIT_NOT_VERIFIED
+    assert results[0]["input"].endswith("missing/first.json")
+    assert all(r["status"] == "error" and r["reason"] for r in results)
+    if case != "an-unclosed-quote-to-the-end":  # an unclosed quote runs to the end of the file: the last row is inside it
+        assert len(results) == 3
+        assert results[-1]["input"].endswith("missing/last.json")
