@@ -171,7 +171,7 @@ def evidence_frame(
             keys.append(SkillKey(s.name, s.code, s.url))
     base_cols = [c for c in EVIDENCE_COLUMNS if c not in ("issued_dt", "expires_dt")][:12]
     skill_cols = ["skill_name", "skill_field", "framework", "code", "url", "level"]
-    frame = pd.DataFrame(rows, columns=[*base_cols, *skill_cols])
+    frame = pd.DataFrame(rows, columns=[*base_cols, *skill_cols], dtype=object)
     matches = match_table(matcher, (k for k in keys if k is not None))
     got = [matches[k] if k is not None else None for k in keys]
     frame["skill_id"] = pd.Series([m.skill_id if m else None for m in got], dtype=object)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -56,9 +57,9 @@ class MatchConfig:
             raise ValueError("a *_flag threshold cannot be above its *_accept threshold")
 
 
-@dataclass(frozen=True, slots=True)
-class SkillKey:
-    """What identifies a badge skill for matching: its name and alignment identifiers."""
+class SkillKey(NamedTuple):
+    """What identifies a badge skill for matching: its name and alignment identifiers
+    (a tuple, so that hashing many of them stays cheap)."""
 
     name: str
     code: str | None = None
