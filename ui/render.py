@@ -72,6 +72,7 @@ def run_page(body: Callable[[], None], *, title: str, icon: str = ":material/ver
     any unexpected exception into a friendly ``st.error``: no traceback ever
     reaches the page (it goes to the server log instead).
     """
+    _use_start_script_navigation()
     st.set_page_config(page_title=f"{title} · SkillProof", page_icon=icon, layout="wide")
     note = single_user_note()
     if note:
@@ -88,6 +89,23 @@ def run_page(body: Callable[[], None], *, title: str, icon: str = ":material/ver
             "Your workspace is safe. Try reloading the page; if the problem stays, open the Start page and "
             "check the terminal where `streamlit run` is running for details."
         )
+
+
+def _use_start_script_navigation() -> None:
+    """Hand navigation to ``dashboard.py`` (``st.navigation``) from the next run on.
+
+    Because the page files live in ``pages/``, Streamlit starts in its older
+    pages-folder mode until ``st.navigation`` first runs; a deep link that is
+    the server's first request runs the page file alone, with a plain
+    sidebar. Leaving that mode here means every later run goes through
+    ``dashboard.py``. (No rerun now: it would drop the click being handled.)
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without this mode
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
 
 
 def _short(text: str, limit: int = 300) -> str:
