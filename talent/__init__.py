@@ -29,7 +29,7 @@ from talent.candidates import (
     read_table,
 )
 from talent.catalogue import Catalogue, CatalogueSkill
-from talent.coverage import CoveragePolicy, CoverageReport, compute_coverage, evidence_frame
+from talent.coverage import CoveragePolicy, CoverageReport, compute_coverage, evidence_frame, pairs_from_results
 from talent.errors import (
     CatalogueError,
     ExportError,
@@ -105,6 +105,7 @@ __all__ = [
     "load_role",
     "load_roles_dir",
     "loads_role",
+    "pairs_from_results",
     "pool_coverage",
     "preview_import",
     "rank_candidates",

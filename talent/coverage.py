@@ -114,6 +114,13 @@ def _flatten(result: VerificationResult) -> Iterable[tuple[VerificationResult, S
             yield inner, result.status, f"container {result.status.value}: {result.reason}"
 
 
+def pairs_from_results(results: Iterable[VerificationResult]) -> list[tuple[str, VerificationResult]]:
+    """``(candidate_id, result)`` pairs from results that carry their candidate
+    (``result.candidate``, as the verifier sets it from the input); results
+    without one are grouped under ``"(no candidate)"``."""
+    return [(r.candidate or "(no candidate)", r) for r in results]
+
+
 def evidence_frame(
     pairs: Iterable[tuple[str, VerificationResult]],
     matcher: SkillMatcher,

@@ -101,3 +101,16 @@ def test_each_distinct_skill_is_matched_once(catalogue: Catalogue) -> None:
 def test_bad_thresholds_are_refused() -> None:
     with pytest.raises(ValueError, match="flag"):
         MatchConfig(fuzzy_accept=0.7, fuzzy_flag=0.9)
+
+
+def test_wordllama_loads_from_the_installed_package_without_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the model load tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(WordLlamaEmbedder, "_model", None)
+    vectors = WordLlamaEmbedder().embed(["registered nurse", "Kubernetes"])
+    assert vectors.shape == (2, 256)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
