@@ -185,9 +185,8 @@ def test_no_evidence_at_all_gives_an_empty_report(roles: list[Role], catalogue: 
 
 
 def test_results_carrying_their_candidate_become_pairs(result_pairs: list) -> None:
-    from verifier.models import with_context
-
     from talent.coverage import pairs_from_results
+    from verifier.models import with_context
 
     tagged = [with_context(r, candidate=c) for c, r in result_pairs]
     assert [c for c, _ in pairs_from_results(tagged)] == [c for c, _ in result_pairs]
