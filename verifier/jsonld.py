@@ -31,11 +31,14 @@ Guarantees:
   and processed type-scoped contexts are memoised (see :class:`_Processor`).
   The caches are per thread because pyld's are not thread-safe.
 
-Public functions: :func:`expand`, :func:`canonize`, :func:`check_terms`.
+Public functions: :func:`expand`, :func:`expansion`, :func:`canonize`,
+:func:`check_terms`; an :class:`Expansion` done once serves the term check
+and the canonicalization of the same document.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable
@@ -233,6 +236,14 @@ def _relative_iris(expanded: Any, found: set[str], budget: list[int]) -> None:
 
 
 _PROCESSED_MAX = 2048
+_IRI_MAX = 65_536
+
+
+def _iri_memo() -> dict[Any, tuple[Any, Any]]:
+    memo: dict[Any, tuple[Any, Any]] | None = getattr(_local, "iris", None)
+    if memo is None:
+        memo = _local.iris = {}
+    return memo
 
 
 def _processed_memo() -> dict[Any, tuple[Any, Any]]:
@@ -307,6 +318,34 @@ class _Processor(_pyld.JsonLdProcessor):
             memo[key] = (active_ctx, result)  # holding active_ctx keeps its id from being reused
         return result
 
+    def _expand_iri(
+        self,
+        active_ctx: Any,
+        value: Any,
+        base: Any = None,
+        vocab: Any = False,
+        local_ctx: Any = None,
+        defined: Any = None,
+    ) -> Any:
+        # IRI expansion (JSON-LD 1.1 Processing Algorithms §4.5) outside context
+        # processing (no local context) is a pure function of the frozen active
+        # context, the value, the base and the vocab flag; it ran a hundred times
+        # per document, mostly on the same few terms, and was a fifth of the time.
+        if local_ctx or type(value) is not str or not isinstance(active_ctx, frozendict):
+            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        if base is not None and type(base) is not str:
+            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        memo = _iri_memo()
+        key = (id(active_ctx), value, base, bool(vocab))
+        hit = memo.get(key)
+        if hit is not None and hit[0] is active_ctx:
+            return hit[1]
+        result = super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        if len(memo) >= _IRI_MAX:
+            memo.clear()
+        memo[key] = (active_ctx, result)  # holding active_ctx keeps its id from being reused
+        return result
+
 
 class _SafeProcessor(_Processor):
     """A processor that records properties expansion would drop."""
@@ -363,9 +402,75 @@ def expand(doc: dict[str, Any], *, ob303: Variant = "latest", strict: bool = Tru
     return result
 
 
-def check_terms(doc: dict[str, Any], *, ob303: Variant = "latest") -> None:
-    """Raise :class:`UndefinedTermError` if any term of ``doc`` is undefined by its contexts."""
+@dataclass(frozen=True, slots=True, eq=False)
+class Expansion:
+    """The safe-mode expansion of one document, kept to canonicalize it without
+    expanding it again (see :func:`expansion`).
+
+    ``form`` is never handed out or modified: :func:`canonize` works on a copy.
+    """
+
+    document: dict[str, Any]
+    form: list[Any]
+    ob303: Variant
+
+    def matches(self, doc: dict[str, Any], ob303: Variant) -> bool:
+        """Whether this is the expansion of ``doc``: the same variant, the same
+        keys in the same order and the very same value objects (a document
+        rebuilt around the same values, as ``doc`` without its ``proof`` is).
+        Values are compared by identity, so an equal-looking copy does not match."""
+        if ob303 != self.ob303 or len(doc) != len(self.document):
+            return False
+        return all(k1 == k2 and v1 is v2 for (k1, v1), (k2, v2) in zip(self.document.items(), doc.items(), strict=True))
+
+
+def expansion(doc: dict[str, Any], *, ob303: Variant = "latest") -> Expansion:
+    """The strict (safe-mode) expansion of ``doc``, as :func:`expand` with
+    ``strict=True`` raises it, kept for :func:`canonize` and :func:`check_terms`."""
+    return Expansion(dict(doc), expand(doc, ob303=ob303, strict=True), ob303)
+
+
+def check_terms(doc: dict[str, Any], *, ob303: Variant = "latest", expanded: Expansion | None = None) -> None:
+    """Raise :class:`UndefinedTermError` if any term of ``doc`` is undefined by its contexts.
+
+    ``expanded``, when it :meth:`~Expansion.matches` ``doc``, already showed
+    every term defined (it was expanded in safe mode), and nothing is redone.
+    """
+    if expanded is not None and expanded.matches(doc, ob303):
+        return
     expand(doc, ob303=ob303, strict=True)
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (what ``copy.deepcopy`` gives, faster for dicts and lists)."""
+    kind = type(value)
+    if kind is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    if kind is list:
+        return [_copy(v) for v in value]
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    return copy.deepcopy(value)
+
+
+def _to_rdf_expanded(processor: _pyld.JsonLdProcessor, expanded: list[Any], options: dict[str, Any]) -> Any:
+    """pyld's ``JsonLdProcessor.to_rdf`` from its expansion step on (JSON-LD 1.1
+    API §8.3 "Deserialize JSON-LD to RDF"), for a document already expanded
+    with the same processor options. ``expanded`` is consumed (pyld's list
+    conversion pops from it)."""
+    options = options.copy()
+    options.setdefault("produceGeneralizedRdf", False)
+    options.setdefault("extractAllScripts", True)
+    options.setdefault("identifierIssuer", _pyld.IdentifierIssuer("_:b"))
+    issuer = options["identifierIssuer"]
+    node_map: dict[str, Any] = {"@default": {}}
+    processor._create_node_map(expanded, node_map, "@default", issuer)
+    dataset = {}
+    for graph_name, graph in sorted(node_map.items()):
+        # skip relative IRIs, as pyld does
+        if graph_name == "@default" or _pyld._is_absolute_iri(graph_name):
+            dataset[graph_name] = processor._graph_to_rdf(graph, issuer, options)
+    return dataset
 
 
 # -- bounded canonicalization -------------------------------------------------
@@ -420,6 +525,7 @@ def canonize(
     ob303: Variant = "latest",
     strict: bool = True,
     limits: CanonLimits = DEFAULT_LIMITS,
+    expanded: Expansion | None = None,
 ) -> str:
     """The canonical N-Quads of ``doc`` under ``algorithm`` (``"RDFC-1.0"`` or ``"URDNA2015"``).
 
@@ -427,16 +533,24 @@ def canonize(
     Raises :class:`UndefinedTermError` (``strict``), :class:`ContextError`,
     :class:`CanonicalizationLimit` or :class:`DocumentError`; never returns a
     canonical form of a document that lost data on the way.
+
+    ``expanded`` (from :func:`expansion`), when ``strict`` and it
+    :meth:`~Expansion.matches` ``doc``, stands for the expansion step, which
+    gives the same dataset as expanding ``doc`` again; otherwise it is ignored.
     """
     if algorithm not in ALGORITHMS:
         raise DocumentError(f"unsupported canonicalization algorithm {algorithm!r}")
     processor: _pyld.JsonLdProcessor = _SafeProcessor() if strict else _Processor()
     options = _options(ob303)
+    reuse = expanded if strict and expanded is not None and expanded.matches(doc, ob303) else None
 
     def run() -> str:
         # RDFC-1.0 §4.4: the input is the RDF dataset of the document
         # (JSON-LD 1.1 API "Deserialize JSON-LD to RDF"), then canonical labels.
-        dataset = processor.to_rdf(doc, {**options, "produceGeneralizedRdf": False})
+        if reuse is not None:
+            dataset = _to_rdf_expanded(processor, _copy(reuse.form), {**options, "produceGeneralizedRdf": False})
+        else:
+            dataset = processor.to_rdf(doc, {**options, "produceGeneralizedRdf": False})
         _check_dataset(dataset, limits)
         result: str = _BoundedCanon(limits).main(dataset, {"format": "application/n-quads"})
         return result

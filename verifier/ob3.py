@@ -115,48 +115,38 @@ def structure_check(doc: dict[str, Any], *, what: str = "credential") -> Check:
     Proofs are left out of the term check: each proof is checked by its own
     suite, and an unknown proof type must not make the credential malformed.
     """
+    return checked_structure(doc, what=what)[0]
+
+
+def checked_structure(doc: dict[str, Any], *, what: str = "credential") -> tuple[Check, jsonld.Expansion | None]:
+    """:func:`structure_check`, with the safe-mode expansion of the document
+    without its ``proof`` when the term check got that far (the proofs'
+    canonicalization starts from the same expansion), else None."""
     contexts = as_list(doc.get("@context"))
     if not contexts or contexts[0] not in BASE_CONTEXTS:
         first = contexts[0] if contexts else None
         return failed(
             CheckId.STRUCTURE,
             f"the first @context must be {VC2_CONTEXT} or {VC1_CONTEXT}, not {first!r} (VC Data Model §4.3)",
-        )
+        ), None
     types = types_of(doc)
     presentation = "VerifiablePresentation" in types
-    if not presentation and "VerifiableCredential" not in types:
-        return failed(CheckId.STRUCTURE, f"type must include VerifiableCredential, got {types or None}")
     if not presentation:
-        if node_id(doc.get("issuer")) is None:
-            return failed(CheckId.STRUCTURE, "the credential has no issuer (a URL or an object with an id)")
-        if not any(isinstance(s, dict) for s in as_list(doc.get("credentialSubject"))):
-            return failed(CheckId.STRUCTURE, "the credential has no credentialSubject")
-        if _uses_ob_context(doc) and not any(
-            t in types for t in (*OB3_TYPES, ENDORSEMENT_TYPE, CLR_TYPE, "BitstringStatusListCredential")
-        ):
-            return failed(
-                CheckId.STRUCTURE,
-                "an Open Badges 3.0 credential's type must include OpenBadgeCredential or AchievementCredential "
-                f"(OB 3.0 §B.1.1), got {', '.join(types)}",
-            )
-        if any(t in types for t in OB3_TYPES) and not all("id" in sub or "identifier" in sub for sub in subjects(doc)):
-            # OB 3.0 §9.1 "OpenBadgeCredential Verification" step 1.
-            return failed(CheckId.STRUCTURE, "the credentialSubject is identified by neither an id nor an identifier")
-        if CLR_TYPE in types and not any(
-            isinstance(s, dict) and "verifiableCredential" in s for s in as_list(doc.get("credentialSubject"))
-        ):
-            return failed(CheckId.STRUCTURE, "a ClrCredential's credentialSubject has no verifiableCredential")
+        shape = _credential_shape(doc, types)
+        if shape is not None:
+            return shape, None
     body = {k: v for k, v in doc.items() if k != "proof"}
     if presentation:
         body.pop("verifiableCredential", None)  # each member is checked on its own
     try:
-        jsonld.expand(body)
+        expanded = jsonld.expansion(body)
     except ContextError as exc:
-        return failed(CheckId.STRUCTURE, f"unknown JSON-LD context {exc.url}: the {what} cannot be interpreted")
+        return failed(CheckId.STRUCTURE, f"unknown JSON-LD context {exc.url}: the {what} cannot be interpreted"), None
     except UndefinedTermError as exc:
-        return failed(CheckId.STRUCTURE, f"terms not defined by the {what}'s JSON-LD contexts: {', '.join(exc.terms)}")
+        terms = ", ".join(exc.terms)
+        return failed(CheckId.STRUCTURE, f"terms not defined by the {what}'s JSON-LD contexts: {terms}"), None
     except DocumentError as exc:
-        return failed(CheckId.STRUCTURE, f"the {what} is not valid JSON-LD: {exc}")
+        return failed(CheckId.STRUCTURE, f"the {what} is not valid JSON-LD: {exc}"), None
     version = "VC 2.0" if contexts[0] == VC2_CONTEXT else "VC 1.1"
     if version == "VC 1.1" and any(t in types for t in (*OB3_TYPES, ENDORSEMENT_TYPE, CLR_TYPE)):
         # OB 3.0 (final) and CLR 2.0 are built on VC 2.0; earlier drafts used VC 1.1 and are still issued.
@@ -164,8 +154,34 @@ def structure_check(doc: dict[str, Any], *, what: str = "credential") -> Check:
             CheckId.STRUCTURE,
             f"well-formed {what}, but in the VC 1.1 data model that Open Badges 3.0 / CLR 2.0 drafts used "
             "(the final specifications use VC 2.0)",
+        ), expanded
+    return passed(CheckId.STRUCTURE, f"well-formed {version} {'presentation' if presentation else what}"), expanded
+
+
+def _credential_shape(doc: dict[str, Any], types: list[str]) -> Check | None:
+    """The failed structure check for a credential missing a required part, else None."""
+    if "VerifiableCredential" not in types:
+        return failed(CheckId.STRUCTURE, f"type must include VerifiableCredential, got {types or None}")
+    if node_id(doc.get("issuer")) is None:
+        return failed(CheckId.STRUCTURE, "the credential has no issuer (a URL or an object with an id)")
+    if not any(isinstance(s, dict) for s in as_list(doc.get("credentialSubject"))):
+        return failed(CheckId.STRUCTURE, "the credential has no credentialSubject")
+    if _uses_ob_context(doc) and not any(
+        t in types for t in (*OB3_TYPES, ENDORSEMENT_TYPE, CLR_TYPE, "BitstringStatusListCredential")
+    ):
+        return failed(
+            CheckId.STRUCTURE,
+            "an Open Badges 3.0 credential's type must include OpenBadgeCredential or AchievementCredential "
+            f"(OB 3.0 §B.1.1), got {', '.join(types)}",
         )
-    return passed(CheckId.STRUCTURE, f"well-formed {version} {'presentation' if presentation else what}")
+    if any(t in types for t in OB3_TYPES) and not all("id" in sub or "identifier" in sub for sub in subjects(doc)):
+        # OB 3.0 §9.1 "OpenBadgeCredential Verification" step 1.
+        return failed(CheckId.STRUCTURE, "the credentialSubject is identified by neither an id nor an identifier")
+    if CLR_TYPE in types and not any(
+        isinstance(s, dict) and "verifiableCredential" in s for s in as_list(doc.get("credentialSubject"))
+    ):
+        return failed(CheckId.STRUCTURE, "a ClrCredential's credentialSubject has no verifiableCredential")
+    return None
 
 
 # -- what the credential says ----------------------------------------------------

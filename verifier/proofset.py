@@ -80,12 +80,14 @@ async def check_proofs(
     issuer_id: str | None,
     purpose: str = "assertionMethod",
     what: str = "credential",
+    expanded: Any = None,
 ) -> Check:
     """Verify every embedded proof of ``document`` and judge the set.
 
     Never raises for a bad document: a malformed proof section is a
     determinate failure, a verification error the proof code did not expect
-    is indeterminate.
+    is indeterminate. ``expanded`` (a :class:`verifier.jsonld.Expansion` of
+    the document without its proof) is passed on to spare expanding it again.
     """
     if not has_proof(document):
         return judge([], what=what)
@@ -94,7 +96,8 @@ async def check_proofs(
     except ImportError:  # the proof suites are not installed in this build
         return errored(CheckId.SIGNATURE, "Data Integrity proof verification is not available")
     try:
-        outcome: Any = verify_proofs(document, session, issuer_id=issuer_id, purpose=purpose)
+        extra: dict[str, Any] = {"expanded": expanded} if expanded is not None else {}
+        outcome: Any = verify_proofs(document, session, issuer_id=issuer_id, purpose=purpose, **extra)
         reports = await outcome if inspect.isawaitable(outcome) else outcome
     except VerifierError as exc:
         return errored(CheckId.SIGNATURE, f"the proofs could not be checked: {exc}")

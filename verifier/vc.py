@@ -94,12 +94,14 @@ async def verify_vc_jwt(token: str, session: Session, *, input: str) -> Verifica
 async def _verify_json(doc: dict[str, Any], session: Session, *, input: str, depth: int) -> VerificationResult:
     if ob3.classify(doc) == Format.PRESENTATION.value:
         return await _verify_presentation(doc, session, input=input, depth=depth, jws_check=None)
-    structure = ob3.structure_check(doc)
+    structure, expanded = ob3.checked_structure(doc)
     if structure.outcome is Outcome.FAIL:
         return _unreadable(doc, structure, input=input)
     issuer_id = ob3.node_id(doc.get("issuer"))
-    # Step 2: embedded proofs, by the issuer, for assertionMethod.
-    signature = await proofset.check_proofs(doc, session, issuer_id=issuer_id)
+    # Step 2: embedded proofs, by the issuer, for assertionMethod. The structure
+    # check's expansion of the document (without its proof) is the first step of
+    # canonicalizing it for the proofs, and is not done again.
+    signature = await proofset.check_proofs(doc, session, issuer_id=issuer_id, expanded=expanded)
     return await _finish(doc, session, input=input, depth=depth, checks=[structure, signature])
 
 

@@ -185,16 +185,21 @@ class _Outcome(Exception):
 
 
 def _canonical_document(
-    suite: suites.Suite, proof: dict[str, Any], unsecured: dict[str, Any], memo: dict[Any, bytes | DocumentError]
+    suite: suites.Suite,
+    proof: dict[str, Any],
+    unsecured: dict[str, Any],
+    memo: dict[Any, bytes | DocumentError],
+    expanded: jsonld.Expansion | None,
 ) -> bytes:
     """The canonical document, computed once per suite and chain position for
     all the proofs of one document (a proof set of N proofs would otherwise
-    canonicalize it N times, and a crafted graph would spend N budgets)."""
+    canonicalize it N times, and a crafted graph would spend N budgets).
+    ``expanded`` is used only if it is the expansion of ``unsecured``."""
     key = (suite.canon, suite.algorithm, tuple(_previous_ids(proof) or ()))
     found = memo.get(key)
     if found is None:
         try:
-            found = suites.canonical(suite, unsecured)
+            found = suites.canonical(suite, unsecured, expanded=expanded)
         except DocumentError as exc:
             found = exc
         memo[key] = found
@@ -212,6 +217,7 @@ async def _verify_one(
     purpose: str,
     expect: dict[str, str],
     memo: dict[Any, bytes | DocumentError],
+    expanded: jsonld.Expansion | None = None,
 ) -> ProofReport:
     if not isinstance(proof, dict):
         return ProofReport(None, None, None, None, False, "a proof is not a JSON object", problem=Problem.MALFORMED)
@@ -288,9 +294,9 @@ async def _verify_one(
         # document using them under the original revision would have them
         # undefined, which is refused anyway.
         if suite.canon == "jcs" and "@context" in unsecured:
-            jsonld.check_terms(unsecured)
+            jsonld.check_terms(unsecured, expanded=expanded)
         config = suites.proof_configuration(suite, proof, unsecured)
-        canon_doc = _canonical_document(suite, proof, unsecured, memo)
+        canon_doc = _canonical_document(suite, proof, unsecured, memo, expanded)
         canon_config = suites.canonical(suite, config)
         # 6. the key
         try:
@@ -344,13 +350,19 @@ async def verify_proofs(
     purpose: str = "assertionMethod",
     domain: str | None = None,
     challenge: str | None = None,
+    expanded: jsonld.Expansion | None = None,
 ) -> list[ProofReport]:
     """One :class:`ProofReport` per proof in ``document["proof"]`` (an object or
     a proof set / chain), in document order; ``[]`` when there is none.
 
     ``issuer_id`` is the id every key must be bound to (None skips binding:
     the caller then binds the key itself). ``domain`` / ``challenge``, when
-    given, must appear in each proof (presentations). Never raises for bad input.
+    given, must appear in each proof (presentations). ``expanded`` is the
+    safe-mode expansion of the document without its proofs
+    (:func:`verifier.jsonld.expansion`), already made by a structure check: it
+    stands for that step of canonicalization and of the term check, and is
+    ignored where it is not the expansion of the document a proof secured
+    (a chained proof's). Never raises for bad input.
     """
     if not isinstance(document, dict):
         return [
@@ -365,7 +377,7 @@ async def verify_proofs(
         ]
     expect = {k: v for k, v in (("domain", domain), ("challenge", challenge)) if v is not None}
     memo: dict[Any, bytes | DocumentError] = {}
-    return [await _verify_one(document, p, proofs, session, issuer_id, purpose, expect, memo) for p in proofs]
+    return [await _verify_one(document, p, proofs, session, issuer_id, purpose, expect, memo, expanded) for p in proofs]
 
 
 def sign(
