@@ -29,7 +29,8 @@ Method types: ``Multikey``, ``Ed25519VerificationKey2020``
 ``JsonWebKey2020`` / ``JsonWebKey`` (``publicKeyJwk``).
 
 Every fetch goes through ``session.fetcher``; resolved documents are cached in
-``session.cache`` under ``("controller-document", url)`` for the batch.
+``session.cache`` under ``("controller-document", url)`` for the batch, and
+did:key / did:jwk methods under ``("self-certifying-method", id)``.
 
 Errors: :class:`~verifier.errors.KeyResolutionError` when a method cannot be
 resolved (indeterminate: the network failed, the document is missing or
@@ -302,10 +303,16 @@ async def resolve_verification_method(vm_id: str, session: Session) -> Verificat
     if not isinstance(vm_id, str) or not vm_id.strip():
         raise KeyResolutionError("verificationMethod is not a string")
     vm_id = vm_id.strip()
-    if vm_id.startswith("did:key:"):
-        return _did_key(vm_id)
-    if vm_id.startswith("did:jwk:"):
-        return _did_jwk(vm_id)
+    if vm_id.startswith("did:key:") or vm_id.startswith("did:jwk:"):
+        # Self-certifying: the method is a pure function of its id, so it is
+        # decoded once per batch (a batch from one issuer names one key).
+        cache_key = ("self-certifying-method", vm_id)
+        cached = session.cache.get(cache_key)
+        if isinstance(cached, VerificationMethod):
+            return cached
+        resolved = _did_key(vm_id) if vm_id.startswith("did:key:") else _did_jwk(vm_id)
+        session.cache[cache_key] = resolved
+        return resolved
     if vm_id.startswith("did:web:"):
         if "#" not in vm_id:
             raise KeyResolutionError(f"{vm_id} names a DID, not one of its verification methods")
