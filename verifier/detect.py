@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, Literal
 
 from verifier.errors import InputError
@@ -95,7 +96,8 @@ def parse_json_object(text: str | bytes) -> dict[str, Any]:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InputError("JSON is not valid UTF-8") from exc
-    if _nesting_depth(text) > MAX_JSON_DEPTH:
+    # The depth never exceeds the number of opening brackets: most bodies need no scan.
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _nesting_depth(text) > MAX_JSON_DEPTH:
         raise InputError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         value = json.loads(text)
@@ -108,29 +110,19 @@ def parse_json_object(text: str | bytes) -> dict[str, Any]:
     return value
 
 
+# A JSON string as a left-to-right scan reads it: from a quote to the next
+# quote not escaped by a backslash, or to the end of an unterminated text.
+_STRING_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_NOT_BRACKET_RE = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
 def _nesting_depth(text: str) -> int:
-    """Maximum bracket depth outside strings (cheap, linear, no recursion)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > MAX_JSON_DEPTH:
-                    return deepest
-        elif ch in "]}":
-            depth -= 1
-    return deepest
+    """Maximum bracket depth outside strings, capped at ``MAX_JSON_DEPTH + 1``
+    (linear, no recursion, no Python-level loop over the text)."""
+    brackets = _NOT_BRACKET_RE.sub("", _STRING_RE.sub("", text))
+    deepest = max(0, max(accumulate(map(_STEP.__getitem__, brackets)), default=0))
+    return min(deepest, MAX_JSON_DEPTH + 1)
 
 
 def _looks_like_svg(text: str) -> bool:
