@@ -28,6 +28,9 @@ from talent.errors import ExportError
 from talent.ranking import rank_candidates, requirement_evidence
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_RESERVED_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+)
 EVIDENCE_EXPORT_COLUMNS = (
     "shortlist",
     "role",
@@ -116,6 +119,8 @@ def safe_filename(name: str, *, suffix: str = "", max_length: int = 100) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     clean = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name).strip("._-")
     clean = re.sub(r"\.{2,}", ".", clean)[:max_length].strip("._-") or "shortlist"
+    if clean.split(".")[0].upper() in _RESERVED_NAMES:  # Windows device names (CON.csv opens the console)
+        clean = f"{clean}_"[:max_length] if "." not in clean else clean.replace(".", "_.", 1)
     return clean + suffix
 
 
@@ -201,7 +206,8 @@ def shortlist_tables(
 def export_csv(shortlist: Shortlist, report: CoverageReport, *, names: Mapping[str, str] | None = None) -> bytes:
     """The evidence table as UTF-8 CSV (with BOM, for spreadsheet programs), escaped."""
     _, evidence = shortlist_tables(shortlist, report, names=names)
-    return escape_frame(evidence).to_csv(index=False).encode("utf-8-sig")
+    # CRLF line ends (RFC 4180 §2) make the writer quote a bare CR too: a spreadsheet would start a new row at it.
+    return escape_frame(evidence).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def export_xlsx(shortlist: Shortlist, report: CoverageReport, *, names: Mapping[str, str] | None = None) -> bytes:
