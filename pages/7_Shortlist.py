@@ -60,7 +60,7 @@ def shortlist_page() -> None:
                 file_name=export.filename,
                 mime=export.mime,
                 on_click=state.log_export,
-                args=(export.filename, fmt, role_id, tuple(picked)),
+                args=(name, export.filename, fmt, role_id, tuple(picked)),
                 help=f"The shortlist with the evidence behind every score, as {label}.",
                 key=f"dl_{fmt}",
             )
@@ -72,7 +72,7 @@ def shortlist_page() -> None:
             file_name=report.filename,
             mime=report.mime,
             on_click=state.log_export,
-            args=(report.filename, "html", role_id, tuple(picked)),
+            args=(name, report.filename, "html", role_id, tuple(picked)),
             help="A self-contained page with the charts and tables (opens offline in any browser).",
             key="dl_html",
         )

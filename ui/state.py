@@ -777,10 +777,12 @@ def _html_report(path: str, rev: int, name: str, role_id: str, candidate_ids: tu
     return Export(safe_filename(f"{name}-{role_id}", suffix=".html"), html.encode("utf-8"), "text/html")
 
 
-def log_export(filename: str, fmt: str, role_id: str, candidate_ids: tuple[str, ...]) -> None:
-    """Record a download in the audit log."""
-    shortlist = Shortlist(name=filename.rsplit(".", 1)[0], role_id=role_id, candidate_ids=candidate_ids)
-    workspace().record_export(shortlist, fmt, filename)
+def log_export(name: str, filename: str, fmt: str, role_id: str, candidate_ids: tuple[str, ...]) -> None:
+    """Save the shortlist in the workspace and record the download in the audit log."""
+    ws = workspace()
+    shortlist = Shortlist(name=name, role_id=role_id, candidate_ids=candidate_ids)
+    ws.save_shortlist(shortlist)
+    ws.record_export(shortlist, fmt, filename)
 
 
 def audit_frame(limit: int = 50) -> pd.DataFrame:

@@ -41,10 +41,11 @@ def test_every_export_format_holds_the_picked_candidates(sample_workspace: Path)
 
 
 def test_export_is_recorded_in_the_audit_log(sample_workspace: Path) -> None:
-    state.log_export("analysts.csv", "csv", "data-analyst", ("ats:C001",))
+    state.log_export("Analysts", "analysts.csv", "csv", "data-analyst", ("ats:C001",))
     audit = state.audit_frame(limit=5)
     assert audit.iloc[0]["action"] == "exported"
     assert "analysts.csv" in audit.iloc[0]["detail"]
+    assert [s.name for s in state.workspace().shortlists(role_id="data-analyst")] == ["Analysts"]
 
 
 def test_xlsx_ats_export_gets_the_same_mapping_step(empty_workspace: Path) -> None:
