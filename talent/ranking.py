@@ -105,15 +105,39 @@ def _gap_texts(report: CoverageReport, role_id: str, candidates: set[str]) -> di
     unmet = rows[~rows["met"].to_numpy() & rows["candidate_id"].isin(candidates).to_numpy()]
     d = report.role_pairs(role_id)
     d = d[~d["counts"].to_numpy() & d["candidate_id"].isin(candidates).to_numpy()]
-    # The first reason per (candidate, requirement): a badge that failed is more telling than a weak match.
+    # One reason per (candidate, requirement), the most telling first: a badge that failed
+    # verification, then expired or too old evidence, then issuer rules, then weak matches.
+    why = d["why_not"].astype(str)
+    rank = np.select(
+        [
+            why.str.startswith("badge "),
+            why.str.startswith("expired"),
+            why.str.startswith(("evidence too old", "issue date")),
+            why.str.startswith("issuer"),
+            why.str.startswith("level"),
+        ],
+        [0, 1, 2, 3, 4],
+        default=5,
+    )
+    d = d.assign(_rank=rank).sort_values("_rank", kind="stable")
     reasons = d.drop_duplicates(["candidate_id", "req_index"]).set_index(["candidate_id", "req_index"])["why_not"]
     reason_of = reasons.to_dict()
     out: dict[str, list[tuple[bool, str]]] = {}
-    for cid, idx, label, must in zip(
-        unmet["candidate_id"], unmet["req_index"], unmet["requirement"], unmet["must_have"], strict=True
+    for cid, idx, label, sid, must in zip(
+        unmet["candidate_id"],
+        unmet["req_index"],
+        unmet["requirement"],
+        unmet["skill_id"],
+        unmet["must_have"],
+        strict=True,
     ):
-        why = reason_of.get((cid, idx))
-        text = f"{label} unverified: {why}" if why else f"{label}: no badge"
+        reason = reason_of.get((cid, idx))
+        if reason:
+            text = f"{label} unverified: {reason}"
+        elif str(sid).startswith("unresolved:"):
+            text = f"{label}: not in the skills catalogue"
+        else:
+            text = f"{label}: no badge"
         out.setdefault(cid, []).append((bool(must), text))
     return out
 

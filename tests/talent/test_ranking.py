@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from talent.coverage import CoverageReport
+from talent.catalogue import Catalogue
+from talent.coverage import CoverageReport, compute_coverage, evidence_frame
+from talent.matching import SkillMatcher
 from talent.ranking import compare_candidates, pool_coverage, rank_candidates, uncovered_requirements
+from talent.roles import Requirement, Role
+from tests.talent.conftest import NOW
 
 
 def test_candidates_are_ranked_by_must_haves_then_score(report: CoverageReport) -> None:
@@ -66,3 +70,17 @@ def test_comparison_holds_the_evidence_behind_each_cell(report: CoverageReport) 
 def test_comparison_takes_two_to_four_candidates(report: CoverageReport, ids: list[str]) -> None:
     with pytest.raises(ValueError, match="2 to 4"):
         compare_candidates(report, "cloud-engineer", ids)
+
+
+def test_the_most_telling_reason_is_given(result_pairs: list, matcher: SkillMatcher, catalogue: Catalogue) -> None:
+    from verifier.models import Skill, failed, make_result, passed
+
+    weak = make_result("w", [passed("signature")], credential_id="w", skills=(Skill("Kubernetess cluster"),))
+    revoked = make_result(
+        "r", [failed("revocation", "revoked 2026-03-02")], credential_id="r", skills=(Skill("Kubernetes"),)
+    )
+    role = Role("k", "K", (Requirement("Kubernetes", must_have=True), Requirement("Quantum basket weaving")))
+    rep = compute_coverage(evidence_frame([("a", weak), ("a", revoked)], matcher), [role], catalogue, now=NOW)
+    text = rank_candidates(rep, "k")["explanation"].iat[0]
+    assert "missing must-have Kubernetes unverified: badge failed: revoked 2026-03-02" in text
+    assert "Quantum basket weaving: not in the skills catalogue" in text
