@@ -230,3 +230,9 @@ def test_two_workers_on_one_job_store_each_result_once(db_url: str, result_pairs
         assert sum(written) == len(results)
         assert [i for i, _ in ws.job_results(job)] == list(range(len(results)))
         assert ws.pending_items(job) == []
+
+
+def test_in_memory_workspace_works_for_a_session() -> None:
+    with Workspace("sqlite://") as ws:
+        ws.save_candidates(CANDIDATES)
+        assert ws.candidates() == CANDIDATES
