@@ -162,13 +162,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     result = run_sampled(cmd, folder / "out.jsonl")
             lines = (folder / "out.jsonl").read_text().splitlines()
             statuses: dict[str, int] = {}
+            reasons: dict[str, int] = {}
             for line in lines:
-                s = json.loads(line)["status"]
-                statuses[s] = statuses.get(s, 0) + 1
+                r = json.loads(line)
+                statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+                if r["status"] != "verified":
+                    reasons[r["reason"]] = reasons.get(r["reason"], 0) + 1
             runs[str(size)] = {
                 "exit_status": result["exit_status"],
                 "results": len(lines),
                 "statuses": statuses,
+                "top_non_verified_reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1])[:3]),
                 "wall_s": round(result["wall_s"], 1),
                 "inputs_per_s": round(size / result["wall_s"], 1),
                 "peak_rss_mib": round(result["peak_rss_mib"], 1),
