@@ -69,7 +69,7 @@ def ob3(folder: Path) -> list[str]:
     rows = [
         "| measure | credentials/s | ms/credential | note |",
         "| --- | --- | --- | --- |",
-        f"| one core, whole pipeline (warm, in-process) | {p['credentials_per_s']} | {p['ms_per_credential']} | {p['statuses']} |",
+        f"| one core, whole pipeline (warm, in-process) | {p['credentials_per_s']} | {p['ms_per_credential']} | {', '.join(f'{n} {k}' for k, n in p['statuses'].items())} |",
         f"| one core, proof only (`verify_proofs`) | {q['credentials_per_s']} | {q['ms_per_credential']} | {q['valid']} valid |",
     ]
     for key, run in d["file_batch_cli"].items():
