@@ -40,6 +40,7 @@ ESCO_SKILL_BASE = "http://data.europa.eu/esco/skill/"
 CATALOGUE_COLUMNS = ("skill_id", "label", "category", "synonyms", "esco_uri", "onet_id")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 # O*NET-SOC occupation codes (15-2051.00) and content-model element ids (2.B.3.e).
+_ONET_IN_TEXT = re.compile(r"(?<![\w.])\d\.[A-Z]\.\d+\.[a-z](?:\.\d+)?(?![\w.])")
 _ONET = re.compile(r"^(?:\d{2}-\d{4}\.\d{2}|\d(?:\.[A-Z])(?:\.\d+)?(?:\.[a-z])?(?:\.\d+)?)$")
 
 
@@ -207,6 +208,11 @@ class Catalogue:
         if identifier in self._index.by_id:
             return self._index.by_id[identifier]
         sid = self._index.by_identifier.get(_identifier_key(identifier))
+        if sid is None:
+            # an O*NET element id inside a URL (…/2.B.3.e) or a code with a prefix ("O*NET 2.B.3.e")
+            m = _ONET_IN_TEXT.search(identifier)
+            if m is not None:
+                sid = self._index.by_identifier.get(_identifier_key(m.group(0)))
         return self._index.by_id[sid] if sid else None
 
     def resolve(self, name: str) -> CatalogueSkill | None:

@@ -78,3 +78,10 @@ def test_unknown_taxonomy_layout_is_refused(catalogue: Catalogue) -> None:
 def test_invented_identifiers_are_refused() -> None:
     with pytest.raises(CatalogueError, match="not an O\\*NET code"):
         Catalogue.from_csv("skill_id,label,onet_id\nx,X,made-up\n")
+
+
+def test_onet_element_id_is_found_inside_a_url(catalogue: Catalogue) -> None:
+    hit = catalogue.lookup_identifier("https://www.onetonline.org/find/descriptor/result/2.B.3.k")
+    assert hit is not None
+    assert hit.skill_id == "troubleshooting"
+    assert catalogue.lookup_identifier("https://example.org/12.B.3.kx") is None
