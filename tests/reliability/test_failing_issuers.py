@@ -26,9 +26,9 @@ from verifier.fetch import Fetcher, FetchLimits, Response
 # servers, so they leave room for a busy machine; hangs end at read_timeout,
 # drips at timeout.
 LIMITS = FetchLimits(
-    timeout=2.0,
-    connect_timeout=1.0,
-    read_timeout=0.8,
+    timeout=3.0,
+    connect_timeout=1.5,
+    read_timeout=1.5,
     retries=2,
     backoff=0.005,
     max_retry_after=0.5,
@@ -233,7 +233,7 @@ async def run_batch(total: int, limits: FetchLimits = LIMITS) -> None:
 
 async def test_a_small_batch_of_failing_issuers_gives_one_outcome_each() -> None:
     # Fewer tasks share the loop, so tighter deadlines keep this one quick.
-    await run_batch(170, replace(LIMITS, timeout=0.6, read_timeout=0.3))
+    await run_batch(170, replace(LIMITS, timeout=1.0, read_timeout=0.5))
 
 
 @pytest.mark.slow
