@@ -575,3 +575,15 @@ async def test_idle_origin_pools_beyond_the_limit_are_closed() -> None:
 def test_limits_that_cannot_work_are_refused(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError, match=f"FetchLimits.{next(iter(bad))}"):
         FetchLimits(**bad)  # type: ignore[arg-type]
+
+
+async def test_a_flood_of_response_headers_is_an_error() -> None:
+    async def flood(request: Request, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\n" + b"X-Filler: " + b"a" * 1_000_000 + b"\r\n\r\n{}")
+        await writer.drain()
+        return False
+
+    async with LoopbackServer(flood) as srv, fetcher_for(srv) as fetcher:
+        with pytest.raises(FetchError, match="connection failed"):
+            await fetcher.fetch(srv.url("/doc"))
+    assert srv.total_hits == FAST.retries + 1
