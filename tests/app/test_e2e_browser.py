@@ -184,6 +184,20 @@ def test_upload_verify_heatmap_and_download_in_chromium(server: str) -> None:
             expect(page.get_by_text("Colours and symbols", exact=False)).to_be_visible()
             _charts(page)
             _shot(page, "04-results")
+            # show the failed badges and select the first: its drill-down lists every check and the reason
+            page.locator('[data-testid="stMultiSelect"]').first.click()
+            page.get_by_role("option", name="✖ Failed").click()
+            page.keyboard.press("Escape")
+            expect(page.get_by_text("18 of 125 badges", exact=False)).to_be_visible()
+            _settle(page)
+            grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+            assert grid is not None
+            page.mouse.click(grid["x"] + 18, grid["y"] + 53)
+            checks = page.get_by_text("Checks", exact=True)
+            expect(checks).to_be_visible()
+            _settle(page)
+            page.get_by_text("Recipient", exact=True).scroll_into_view_if_needed()
+            _shot(page, "04b-result-detail")
 
             # Roles.
             page.goto(server + "/Roles")
