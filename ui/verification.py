@@ -5,7 +5,7 @@ line does. What this module adds is the transport: the sample workspace's
 fictional issuers (hosts under ``.example``, laid out in
 ``sample_data/issuers/<host>/``) are answered from disk by
 :class:`verifier.offline.OfflineTransport`; every other URL goes to the
-network through the fetcher's guard, unless offline mode is on
+network through the SSRF guard, unless offline mode is on
 (``SKILLPROOF_OFFLINE=1``, used by tests), in which case it answers 404.
 """
 
@@ -17,10 +17,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-import httpx
-
 from verifier.fetch import Fetcher, FetchLimits
 from verifier.models import VerificationResult
+from verifier.netguard import guarded_transport
 from verifier.offline import OfflineTransport, routes_from_folders
 from verifier.pipeline import BadgeInput, verify_batch
 from verifier.session import Session
@@ -38,10 +37,12 @@ def offline_only() -> bool:
 
 def make_transport(*, offline: bool | None = None) -> OfflineTransport:
     """The transport the dashboard's fetcher uses: sample issuers from disk,
-    everything else from the network (or 404 when ``offline``)."""
+    everything else from the network through the SSRF guard
+    (:func:`verifier.netguard.guarded_transport`), or 404 when ``offline``."""
     offline = offline_only() if offline is None else offline
     routes = routes_from_folders(SAMPLE_ISSUERS) if SAMPLE_ISSUERS.is_dir() else {}
-    fallback = None if offline else httpx.AsyncHTTPTransport(retries=0)
+    # the real network only through the SSRF guard: every connection is vetted and pinned to its address
+    fallback = None if offline else guarded_transport()
     # Hosts under reserved names (RFC 2606: .example, .test, .invalid) are fictional: answered from disk
     # only. Real platform hosts in the sample (api.credly.com ...) are answered from disk for the
     # sample's own files and from the network for everything else.

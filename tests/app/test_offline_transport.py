@@ -85,3 +85,14 @@ async def test_shared_host_serves_its_files_and_passes_the_rest_on(tmp_path: Pat
         other = await client.get("https://api.platform.test/other")
     assert known.json() == {"from": "disk"}
     assert other.json() == {"from": "fallback"}
+
+
+async def test_dashboard_transport_refuses_internal_addresses_behind_the_sample() -> None:
+    from ui.verification import make_transport
+    from verifier.errors import FetchError
+
+    async with Fetcher(transport=make_transport(offline=False)) as f:
+        with pytest.raises(FetchError):
+            await f.fetch("http://127.0.0.1:9/secret")
+        with pytest.raises(FetchError):
+            await f.fetch("http://169.254.169.254/latest/meta-data/")
