@@ -69,6 +69,14 @@ def start_page() -> None:
         st.subheader("Next step")
         st.success(message)
         link(page, label, icon=":material/arrow_forward:")
+        if summary.candidates == 0 and st.button(
+            "Or load the sample workspace",
+            help="30 fictional candidates with badges of every kind from fictional issuers, verified offline.",
+            key="load_sample",
+        ):
+            with st.spinner("Loading and verifying the sample workspace…"):
+                state.load_sample(state.workspace())
+            st.rerun()
         st.subheader("Pages")
         for path, title, icon, what in PAGES:
             link(path, f"{title} — {what}", icon=icon)

@@ -45,3 +45,11 @@ def test_start_page_shows_the_workspace_at_a_glance(sample_workspace: Path) -> N
     assert metrics["✖ Failed"] > 0
     assert metrics["? Couldn't verify"] > 0
     assert any("single-user mode" in c.value.lower() for c in at.sidebar.caption)
+
+
+def test_an_empty_workspace_can_load_the_sample_from_the_start_page(empty_workspace: Path) -> None:
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=60).run()
+    assert {m.label: m.value for m in at.metric}["Candidates"] == "0"
+    at.button(key="load_sample").click().run()
+    assert _problems(at) == []
+    assert {m.label: m.value for m in at.metric}["Candidates"] == "30"
