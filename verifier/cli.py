@@ -20,6 +20,7 @@ from typing import IO, Any
 from verifier.fetch import Fetcher, FetchLimits
 from verifier.inputs import InputListError, read_input_file, read_lines
 from verifier.models import Status, VerificationResult
+from verifier.netguard import allow_host_entry
 from verifier.pipeline import BadgeInput, verify_batch
 from verifier.session import Session
 from verifier.trust import TrustList
@@ -111,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--allow-host",
         action="append",
+        type=_allow_host,
         default=[],
         metavar="HOST[:PORT]",
         help="let the fetcher reach this otherwise blocked (loopback/private) host; repeatable",
@@ -328,6 +330,13 @@ def spreadsheet_safe(value: Any) -> str:
     if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
+
+
+def _allow_host(text: str) -> str:
+    try:
+        return allow_host_entry(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _positive_int(text: str) -> int:

@@ -89,6 +89,8 @@ def test_input_list_xlsx_is_read(tmp_path: Path) -> None:
         ["verify", "x", "--now", "yesterday"],
         ["verify", "x", "--bogus"],
         ["verify", "x", "--trust", "/nonexistent/trust.yaml"],
+        ["verify", "x", "--allow-host", "http://127.0.0.1:8000/path"],
+        ["verify", "x", "--allow-host", "127.0.0.1:notaport"],
     ],
 )
 def test_usage_errors_exit_2(argv: list[str]) -> None:
