@@ -262,7 +262,7 @@ def _run_scaled(
             from distributed import Client
 
             try:
-                client = Client(args.scheduler, timeout="30s")
+                client = Client(args.scheduler, timeout="10s")
             except (OSError, TimeoutError) as exc:
                 print(f"error: cannot reach the scheduler {args.scheduler}: {exc}", file=sys.stderr)
                 return EXIT_USAGE
