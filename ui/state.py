@@ -208,12 +208,7 @@ def candidates() -> pd.DataFrame:
 
 def names() -> dict[str, str]:
     """candidate_id -> display name (unique: a duplicate name gets its id appended)."""
-    frame = candidates()
-    counts = frame["name"].value_counts()
-    return {
-        cid: (name if counts.get(name, 0) == 1 else f"{name} ({cid})")
-        for cid, name in zip(frame["candidate_id"], frame["name"], strict=True)
-    }
+    return _names_at(_url(), revision())
 
 
 def _latest_rows(ws: Workspace) -> list[Any]:
@@ -638,13 +633,14 @@ class _Run:
         try:
             for job_id in self.job_ids:
                 self.job_id = job_id
-                while not self.cancel.is_set():
-                    pending = self.ws.pending_items(job_id)[:CHUNK]
-                    if not pending:
+                pending = self.ws.pending_items(job_id)  # read once: done items are skipped on write anyway
+                for start in range(0, len(pending), CHUNK):
+                    if self.cancel.is_set():
                         break
-                    self.indexes = [p.index for p in pending]
+                    chunk = pending[start : start + CHUNK]
+                    self.indexes = [p.index for p in chunk]
                     self.last_flush = time.monotonic()
-                    verify_all([p.input for p in pending], on_result=self.record, should_stop=self.cancel.is_set)
+                    verify_all([p.input for p in chunk], on_result=self.record, should_stop=self.cancel.is_set)
                     self.flush()
             self.ws.log("run cancelled" if self.cancel.is_set() else "run finished", self.detail())
         except Exception as exc:
