@@ -162,7 +162,7 @@ def loads_role(text: str, *, source: str = "", fmt: str | None = None) -> Role:
     """A role from YAML or JSON text (JSON is YAML too, so YAML is the default)."""
     try:
         data = json.loads(text) if fmt == "json" else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+    except (yaml.YAMLError, json.JSONDecodeError, RecursionError) as exc:  # RecursionError: absurd nesting
         raise RoleError(f"not valid {fmt or 'YAML'}: {exc}", source=source) from exc
     return role_from_dict(data, source=source)
 

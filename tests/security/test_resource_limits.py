@@ -493,6 +493,51 @@ def test_a_hostile_row_in_an_input_list_gets_a_result_and_the_list_goes_on(case:
     assert code == cli.EXIT_NOT_VERIFIED
     assert results[0]["input"].endswith("missing/first.json")
     assert all(r["status"] == "error" and r["reason"] for r in results)
-    if case != "an-unclosed-quote-to-the-end":  # an unclosed quote runs to the end of the file: the last row is inside it
+    if (
+        case != "an-unclosed-quote-to-the-end"
+    ):  # an unclosed quote runs to the end of the file: the last row is inside it
         assert len(results) == 3
         assert results[-1]["input"].endswith("missing/last.json")
+
+
+# -- hostile role files ------------------------------------------------------------------------------------
+
+
+def _yaml_alias_bomb() -> str:
+    """YAML's billion laughs: nine levels of ten aliases each, inside the requirements list."""
+    lines = ["name: Bomb", "requirements:", "  - &a0 {skill: SQL, weight: 1}"]
+    for i in range(1, 9):
+        lines.append(f"  - &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    return "\n".join(lines)
+
+
+HOSTILE_ROLES = {
+    "yaml-alias-bomb": _yaml_alias_bomb,
+    "thirty-thousand-aliased-requirements": lambda: (
+        "name: Wide\nrequirements:\n  - &r {skill: SQL, weight: 1}\n" + "  - *r\n" * 30_000
+    ),
+    "deeply-nested-flow-sequences": lambda: "name: Deep\nrequirements: " + "[" * 1_200 + "]" * 1_200,
+    "python-object-tag": lambda: "name: !!python/object/apply:os.system ['echo pwned']\nrequirements: []",
+}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, marks=[pytest.mark.slow] if c.startswith("thirty") else []) for c in HOSTILE_ROLES],
+)
+def test_a_hostile_role_file_loads_or_is_refused_within_bounds(case: str) -> None:
+    from talent.errors import RoleError
+    from talent.roles import Role, dumps_role, loads_role
+
+    text = HOSTILE_ROLES[case]()
+    with measured(trace_memory=case != "deeply-nested-flow-sequences") as m:
+        try:
+            role: Role | None = loads_role(text, source=f"{case}.yaml")
+        except RoleError as exc:
+            role = None
+            message = str(exc)
+        else:
+            message = ""
+            dumps_role(role)  # what would be stored must be bounded too
+    m.assert_bounded()
+    assert role is not None or message.startswith(f"{case}.yaml")
