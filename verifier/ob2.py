@@ -41,14 +41,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
+import math
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any, NoReturn
 
+from cachetools import LRUCache
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pyld import jsonld
+from pyld.jsonld import _is_absolute_iri as _pyld_is_absolute_iri
 
 from verifier.contexts import document_loader
 from verifier.errors import ContextError, DocumentError, FetchError, HTTPStatusError
@@ -225,7 +230,18 @@ def compact(raw: dict[str, Any]) -> dict[str, Any]:
     Contexts are served only from the bundled allow-list (passed per call,
     never fetched): :class:`ContextError` for any other context,
     :class:`DocumentError` for JSON-LD that cannot be processed.
+
+    A document already in compact form under exactly that context (see
+    :func:`compact_fast`) is rewritten directly into what JSON-LD compaction
+    gives; any other goes through pyld.
     """
+    fast = compact_fast(raw)
+    if fast is not None:
+        return fast
+    return _compact_jsonld(raw)
+
+
+def _compact_jsonld(raw: dict[str, Any]) -> dict[str, Any]:
     try:
         out = jsonld.compact(raw, OB2_CONTEXT, {"documentLoader": document_loader()})
     except jsonld.JsonLdError as exc:
@@ -246,6 +262,175 @@ def compact(raw: dict[str, Any]) -> dict[str, Any]:
         raise DocumentError("the document compacts to nothing")
     out.pop("@context", None)
     return out
+
+
+# -- compaction of documents already compact -------------------------------------
+#
+# JSON-LD compaction (JSON-LD 1.1 API §4.1 "Compaction Algorithm") of a
+# document that only uses the OB v2 context's own terms, one way each, gives
+# the document back with single-element arrays unwrapped (compactArrays) and
+# each node's keys in the order of their expanded IRIs ("@id" and "@type"
+# first). Which terms and values come back unchanged is not assumed: it is
+# read from pyld's processed context and confirmed by compacting probe
+# documents with pyld once per process. Everything else (another or a nested
+# context, keywords, compact IRIs, IRIs a term or prefix could shorten, terms
+# sharing an IRI in one node, nulls, empty arrays or nodes, node references
+# that compact to strings, aliases such as ``verify``) goes through pyld.
+
+
+@dataclass(frozen=True, slots=True)
+class _Ob2Terms:
+    """What the fast path may accept, confirmed against pyld."""
+
+    keys: dict[str, tuple[str, bool]]  # term -> (its IRI, whether its values are IRIs / nodes)
+    types: frozenset[str]  # type values that compact to themselves
+    names: frozenset[str]  # every term (an IRI whose scheme is a term is a compact IRI)
+    iris: tuple[str, ...]  # every term's IRI (an IRI starting with one may compact to a term or CURIE)
+
+
+class _NotCompact(Exception):
+    """Internal: the document is outside the fast path."""
+
+
+_PROBE_IRI = "https://probe.invalid/x"
+_TERM_FIELDS = frozenset({"reverse", "protected", "_prefix", "_term_has_colon", "@id", "@type"})
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@cache
+def _ob2_terms() -> _Ob2Terms | None:
+    """The OB v2 context's terms as pyld processes them, each kept only if
+    pyld's compaction of a probe gives it back unchanged; None (no fast path)
+    if anything about the context is unexpected."""
+    try:
+        processor = jsonld.JsonLdProcessor()
+        options = {"documentLoader": document_loader(), "base": "", "processingMode": "json-ld-1.1"}
+        options["contextResolver"] = jsonld.ContextResolver(LRUCache(maxsize=8), options["documentLoader"])
+        active = processor.process_context(processor._get_initial_context(options), OB2_CONTEXT, options)
+        if any(k in active for k in ("@vocab", "@base", "@language", "@direction")):
+            return None
+        mappings: dict[str, Any] = dict(active["mappings"])
+        names = frozenset(mappings)
+        iris = tuple(sorted({d["@id"] for d in mappings.values() if d and not d["@id"].startswith("@")}))
+        candidates: dict[str, tuple[str, bool]] = {}
+        for term, d in mappings.items():
+            if not d or set(d) - _TERM_FIELDS or d["reverse"] or ":" in term or d["@id"].startswith("@"):
+                continue
+            kind = d.get("@type")
+            if kind == "@id":
+                candidates[term] = (d["@id"], True)
+            elif kind is None or (isinstance(kind, str) and kind.startswith(_XSD)):
+                candidates[term] = (d["@id"], False)
+        type_terms = [t for t, d in mappings.items() if d and not d["@id"].startswith("@") and ":" not in t]
+
+        def probe(doc: dict[str, Any]) -> dict[str, Any]:
+            out = _compact_jsonld({"@context": OB2_CONTEXT, **doc})
+            return out
+
+        typed = probe({"type": type_terms})["type"]
+        types = frozenset(t for t, back in zip(type_terms, typed, strict=True) if t == back)
+        keys = dict(candidates)
+        samples: list[dict[str, Any]] = [
+            {k: _PROBE_IRI if is_iri else "probe" for k, (_, is_iri) in candidates.items()},
+            {k: {"name": "probe"} if is_iri else True for k, (_, is_iri) in candidates.items()},
+            {k: [_PROBE_IRI, _PROBE_IRI + "2"] if is_iri else [1, 2.5] for k, (_, is_iri) in candidates.items()},
+        ]
+        for sample in samples:
+            back = probe({"type": "Assertion", **sample})
+            keys = {k: v for k, v in keys.items() if back.get(k) == sample[k]}
+        return _Ob2Terms(keys=keys, types=types, names=names, iris=iris)
+    except (DocumentError, jsonld.JsonLdError, KeyError, TypeError, ValueError):
+        return None
+
+
+def compact_fast(raw: dict[str, Any]) -> dict[str, Any] | None:
+    """What :func:`compact` gives for ``raw``, computed without JSON-LD
+    processing, when ``raw`` is already in compact form under exactly the OB v2
+    context; None when it is not (the caller then compacts with pyld).
+
+    The rules (JSON-LD 1.1 API §4.1 and Processing Algorithms §6 "Compaction"
+    applied to such a document): every key is ``id``, ``type`` or a term the
+    context defines plainly (IRI-valued, typed or plain literal); IRIs are
+    absolute, with a scheme that is not a term and no term's IRI as a prefix,
+    so expansion and compaction leave them as they are; literals are strings,
+    booleans and finite numbers; a one-element array becomes its element; a
+    node's keys come in the order of their expanded IRIs.
+    """
+    terms = _ob2_terms()
+    context = raw.get("@context")
+    if terms is None or type(context) is not str or context != OB2_CONTEXT:
+        return None
+    body = {k: v for k, v in raw.items() if k != "@context"}
+    if not any(k != "id" for k in body):
+        return None  # a top-level node with no more than an id is dropped by expansion
+    try:
+        return _fast_node(body, terms)
+    except _NotCompact:
+        return None
+
+
+def _fast_node(node: dict[str, Any], terms: _Ob2Terms) -> dict[str, Any]:
+    if not node or (len(node) == 1 and "id" in node):
+        raise _NotCompact  # an empty node, or a reference that compacts to a string
+    items: list[tuple[str, str, Any]] = []
+    for key, value in node.items():
+        if key == "id":
+            if not _fast_iri(value, terms):
+                raise _NotCompact
+            items.append(("@id", key, value))
+        elif key == "type":
+            items.append(("@type", key, _fast_types(value, terms)))
+        else:
+            spec = terms.keys.get(key)
+            if spec is None:
+                raise _NotCompact
+            iri, is_iri = spec
+            if type(value) is list:
+                if not value:
+                    raise _NotCompact
+                out = [_fast_value(v, is_iri, terms) for v in value]
+                items.append((iri, key, out[0] if len(out) == 1 else out))
+            else:
+                items.append((iri, key, _fast_value(value, is_iri, terms)))
+    items.sort(key=lambda item: item[0])
+    if any(a[0] == b[0] for a, b in itertools.pairwise(items)):
+        raise _NotCompact  # two terms for one IRI: compaction would sort their values out
+    return {key: value for _, key, value in items}
+
+
+def _fast_value(value: Any, is_iri: bool, terms: _Ob2Terms) -> Any:
+    kind = type(value)
+    if is_iri:
+        if kind is str and _fast_iri(value, terms):
+            return value
+        if kind is dict:
+            return _fast_node(value, terms)
+        raise _NotCompact
+    if kind is str or kind is bool or kind is int or (kind is float and math.isfinite(value)):
+        return value
+    raise _NotCompact
+
+
+def _fast_types(value: Any, terms: _Ob2Terms) -> Any:
+    values = value if type(value) is list else [value]
+    if not values:
+        raise _NotCompact
+    for v in values:
+        if type(v) is not str or not (v in terms.types or _fast_iri(v, terms)):
+            raise _NotCompact
+    return list(values) if len(values) > 1 else values[0]
+
+
+def _fast_iri(value: Any, terms: _Ob2Terms) -> bool:
+    """Whether ``value`` is an IRI that JSON-LD expansion and compaction under the
+    OB v2 context leave unchanged (JSON-LD 1.1 Processing Algorithms §4.5 "IRI
+    Expansion", §6.3 "IRI Compaction")."""
+    if type(value) is not str or not value or value[0] == "@":
+        return False
+    scheme, colon, _ = value.partition(":")
+    if not colon or not scheme or scheme == "_" or scheme in terms.names:
+        return False
+    return bool(_pyld_is_absolute_iri(value)) and not value.startswith(terms.iris)
 
 
 # -- shared steps -------------------------------------------------------------
