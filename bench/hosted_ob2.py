@@ -150,6 +150,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "ratio_to_limit": round(batch_s / limit, 3),
         "ratio_wall": round(run.wall_s / limit, 3),
         "max_inflight_per_origin": stats["max_inflight_per_origin"],
+        "max_inflight_total": stats["max_inflight_total"],
+        # requests x latency / batch time: how many of the effective concurrency slots were busy on average
+        "mean_inflight": round(stats["requests"] * args.latency / batch_s, 1) if batch_s > 0 else None,
         "max_open_connections_per_origin": stats["max_open_connections_per_origin"],
         "per_host_cap_respected": stats["max_inflight_per_origin"] <= per_host,
         "cli_cpu_s": round(run.cpu_s, 2),

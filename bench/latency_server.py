@@ -158,6 +158,8 @@ class ServerStats:
     origins: dict[str, OriginStats] = field(default_factory=dict)
     by_kind: Counter[str] = field(default_factory=Counter)
     by_path: Counter[str] = field(default_factory=Counter)
+    inflight: int = 0
+    max_inflight: int = 0
     first_request: float | None = None
     last_response: float | None = None
     cpu_start: float = field(default_factory=time.process_time)
@@ -176,7 +178,7 @@ class ServerStats:
             "max_serves_of_one_document": max(self.by_path.values(), default=0),
             "max_inflight_per_origin": max((s.max_inflight for s in self.origins.values()), default=0),
             "max_open_connections_per_origin": max((s.max_open for s in self.origins.values()), default=0),
-            "max_inflight_total_bound": sum(s.max_inflight for s in self.origins.values()),
+            "max_inflight_total": self.max_inflight,
             "requests_per_origin": {h: s.requests for h, s in sorted(self.origins.items())},
             "span_s": round(span, 4),
             "first_request_t": self.first_request,
@@ -234,6 +236,8 @@ class IssuerServer:
         st.requests += 1
         st.inflight += 1
         st.max_inflight = max(st.max_inflight, st.inflight)
+        stats.inflight += 1
+        stats.max_inflight = max(stats.max_inflight, stats.inflight)
         stats.by_kind[path.strip("/").split("/", 1)[0]] += 1
         stats.by_path[host + path] += 1
         try:
@@ -244,6 +248,7 @@ class IssuerServer:
             return _response(200, json.dumps(doc).encode(), close=close, content_type=b"application/ld+json")
         finally:
             st.inflight -= 1
+            stats.inflight -= 1
             stats.last_response = time.perf_counter()
 
     def _control(self, path: str, *, close: bool) -> bytes:

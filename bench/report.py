@@ -40,7 +40,7 @@ HOSTED_RUNS = {
 def hosted(folder: Path) -> list[str]:
     """The hosted OB 2.0 table."""
     rows = [
-        "| run | verified | batch s (wall s) | badges/s | requests / minimum | limit s | ratio | CPU ms/badge | CPU floor ratio | max in-flight / open conns per origin | RSS MiB | load (1 min) |",
+        "| run | verified | batch s (wall s) | badges/s | requests / minimum | limit s | ratio | CPU ms/badge | CPU floor ratio | in flight: mean, max; max per origin / open conns per origin | RSS MiB | load (1 min) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, label in HOSTED_RUNS.items():
@@ -55,7 +55,7 @@ def hosted(folder: Path) -> list[str]:
             f"| {label} | {d['statuses'].get('verified', 0)}/{d['results']} | {d['batch_s']} ({d['wall_s']}) "
             f"| {d['badges_per_s']} | {d['requests']} / {minimum} | {d['limit_s']} | {d['ratio_to_limit']} "
             f"| {d.get('cli_cpu_ms_per_badge')} | {d.get('cpu_floor_ratio')} "
-            f"| {d['max_inflight_per_origin']} / {d['max_open_connections_per_origin']} | {d['cli_max_rss_mib']} | {load} |"
+            f"| {d.get('mean_inflight', '?')}, {d.get('max_inflight_total', '?')}; {d['max_inflight_per_origin']} / {d['max_open_connections_per_origin']} | {d['cli_max_rss_mib']} | {load} |"
         )
     return rows
 
