@@ -41,7 +41,7 @@ from talent.catalogue import Catalogue
 from talent.extract import extract_skills
 from talent.matching import SkillKey, SkillMatcher, match_table
 from talent.roles import Role
-from verifier.models import Status, VerificationResult, utc_now
+from verifier.models import Outcome, Status, VerificationResult, derive_status, utc_now
 from verifier.trust import TrustList
 
 EVIDENCE_COLUMNS = (
@@ -102,16 +102,23 @@ def badge_key(result: VerificationResult) -> str:
 
 
 def _flatten(result: VerificationResult) -> Iterable[tuple[VerificationResult, Status, str]]:
-    """The badges a result holds; a container's credentials only count when the
-    container itself verified (its status and reason are carried over)."""
+    """The badges a result holds. A container's credentials (a presentation, a
+    CLR) are judged each on its own verification, so one revoked credential
+    does not discount its valid siblings; but when the container's own checks
+    (its proof, its structure: every check except the ``credentials`` roll-up)
+    did not pass, none of its credentials count and the container's status and
+    reason are carried over."""
     if not result.credentials:
         yield result, result.status, result.reason
         return
+    own = [c for c in result.checks if c.id != "credentials"]
+    own_status = derive_status(own) if own else Status.VERIFIED
     for inner in result.credentials:
-        if result.status is Status.VERIFIED:
+        if own_status is Status.VERIFIED:
             yield inner, inner.status, inner.reason
         else:
-            yield inner, result.status, f"container {result.status.value}: {result.reason}"
+            reason = next((c.message for c in own if c.outcome is Outcome.FAIL), result.reason)
+            yield inner, own_status, f"container {own_status.value}: {reason}"
 
 
 def pairs_from_results(results: Iterable[VerificationResult]) -> list[tuple[str, VerificationResult]]:

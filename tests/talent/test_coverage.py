@@ -175,6 +175,29 @@ def test_credentials_in_a_failed_presentation_never_count(matcher: SkillMatcher,
     assert why_not(bad, "a", "r", "SQL") == ["badge failed: container failed: holder proof invalid"]
 
 
+def test_a_revoked_credential_in_a_presentation_does_not_discount_its_valid_sibling(
+    matcher: SkillMatcher, catalogue: Catalogue
+) -> None:
+    from verifier.models import Skill, failed, make_result, passed
+
+    good = make_result("urn:uuid:good", [passed("signature")], credential_id="urn:uuid:good", skills=(Skill("SQL"),))
+    revoked = make_result(
+        "urn:uuid:rev",
+        [passed("signature"), failed("revocation", "revoked")],
+        credential_id="urn:uuid:rev",
+        skills=(Skill("Python"),),
+    )
+    container = make_result(
+        "vp.json",
+        [passed("signature"), failed("credentials", "1 of 2 credentials failed")],
+        credentials=(good, revoked),
+    )
+    role = Role("r", "R", (Requirement("SQL"), Requirement("Python")))
+    rep = compute_coverage(evidence_frame([("a", container)], matcher), [role], catalogue, now=NOW)
+    assert met(rep, "a", "r", "SQL")
+    assert not met(rep, "a", "r", "Python")
+
+
 def test_no_evidence_at_all_gives_an_empty_report(roles: list[Role], catalogue: Catalogue) -> None:
     from talent.coverage import empty_evidence
 
