@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from talent.candidates import ColumnMapping, detect_mapping, import_candidates, preview_import, read_table
-from ui import state
+from ui import auth, state
 from ui.render import link, run_page
 from ui.uploads import BadgeFile, Problem, expand_files, parse_urls
 from verifier.pipeline import BadgeInput
@@ -138,7 +138,10 @@ def _candidate_choice(key: str) -> str | None:
     if people.empty:
         st.info("Import candidates first (above): badges are added to a candidate.")
         return None
-    labels = dict(zip(people["candidate_id"], people["name"] + " — " + people["emails"], strict=True))
+    labels = {
+        cid: f"{name} — {auth.contacts(e for e in emails.split(', ') if e)}"
+        for cid, name, emails in zip(people["candidate_id"], people["name"], people["emails"], strict=True)
+    }
     return st.selectbox(
         "Candidate", list(labels), format_func=lambda c: labels[c],
         help="The badges are added to this candidate; the recipient check uses their email addresses.", key=key,
@@ -204,4 +207,4 @@ def import_page() -> None:
     urls_section()
 
 
-run_page(import_page, title="Import", icon=":material/check_circle:")
+run_page(import_page, title="Import", icon=":material/check_circle:", permission="import")

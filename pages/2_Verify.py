@@ -100,4 +100,4 @@ def verify_page() -> None:
         link("pages/3_Results.py", "Results", icon=":material/arrow_forward:")
 
 
-run_page(verify_page, title="Verify", icon=":material/check_circle:")
+run_page(verify_page, title="Verify", icon=":material/check_circle:", permission="import")

@@ -153,4 +153,4 @@ def roles_page() -> None:
         st.info("No roles yet: write one above, or import a YAML file.", icon=":material/info:")
 
 
-run_page(roles_page, title="Roles", icon=":material/check_circle:")
+run_page(roles_page, title="Roles", icon=":material/check_circle:", permission="roles")

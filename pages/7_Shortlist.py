@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import state
+from ui import auth, state
 from ui.render import empty_state, run_page
 from ui.widgets import role_picker
 
@@ -48,6 +48,9 @@ def shortlist_page() -> None:
     )
     if not picked:
         st.info("Tick at least one candidate to export a shortlist.", icon=":material/info:")
+        return
+    if not auth.can("export"):
+        st.info("Your role may look at the ranking but not export shortlists; ask HR or an administrator.")
         return
     st.caption(f"{len(picked)} candidate(s) picked. Every download is recorded in the audit log.")
     cols = st.columns(len(FORMATS) + 1)

@@ -9,7 +9,6 @@ verified, orange for failed, grey for "couldn't verify".
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from ui import auth
 from verifier.models import Outcome, VerificationResult
 
 log = logging.getLogger(__name__)
@@ -54,30 +54,24 @@ def status_css(label: object) -> str:
     return ""
 
 
-def single_user_note() -> str | None:
-    """The notice shown when no sign-in is configured (the default), else None."""
-    if os.environ.get("SKILLPROOF_AUTH", "").strip():
-        return None
-    return (
-        "Single-user mode: no sign-in is configured, so the dashboard listens on this computer only "
-        "(`localhost`) and everyone who can open it sees the same workspace."
-    )
-
-
-def run_page(body: Callable[[], None], *, title: str, icon: str = ":material/verified:") -> None:
+def run_page(
+    body: Callable[[], None], *, title: str, icon: str = ":material/verified:", permission: auth.Permission = "view"
+) -> None:
     """Run a page body inside the shared frame.
 
-    Sets the page config, shows the single-user note in the sidebar, makes
-    sure the workspace exists (loading the sample on first launch), and turns
-    any unexpected exception into a friendly ``st.error``: no traceback ever
-    reaches the page (it goes to the server log instead).
+    Sets the page config, shows the sign-in state in the sidebar (the
+    single-user notice when no sign-in is configured), stops the page unless
+    the user holds ``permission`` (:func:`ui.auth.require`: a signed-out
+    visitor sees only a sign-in prompt), makes sure the workspace exists
+    (loading the sample on first launch), and turns any unexpected exception
+    into a friendly ``st.error``: no traceback ever reaches the page (it goes
+    to the server log instead).
     """
     _use_start_script_navigation()
     st.set_page_config(page_title=f"{title} · SkillProof", page_icon=icon, layout="wide")
-    note = single_user_note()
-    if note:
-        st.sidebar.caption(note)
+    auth.sidebar()
     try:
+        auth.require(permission)
         import ui.state as state
 
         state.ensure_workspace()
@@ -167,7 +161,7 @@ def result_details(result: VerificationResult) -> None:
     with right:
         st.markdown("**Recipient**")
         match = {True: "✔ issued to this candidate", False: "✖ issued to someone else", None: "– not checked"}
-        st.write(match[result.recipient_match] + (f" ({result.email})" if result.email else ""))
+        st.write(match[result.recipient_match] + (f" ({auth.contact(result.email)})" if result.email else ""))
         st.markdown("**Dates**")
         st.write(f"Issued: {result.issued_on or '—'} · Expires: {result.expires or 'never'}")
         st.caption(f"Format: {result.format}" + (f" · platform: {result.platform}" if result.platform else ""))
