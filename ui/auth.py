@@ -172,7 +172,11 @@ def require(permission: Permission = "view") -> User:
             "Ask an administrator for the role you need."
         )
     st.stop()
-    raise AssertionError("unreachable: st.stop() ends the script run")  # pragma: no cover
+    raise AccessDenied(permission)  # st.stop() only returns outside a Streamlit run
+
+
+class AccessDenied(PermissionError):
+    """Raised by :func:`require` when the page could not be stopped (no Streamlit run)."""
 
 
 def mask_email(email: str | None) -> str:
