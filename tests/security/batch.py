@@ -69,6 +69,23 @@ def offline_transport(fallback: httpx.AsyncBaseTransport | None = None) -> httpx
     return OfflineTransport(routes_from_folders(SAMPLE / "issuers"), fallback=fallback)
 
 
+#: Source of ``peak_rss()`` for a subprocess: the process's own high-water RSS in bytes.
+#: ``/proc/self/status`` VmHWM starts afresh at exec; ``ru_maxrss`` would carry the
+#: parent's peak over (Linux keeps it across fork and exec).
+PEAK_RSS_SOURCE = """
+def peak_rss():
+    import resource
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+"""
+
+
 @dataclass
 class Measured:
     """What a bounded run used: wall time and the peak of Python allocations."""
