@@ -146,3 +146,16 @@ def test_memoised_iri_expansion_gives_pyld_s_own_expanded_form() -> None:
             assert jsonld.expand(doc, strict=False) == expected, path
             compared += 1
     assert compared > 30
+
+
+def test_expansion_of_a_document_sharing_sub_objects_is_that_of_its_json_copy() -> None:
+    path = FIXTURES / "di" / "credentials" / "v1-context-valid.json"
+    doc = _unsecured(json.loads(path.read_text("utf-8")))
+    subject = doc["credentialSubject"]
+    shared = {**doc, "credentialSubject": [subject, subject]}  # one object in two places
+    before = json.dumps(shared)
+    as_json = json.loads(before)
+    assert jsonld.expand(shared) == jsonld.expand(as_json)
+    for algorithm in ALGORITHMS:
+        assert jsonld.canonize(shared, algorithm=algorithm) == jsonld.canonize(as_json, algorithm=algorithm)
+    assert json.dumps(shared) == before, "the input was modified"
