@@ -35,6 +35,9 @@ from talent.catalogue import Catalogue
 from talent.errors import RoleError
 
 _ROLE_KEYS = {"id", "name", "description", "requirements"}
+_DEVICE_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+)
 _REQ_KEYS = {"skill", "weight", "must_have", "min_level", "max_age_days", "max_age_years", "accepted_issuers", "note"}
 
 
@@ -101,6 +104,10 @@ def role_from_dict(data: Any, *, source: str = "") -> Role:
     role_id = data.get("id") or slug(name)
     if not isinstance(role_id, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", role_id):
         raise RoleError("must be letters, digits, '.', '_' or '-' (at most 100)", path="id", source=source)
+    if role_id.split(".")[0].upper() in _DEVICE_NAMES:  # the id names the role's file and its download
+        if data.get("id"):
+            raise RoleError(f"{role_id!r} is a reserved file name on Windows", path="id", source=source)
+        role_id += "-role"
     description = data.get("description") or ""
     if not isinstance(description, str):
         raise RoleError("must be text", path="description", source=source)

@@ -193,3 +193,58 @@ def test_the_shortlist_exporter_names_its_file_safely(name: str) -> None:
     for fmt in ("csv", "xlsx", "json"):
         filename, _, _ = export_shortlist(shortlist, report, fmt)
         _assert_safe_filename(filename, f".{fmt}")
+
+
+# -- the dashboard's download helpers (what the Shortlist and Roles pages hand to st.download_button) --------
+
+
+@pytest.fixture
+def sample_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SKILLPROOF_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SKILLPROOF_OFFLINE", "1")
+    from ui import state
+
+    state.load_sample(state.workspace())
+    return tmp_path
+
+
+DASHBOARD_NAMES = {
+    "formula": '=HYPERLINK("http://evil.example","x")',
+    "traversal": "../../home/user/.bashrc",
+    "script": "<script>alert(1)</script>",
+    "reserved": "CON",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(DASHBOARD_NAMES.values()), ids=list(DASHBOARD_NAMES))
+def test_the_dashboard_downloads_are_escaped_and_safely_named(name: str, sample_workspace: Path) -> None:
+    from ui import state
+
+    view = state.coverage_view("data-analyst")
+    picked = tuple(view.ranked["candidate_id"].head(3))
+    for fmt in ("csv", "xlsx", "json"):
+        export = state.shortlist_export(name, "data-analyst", picked, fmt)
+        _assert_safe_filename(export.filename, f".{fmt}")
+        if fmt == "csv":
+            assert [c for c in _csv_cells(export.content) if _unsafe(c)] == []
+        elif fmt == "xlsx":
+            assert [c for c in _xlsx_cells(export.content) if _unsafe(c)] == []
+    report = state.html_report(name, "data-analyst", picked)
+    _assert_safe_filename(report.filename, ".html")
+    assert "<script>alert(1)</script>" not in report.content.decode("utf-8")
+
+
+HOSTILE_ROLE_IDS = ["../../etc/cron.d/x", "a/b", "a\\b", ".hidden", "-rf", "x" * 101, "a\x00b", "CON"]
+
+
+@pytest.mark.parametrize("role_id", HOSTILE_ROLE_IDS)
+def test_a_role_id_used_as_a_download_name_is_refused_or_safe(role_id: str) -> None:
+    from talent.errors import RoleError
+    from talent.roles import role_from_dict
+
+    try:
+        role = role_from_dict({"id": role_id, "name": "R", "requirements": [{"skill": "SQL"}]})
+    except RoleError:
+        return
+    _assert_safe_filename(f"{role.role_id}.yaml", ".yaml")  # the Roles page's file_name
