@@ -259,3 +259,14 @@ def test_a_signed_in_user_with_a_role_sees_the_results_page(user: dict[str, Any]
     text = _texts(at)
     assert len(at.dataframe) > 0  # the control: the same page does show data to a user with a role
     assert "Sign in" not in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_without_sign_in_every_real_page_says_it_is_single_user(page: Path, sample_workspace: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    if page.name != "dashboard.py":
+        at.switch_page(f"pages/{page.name}").run()
+    assert not at.exception
+    assert any("Single-user mode" in str(c.value) for c in at.sidebar.caption)
+    assert "Sign in" not in _texts(at)
