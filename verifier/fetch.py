@@ -236,6 +236,11 @@ class Fetcher:
         self._client = httpx.AsyncClient(
             transport=transport, follow_redirects=False, trust_env=False, timeout=timeout, limits=pool
         )
+        # Requests go straight to the transport: the client adds nothing a
+        # request built here needs (no redirects followed, no auth, no hooks)
+        # but would file every response's cookies in a jar nothing reads.
+        # The client still owns the transport's lifetime (aclose).
+        self._transport = transport
         # Requests are built here rather than by the client: no client-wide
         # headers or cookies are merged in (a server's cookies are never sent
         # back), and building is cheaper.
@@ -421,7 +426,7 @@ class Fetcher:
                     request = httpx.Request(
                         "GET", target.url, headers=self._headers(accept), extensions={"timeout": self._timeouts}
                     )
-                    response = await self._client.send(request, stream=True)
+                    response = await self._transport.handle_async_request(request)
                     try:
                         ok = 200 <= response.status_code < 300
                         body = await _read_body(response, url, self.limits.max_bytes if ok else _DRAIN_BYTES, strict=ok)
