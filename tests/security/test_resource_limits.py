@@ -119,11 +119,22 @@ def ten_mb_jwt() -> bytes:
     return header + b"." + _b64(json.dumps(payload).encode()) + b"." + _b64(b"s" * 256)
 
 
+DID = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+
+
 def ten_mb_vc_jwt() -> bytes:
-    header = _b64(
-        json.dumps({"alg": "EdDSA", "kid": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"}).encode()
-    )
-    payload = {"iss": "did:key:z6Mk", "vc": {"type": ["VerifiableCredential"], "x": ["y" * 100] * 70_000}}
+    """A 10 MB VC-JWT, well-formed all the way to its (wrong) signature."""
+    header = _b64(json.dumps({"alg": "EdDSA", "kid": f"{DID}#{DID.split(':')[-1]}"}).encode())
+    payload = {
+        "iss": DID,
+        "vc": {
+            "@context": ["https://www.w3.org/2018/credentials/v1"],
+            "type": ["VerifiableCredential"],
+            "issuer": DID,
+            "issuanceDate": "2024-01-01T00:00:00Z",
+            "credentialSubject": {"id": "did:example:1", "https://example.org/x": ["y" * 100] * 70_000},
+        },
+    }
     return header + b"." + _b64(json.dumps(payload).encode()) + b"." + _b64(b"s" * 64)
 
 
@@ -175,8 +186,10 @@ HOSTILE_FILES = {
     "svg-external-parameter-entity": Hostile(lambda: XXE_PARAMETER, "xxe2.svg", r"entities or external"),
     "json-nested-100k-deep": Hostile(deep_json, "deep.json", r"nested deeper than"),
     "json-context-array-200k-deep": Hostile(deep_array_json, "deep2.json", r"nested deeper than"),
-    "jwt-10-mb-ob2-payload": Hostile(ten_mb_jwt, "big.jws", r".", (Status.ERROR, Status.FAILED)),
-    "jwt-10-mb-vc-payload": Hostile(ten_mb_vc_jwt, "big.jwt", r".", (Status.ERROR, Status.FAILED)),
+    "jwt-10-mb-ob2-payload": Hostile(ten_mb_jwt, "big.jws", r"longer than", (Status.ERROR, Status.FAILED)),
+    "jwt-10-mb-vc-payload": Hostile(
+        ten_mb_vc_jwt, "big.jwt", r"signature does not verify|longer than|larger than", (Status.ERROR, Status.FAILED)
+    ),
     "json-ld-symmetric-blank-node-graph": Hostile(
         symmetric_graph, "poison.json", r"canonicaliz", (Status.ERROR, Status.FAILED)
     ),
