@@ -527,6 +527,49 @@ class _BoundedCanon(URDNA2015):
         return component
 
 
+def _check_blank_node_floor(expanded: Any, limits: CanonLimits) -> None:
+    """Raise :class:`CanonicalizationLimit` when the RDF dataset of ``expanded``
+    is sure to have more blank nodes than ``limits`` allow (see :func:`_blank_node_floor`)."""
+    count = _blank_node_floor(expanded)
+    if count > limits.max_blank_nodes:
+        raise CanonicalizationLimit(f"document has at least {count} blank nodes (limit {limits.max_blank_nodes})")
+
+
+def _blank_node_floor(expanded: Any) -> int:
+    """A lower bound on the blank nodes of the RDF dataset of ``expanded``.
+
+    Counted: node objects without ``@id`` that are values of a property whose
+    subject and predicate are absolute (a blank node is absolute here, a
+    blank-node predicate is not): each becomes a fresh blank node, the object
+    of a triple of the dataset (JSON-LD 1.1 API §8.3 "Deserialize JSON-LD to
+    RDF"). Anything else is left out, so the count never exceeds the
+    dataset's, and the dataset check that follows is the exact one.
+    """
+    count = 0
+    stack: list[Any] = [expanded]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+            continue
+        if not isinstance(item, dict) or "@value" in item or "@list" in item or "@graph" in item:
+            continue
+        subject = item.get("@id")
+        subject_ok = subject is None or (isinstance(subject, str) and bool(_pyld._is_absolute_iri(subject)))
+        for prop, values in item.items():
+            if prop.startswith("@"):
+                continue
+            if subject_ok and not prop.startswith("_:") and _pyld._is_absolute_iri(prop) and isinstance(values, list):
+                count += sum(
+                    1
+                    for v in values
+                    if isinstance(v, dict) and "@id" not in v and not ({"@value", "@list", "@graph", "@set"} & v.keys())
+                )
+            if isinstance(values, (list, dict)):
+                stack.append(values)
+    return count
+
+
 def _check_dataset(dataset: dict[str, list[dict[str, Any]]], limits: CanonLimits) -> None:
     quads = 0
     blanks: set[str] = set()
@@ -574,10 +617,22 @@ def canonize(
     def run() -> str:
         # RDFC-1.0 §4.4: the input is the RDF dataset of the document
         # (JSON-LD 1.1 API "Deserialize JSON-LD to RDF"), then canonical labels.
+        rdf_options = {**options, "produceGeneralizedRdf": False}
         if reuse is not None:
-            dataset = _to_rdf_expanded(processor, _copy(reuse.form), {**options, "produceGeneralizedRdf": False})
+            form = _copy(reuse.form)
         else:
-            dataset = processor.to_rdf(_as_input(doc), {**options, "produceGeneralizedRdf": False})
+            try:
+                form = processor.expand(_as_input(doc), rdf_options)
+            except _pyld.JsonLdError as exc:
+                # as pyld's to_rdf reports it
+                raise _pyld.JsonLdError(
+                    "Could not expand input before serialization to RDF.", "jsonld.RdfError"
+                ) from exc
+        # Building the dataset takes time quadratic in the blank nodes of one
+        # subject (pyld's node map checks every new reference against the
+        # others), so a graph sure to be over the limit is refused first.
+        _check_blank_node_floor(form, limits)
+        dataset = _to_rdf_expanded(processor, form, rdf_options)
         _check_dataset(dataset, limits)
         result: str = _BoundedCanon(limits).main(dataset, {"format": "application/n-quads"})
         return result

@@ -16,7 +16,7 @@ from pyld.context_resolver import ContextResolver
 
 from tests.conftest import FIXTURES, VECTORS
 from verifier import jsonld, ob3
-from verifier.errors import DocumentError, UndefinedTermError
+from verifier.errors import CanonicalizationLimit, DocumentError, UndefinedTermError
 
 ALGORITHMS = ("RDFC-1.0", "URDNA2015")
 
@@ -159,3 +159,46 @@ def test_expansion_of_a_document_sharing_sub_objects_is_that_of_its_json_copy() 
     for algorithm in ALGORITHMS:
         assert jsonld.canonize(shared, algorithm=algorithm) == jsonld.canonize(as_json, algorithm=algorithm)
     assert json.dumps(shared) == before, "the input was modified"
+
+
+def _dataset_blank_nodes(doc: dict[str, Any]) -> int:
+    processor = jsonld._SafeProcessor()
+    options = {**jsonld._options("latest"), "produceGeneralizedRdf": False}
+    dataset = jsonld._to_rdf_expanded(processor, jsonld.expand(doc), options)
+    blanks = {name for name in dataset if name.startswith("_:")}
+    for triples in dataset.values():
+        for triple in triples:
+            blanks |= {triple[p]["value"] for p in ("subject", "object") if triple[p]["type"] == "blank node"}
+    return len(blanks)
+
+
+def test_the_blank_node_floor_never_exceeds_the_dataset_s_blank_nodes() -> None:
+    counted = 0
+    for path, doc in DOCUMENTS:
+        body = _unsecured(doc)
+        try:
+            expanded = jsonld.expand(body)
+        except DocumentError:
+            continue
+        floor = jsonld._blank_node_floor(expanded)
+        assert floor <= _dataset_blank_nodes(body), path
+        counted += floor > 0
+    assert counted > 50
+
+
+def test_a_graph_sure_to_be_over_the_blank_node_limit_is_refused_before_building_it() -> None:
+    path = FIXTURES / "di" / "credentials" / "v1-context-valid.json"
+    doc = _unsecured(json.loads(path.read_text("utf-8")))
+    limits = jsonld.CanonLimits(max_blank_nodes=50)
+    subject = doc["credentialSubject"]
+    doc["credentialSubject"] = [
+        {**subject, "id": f"did:example:{i}", "achievement": {**subject["achievement"], "id": None}} for i in range(30)
+    ]
+    for s in doc["credentialSubject"]:
+        del s["achievement"]["id"]  # an achievement without id, and its criteria: two blank nodes
+    with pytest.raises(CanonicalizationLimit, match="at least 60 blank nodes"):
+        jsonld.canonize(doc, algorithm="RDFC-1.0", limits=limits)
+    with pytest.raises(CanonicalizationLimit, match="at least 60 blank nodes"):
+        jsonld.canonize(doc, algorithm="RDFC-1.0", limits=limits, expanded=jsonld.expansion(doc))
+    doc["credentialSubject"] = doc["credentialSubject"][:25]
+    jsonld.canonize(doc, algorithm="RDFC-1.0", limits=limits)
