@@ -221,6 +221,8 @@ def _parse_svg(data: bytes) -> Element:
         ) from exc
     except ParseError as exc:
         raise InputError(f"the SVG is not well-formed XML: {exc}") from exc
+    except (LookupError, ValueError) as exc:  # an XML declaration naming an unknown or multi-byte encoding
+        raise InputError(f"the SVG declares an encoding that cannot be read: {exc}") from exc
     return root
 
 

@@ -115,6 +115,11 @@ SVG_INPUTS: dict[str, st.SearchStrategy[bytes]] = {
     "real-svg-with-flipped-bytes": st.builds(
         _flip, st.just(SVG), st.lists(st.integers(0, 10**6), max_size=6), st.lists(st.integers(0, 255), max_size=6)
     ),
+    "xml-declarations": st.builds(
+        lambda encoding, version: f'<?xml version="{version}" encoding="{encoding}"?><svg/>'.encode(),
+        st.sampled_from(["U-F-8", "utf-8", "latin-1", "x-unknown", "", "utf-32", "ebcdic-cp-us"]),
+        st.sampled_from(["1.0", "1.1", "2.0", ""]),
+    ),
     "doctype-declarations": st.builds(
         lambda decl: f'<?xml version="1.0"?><!DOCTYPE svg [{decl}]><svg/>'.encode(),
         st.sampled_from(['<!ENTITY a "b">', '<!ENTITY a SYSTEM "file:///etc/hostname">', "", "<!ELEMENT svg ANY>"]),
