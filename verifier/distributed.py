@@ -296,8 +296,11 @@ def verify_with_processes(
                     if nxt is None:
                         break
                     index, part = nxt
-                    meta[pool.submit(verify_partition, part, config)] = (index, part)
                     submitted += 1
+                    try:
+                        meta[pool.submit(verify_partition, part, config)] = (index, part)
+                    except concurrent.futures.BrokenExecutor as exc:  # a worker died: the pool takes no more work
+                        yield from reorder.add(index, _failed_partition(part, exc, config))
                 if not meta:
                     return
                 done, _ = concurrent.futures.wait(meta, return_when=concurrent.futures.FIRST_COMPLETED)

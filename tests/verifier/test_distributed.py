@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import concurrent.futures.process
 import functools
 import io
 import json
@@ -179,6 +180,32 @@ def test_inputs_of_a_lost_worker_are_reported_as_errors_in_order(reference: list
     assert lost
     assert all(r.status is Status.ERROR and "worker lost" in r.reason for r in lost)
     assert_same_results(kept, [r for n, r in enumerate(reference) if (n // 5) % 2 == 0])
+    distributed.close_runtimes()
+
+
+class _BrokenPoolExecutor(concurrent.futures.ThreadPoolExecutor):
+    """A pool that breaks after its first two partitions (a worker process was killed)."""
+
+    calls = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        type(self).calls += 1
+        if type(self).calls > 2:
+            raise concurrent.futures.process.BrokenProcessPool("a child process terminated abruptly")
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_inputs_after_the_pool_breaks_are_reported_as_errors_in_order(reference: list[dict[str, Any]]) -> None:
+    _BrokenPoolExecutor.calls = 0
+    items = _inputs()
+    results = list(
+        verify_with_processes(
+            items, _config(), workers=2, partition_size=5, executor_factory=lambda n: _BrokenPoolExecutor(max_workers=n)
+        )
+    )
+    assert [r.input for r in results] == [i.source for i in items]
+    assert_same_results([r.to_dict(include_document=True) for r in results[:10]], reference[:10])
+    assert all(r.status is Status.ERROR and "terminated abruptly" in r.reason for r in results[10:])
     distributed.close_runtimes()
 
 
