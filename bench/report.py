@@ -54,10 +54,18 @@ def hosted(folder: Path) -> list[str]:
         rows.append(
             f"| {label} | {d['statuses'].get('verified', 0)}/{d['results']} | {d['batch_s']} ({d['wall_s']}) "
             f"| {d['badges_per_s']} | {d['requests']} / {minimum} | {d['limit_s']} | {d['ratio_to_limit']} "
-            f"| {d.get('cli_cpu_ms_per_badge')} | {d.get('cpu_floor_ratio')} "
+            f"| {_dash(d.get('cli_cpu_ms_per_badge'))} | {_dash(d.get('cpu_floor_ratio'))} "
             f"| {d.get('mean_inflight', '?')}, {d.get('max_inflight_total', '?')}; {d['max_inflight_per_origin']} / {d['max_open_connections_per_origin']} | {d['cli_max_rss_mib']} | {load} |"
         )
+    rows.append(
+        "\nRatio = batch time (first request to exit) ÷ limit; CPU floor = the CLI's CPU time ÷ limit "
+        "(— when worker processes do the work: their CPU is not the CLI's)."
+    )
     return rows
+
+
+def _dash(value: Any) -> str:
+    return "—" if value is None else str(value)
 
 
 def ob3(folder: Path) -> list[str]:
