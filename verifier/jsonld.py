@@ -43,7 +43,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from c14n.Canonicalize import canonicalize
@@ -549,25 +549,34 @@ def _blank_node_floor(expanded: Any) -> int:
     stack: list[Any] = [expanded]
     while stack:
         item = stack.pop()
-        if isinstance(item, list):
+        if type(item) is list:
             stack.extend(item)
             continue
         if not isinstance(item, dict) or "@value" in item or "@list" in item or "@graph" in item:
             continue
         subject = item.get("@id")
-        subject_ok = subject is None or (isinstance(subject, str) and bool(_pyld._is_absolute_iri(subject)))
+        subject_ok = subject is None or (isinstance(subject, str) and _absolute(subject))
         for prop, values in item.items():
-            if prop.startswith("@"):
+            if prop[:1] == "@":
                 continue
-            if subject_ok and not prop.startswith("_:") and _pyld._is_absolute_iri(prop) and isinstance(values, list):
-                count += sum(
-                    1
-                    for v in values
-                    if isinstance(v, dict) and "@id" not in v and not ({"@value", "@list", "@graph", "@set"} & v.keys())
-                )
-            if isinstance(values, (list, dict)):
+            if type(values) is list:
+                if subject_ok and prop[:2] != "_:" and _absolute(prop):
+                    for v in values:
+                        if isinstance(v, dict) and "@id" not in v and _NOT_NODE.isdisjoint(v):
+                            count += 1
+                stack.append(values)
+            elif isinstance(values, dict):
                 stack.append(values)
     return count
+
+
+_NOT_NODE = frozenset({"@value", "@list", "@graph", "@set"})
+
+
+@lru_cache(maxsize=4096)
+def _absolute(iri: str) -> bool:
+    """pyld's test for an absolute IRI (a blank node label is one), memoised."""
+    return bool(_pyld._is_absolute_iri(iri))
 
 
 def _check_dataset(dataset: dict[str, list[dict[str, Any]]], limits: CanonLimits) -> None:
