@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,3 +17,14 @@ VECTORS = FIXTURES / "vectors"  # a copy of ../shared/vectors (see its README an
 def vectors() -> Path:
     """The public test vectors folder."""
     return VECTORS
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module() -> Iterator[None]:
+    """streamlit's AppTest leaves its temporary script installed as ``__main__``;
+    a process pool started later would then re-run that script in its children.
+    Put the real ``__main__`` back after every test."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
