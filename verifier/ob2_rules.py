@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,6 +56,18 @@ def is_http_url(value: Any) -> bool:
     """Whether ``value`` is an absolute http(s) URL with a host."""
     if not isinstance(value, str):
         return False
+    return _is_http_url(value)
+
+
+def host_of(url: str) -> str | None:
+    """The lower-cased host of a URL, or ``None``."""
+    return _host_of(url) if isinstance(url, str) else _host_of_uncached(url)
+
+
+# Pure functions of the URL, asked several times per badge about the same few
+# URLs (the badge's, its BadgeClass's and its issuer's): memoised.
+@lru_cache(maxsize=4096)
+def _is_http_url(value: str) -> bool:
     try:
         parts = urlsplit(value)
     except ValueError:
@@ -62,8 +75,12 @@ def is_http_url(value: Any) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-def host_of(url: str) -> str | None:
-    """The lower-cased host of a URL, or ``None``."""
+@lru_cache(maxsize=4096)
+def _host_of(url: str) -> str | None:
+    return _host_of_uncached(url)
+
+
+def _host_of_uncached(url: Any) -> str | None:
     try:
         return (urlsplit(url).hostname or "").lower() or None
     except ValueError:
