@@ -236,7 +236,7 @@ def _relative_iris(expanded: Any, found: set[str], budget: list[int]) -> None:
 
 
 _PROCESSED_MAX = 2048
-_IRI_MAX = 65_536
+_IRI_MAX = 16_384  # the terms of every bundled context take about 1,500; ids unique to a document come and go
 
 
 def _iri_memo() -> dict[Any, tuple[Any, Any]]:
