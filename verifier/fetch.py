@@ -580,10 +580,15 @@ async def _read_body(response: httpx.Response, url: str, limit: int, *, strict: 
             return b""
         raise FetchError(url, f"unsupported content-encoding {', '.join(codings)!r}")
     decoder = _BoundedDecoder(codings[0], limit) if codings else None
+    # The transport's stream, read directly: httpx's raw iterator adds
+    # bookkeeping per chunk that nothing here uses.
+    stream = response.stream
+    if not isinstance(stream, httpx.AsyncByteStream):
+        raise FetchError(url, "the transport returned a synchronous body")
     parts: list[bytes] = []
     raw = 0
     try:
-        async for chunk in response.aiter_raw():
+        async for chunk in stream:
             raw += len(chunk)
             if raw > limit:
                 raise OverflowError

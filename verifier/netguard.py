@@ -641,6 +641,8 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             raise httpcore.WriteError("connection closed")
         try:
             self._writer.write(buffer)
+            if not self._writer.transport.get_write_buffer_size():
+                return  # all of it is with the kernel already: nothing to wait for
             async with asyncio.timeout(timeout):
                 await self._writer.drain()
         except TimeoutError:
