@@ -609,64 +609,174 @@ async def system_resolver(host: str) -> list[str]:
 # -- step 3: connections go to vetted addresses only ------------------------
 
 
+# Bytes buffered per connection before the socket is no longer read from
+# (flow control); resumed below a quarter of that.
+_READ_HIGH_WATER = 256 * 1024
+
+
+def _wake(waiter: asyncio.Future[None] | None) -> None:
+    if waiter is not None and not waiter.done():
+        waiter.set_result(None)
+
+
+class _StreamProtocol(asyncio.Protocol):
+    """What arrives on one connection, buffered for :class:`AsyncioStream`;
+    also tracks write flow control and the end of the connection."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer: list[bytes] = []
+        self.buffered = 0
+        self.eof = False
+        self.error: BaseException | None = None
+        self.read_paused = False
+        self.write_paused = False
+        self.waiter: asyncio.Future[None] | None = None
+        self.drained: asyncio.Future[None] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer.append(data)
+        self.buffered += len(data)
+        if self.buffered > _READ_HIGH_WATER and not self.read_paused and self.transport is not None:
+            self.read_paused = True
+            self.transport.pause_reading()
+        _wake(self.waiter)
+
+    def eof_received(self) -> bool | None:
+        self.eof = True
+        _wake(self.waiter)
+        return None  # let the transport close
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.eof = True
+        self.error = exc
+        _wake(self.waiter)
+        _wake(self.drained)
+
+    def pause_writing(self) -> None:
+        self.write_paused = True
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        _wake(self.drained)
+
+    def take(self, max_bytes: int) -> bytes:
+        """Up to ``max_bytes`` of what is buffered (there is something)."""
+        buffer = self.buffer
+        data = buffer[0] if len(buffer) == 1 else b"".join(buffer)
+        buffer.clear()
+        if len(data) > max_bytes:
+            buffer.append(data[max_bytes:])
+            data = data[:max_bytes]
+        self.buffered = len(buffer[0]) if buffer else 0
+        if self.read_paused and self.buffered < _READ_HIGH_WATER // 4 and self.transport is not None:
+            self.read_paused = False
+            self.transport.resume_reading()
+        return data
+
+
+def _time_out(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
+
+
 class AsyncioStream(httpcore.AsyncNetworkStream):
-    """An httpcore stream over asyncio's streams.
+    """An httpcore stream over an asyncio transport and a small buffering
+    protocol.
 
     httpcore's default (anyio) stream opens a cancel scope around every read
     and write and builds a dict of socket attributes whenever the pool asks
-    whether an idle connection was closed; on the fetcher's hot path that
-    costs about a fifth of each request. Errors map to httpcore's, as the
-    anyio stream's do.
+    whether an idle connection was closed; asyncio's own streams add a
+    timeout scope and a waiter per call. Here a read that finds data waiting
+    returns it at once, and only a read that has to wait arms a timer.
+    Errors map to httpcore's, as the anyio stream's do.
     """
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._reader = reader
-        self._writer = writer
+    def __init__(self, transport: asyncio.Transport, protocol: _StreamProtocol) -> None:
+        self._transport = transport
+        self._protocol = protocol
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         """Up to ``max_bytes``; ``b""`` at the end of the stream."""
+        protocol = self._protocol
+        if not protocol.buffer and not protocol.eof:
+            await self._wait(protocol, timeout)
+        if protocol.buffer:
+            return protocol.take(max_bytes)
+        if protocol.error is not None:
+            raise httpcore.ReadError(str(protocol.error) or type(protocol.error).__name__) from protocol.error
+        return b""
+
+    @staticmethod
+    async def _wait(protocol: _StreamProtocol, timeout: float | None) -> None:
+        loop = asyncio.get_running_loop()
+        waiter = protocol.waiter = loop.create_future()
+        timer = None if timeout is None else loop.call_later(timeout, _time_out, waiter)
         try:
-            async with asyncio.timeout(timeout):
-                return await self._reader.read(max_bytes)
+            await waiter
         except TimeoutError:
             raise httpcore.ReadTimeout(f"no data for {timeout} s") from None
-        except OSError as exc:
-            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+        finally:
+            protocol.waiter = None
+            if timer is not None:
+                timer.cancel()
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         """Send all of ``buffer``."""
         if not buffer:
             return
-        if self._writer.transport.is_closing():
+        protocol = self._protocol
+        if self._transport.is_closing() or protocol.eof:
             raise httpcore.WriteError("connection closed")
         try:
-            self._writer.write(buffer)
-            if not self._writer.transport.get_write_buffer_size():
-                return  # all of it is with the kernel already: nothing to wait for
-            async with asyncio.timeout(timeout):
-                await self._writer.drain()
-        except TimeoutError:
-            raise httpcore.WriteTimeout(f"could not send within {timeout} s") from None
+            self._transport.write(buffer)
         except OSError as exc:
             raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
+        while protocol.write_paused:
+            # The kernel's buffer is full: wait for it to drain.
+            if protocol.error is not None or self._transport.is_closing():
+                raise httpcore.WriteError("connection closed")
+            loop = asyncio.get_running_loop()
+            drained = protocol.drained = loop.create_future()
+            timer = None if timeout is None else loop.call_later(timeout, _time_out, drained)
+            try:
+                await drained
+            except TimeoutError:
+                raise httpcore.WriteTimeout(f"could not send within {timeout} s") from None
+            finally:
+                protocol.drained = None
+                if timer is not None:
+                    timer.cancel()
 
     async def aclose(self) -> None:
         """Close the connection (without waiting for the peer)."""
-        self._writer.close()
+        self._transport.close()
 
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.AsyncNetworkStream:
         """Upgrade to TLS; the certificate is verified for ``server_hostname``."""
+        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
-                await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
+                transport = await loop.start_tls(
+                    self._transport, self._protocol, ssl_context, server_hostname=server_hostname
+                )
         except TimeoutError:
-            self._writer.transport.abort()
+            self._transport.abort()
             raise httpcore.ConnectTimeout(f"TLS handshake took longer than {timeout} s") from None
         except (OSError, ssl.SSLError) as exc:
-            self._writer.transport.abort()
+            self._transport.abort()
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        if transport is None:
+            self._transport.abort()
+            raise httpcore.ConnectError("connection closed during the TLS handshake")
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = self._protocol.transport = transport
         return self
 
     def get_extra_info(self, info: str) -> Any:
@@ -674,10 +784,10 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         and whether an idle connection has data or an end of stream waiting."""
         if info == "is_readable":
             # Bytes waiting on an idle connection were never asked for.
-            waiting = bool(getattr(self._reader, "_buffer", b""))
-            return waiting or self._reader.at_eof() or self._writer.transport.is_closing()
+            protocol = self._protocol
+            return bool(protocol.buffer) or protocol.eof or self._transport.is_closing()
         name = {"ssl_object": "ssl_object", "client_addr": "sockname", "server_addr": "peername", "socket": "socket"}
-        return self._writer.get_extra_info(name[info]) if info in name else None
+        return self._transport.get_extra_info(name[info]) if info in name else None
 
 
 class AsyncioBackend(httpcore.AsyncNetworkBackend):
@@ -693,19 +803,20 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         """Open a TCP connection to ``host:port``."""
+        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection(
-                    host, port, local_addr=(local_address, 0) if local_address else None
+                transport, protocol = await loop.create_connection(
+                    _StreamProtocol, host, port, local_addr=(local_address, 0) if local_address else None
                 )
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"no connection to {host}:{port} within {timeout} s") from None
         except OSError as exc:
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        sock = writer.get_extra_info("socket")
+        sock = transport.get_extra_info("socket")
         for option in socket_options or ():
             sock.setsockopt(*option)
-        return AsyncioStream(reader, writer)
+        return AsyncioStream(transport, protocol)
 
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None

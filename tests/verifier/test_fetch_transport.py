@@ -181,3 +181,17 @@ async def test_concurrent_requests_to_one_origin_stay_within_its_pool() -> None:
     assert {d.content for d in docs} == {DOC}
     assert srv.max_active <= 3
     assert srv.connections == 3
+
+
+async def test_a_body_larger_than_the_read_buffer_arrives_whole() -> None:
+    big = bytes(range(256)) * 8192  # 2 MiB: reading pauses and resumes on the way
+
+    async def large(request: Request, writer: asyncio.StreamWriter) -> bool:
+        await reply(writer, 200, big, content_type="application/octet-stream")
+        return True
+
+    limits = FetchLimits(timeout=5.0, max_bytes=4 * 1024 * 1024)
+    async with LoopbackServer(large) as srv, fetcher_for(srv, limits) as fetcher:
+        assert (await fetcher.fetch(srv.url("/big"))).content == big
+        assert (await fetcher.fetch(srv.url("/big2"))).content == big
+    assert srv.connections == 1
