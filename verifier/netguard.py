@@ -760,6 +760,11 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.AsyncNetworkStream:
         """Upgrade to TLS; the certificate is verified for ``server_hostname``."""
+        if self._protocol.buffer or self._protocol.eof:
+            # Bytes before the handshake are not protected by TLS: never read them as the answer.
+            self._transport.abort()
+            what = "sent data" if self._protocol.buffer else "closed the connection"
+            raise httpcore.ConnectError(f"the server {what} before the TLS handshake")
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):

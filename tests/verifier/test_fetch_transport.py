@@ -5,15 +5,18 @@ keep-alive only after a complete response, and errors that close."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import ssl
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
+import httpcore
 import httpx
 import pytest
 
-from tests.reliability.faultserver import LoopbackServer, Request, reply
+from tests.reliability.faultserver import LoopbackServer, Request, reply, tls_contexts
 from verifier.errors import FetchError, ResponseTooLarge
 from verifier.fetch import Fetcher, FetchLimits
-from verifier.netguard import NetGuard, OriginPools
+from verifier.netguard import AsyncioBackend, NetGuard, OriginPools
 
 Handler = Callable[[Request, asyncio.StreamWriter], Awaitable[bool]]
 
@@ -195,3 +198,61 @@ async def test_a_body_larger_than_the_read_buffer_arrives_whole() -> None:
         assert (await fetcher.fetch(srv.url("/big"))).content == big
         assert (await fetcher.fetch(srv.url("/big2"))).content == big
     assert srv.connections == 1
+
+
+class _LateBackend(httpcore.AsyncNetworkBackend):
+    """Connects as the default backend does, then waits a moment before
+    handing the connection over (so whatever the server sends first is there)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await AsyncioBackend().connect_tcp("127.0.0.1", self.port, timeout=timeout)
+        await asyncio.sleep(0.05)
+        return stream
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("no unix sockets")
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+async def test_plaintext_sent_before_the_tls_handshake_is_never_the_answer() -> None:
+    server_tls, client_tls = tls_contexts(names=["issuer.example"])
+    forged = b'HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n"forged!"'
+
+    async def eager(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # Bytes an on-path attacker could inject, then a genuine handshake.
+        writer.write(forged)
+        await writer.drain()
+        try:
+            await writer.start_tls(server_tls)
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(DOC), DOC))
+            await writer.drain()
+        except (OSError, ssl.SSLError, asyncio.IncompleteReadError):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(eager, "127.0.0.1", 0)
+    port = int(server.sockets[0].getsockname()[1])
+    try:
+        backend = _LateBackend(port)
+        async with Fetcher(
+            limits=FAST, resolver=lambda host: ["93.184.216.34"], network_backend=backend, ssl_context=client_tls
+        ) as fetcher:
+            with pytest.raises(FetchError, match="before the TLS handshake"):
+                await fetcher.fetch("https://issuer.example/doc")
+    finally:
+        server.close()
