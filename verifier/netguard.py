@@ -18,8 +18,10 @@ LAN, a cloud metadata endpoint). The guard works in three steps:
 3. :class:`PinnedBackend` (an httpcore network backend) connects to the
    addresses that step 2 vetted and never hands a host name to the operating
    system, so a second DNS answer cannot swap the address (DNS rebinding).
-   TLS still uses the host name for SNI and certificate checks, because
-   httpcore starts TLS on the returned stream with ``server_hostname``.
+   TLS still uses the host name for SNI and certificate checks: the
+   connection layer (:class:`OriginPools`, the fetcher's HTTP/1.1 client, or
+   :class:`PinnedTransport`, httpx's) starts TLS on the returned stream
+   with the URL's host as ``server_hostname``.
 
 Hosts named in ``allow_hosts`` (``HOST`` or ``HOST:PORT``, the CLI's
 ``--allow-host``) skip the address checks in steps 1 and 2 for that host
