@@ -256,3 +256,30 @@ async def test_plaintext_sent_before_the_tls_handshake_is_never_the_answer() -> 
                 await fetcher.fetch("https://issuer.example/doc")
     finally:
         server.close()
+
+
+async def test_the_request_head_carries_host_and_the_fetchers_headers() -> None:
+    seen: list[dict[str, str]] = []
+
+    async def record(request: Request, writer: asyncio.StreamWriter) -> bool:
+        seen.append(request.headers)
+        await reply(writer, 200, DOC)
+        return True
+
+    async with LoopbackServer(record) as srv, fetcher_for(srv) as fetcher:
+        await fetcher.fetch(srv.url("/doc?x=1"))
+    assert seen[0]["host"] == srv.origin
+    assert seen[0]["user-agent"].startswith("SkillProof-verifier/")
+    assert seen[0]["accept"] == "application/ld+json, application/json"
+    assert seen[0]["accept-encoding"] == "gzip, deflate"
+    assert srv.hits["/doc"] == 1
+
+
+async def test_a_caller_accept_value_with_a_line_break_fails_as_a_fetch_error() -> None:
+    async with (
+        LoopbackServer(raw(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")) as srv,
+        fetcher_for(srv) as fetcher,
+    ):
+        with pytest.raises(FetchError, match="request failed"):
+            await fetcher.fetch(srv.url("/doc"), accept="application/json\r\nX-Injected: 1")
+    assert srv.total_hits == 0
