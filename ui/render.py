@@ -9,6 +9,7 @@ verified, orange for failed, grey for "couldn't verify".
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -152,24 +153,35 @@ def result_details(result: VerificationResult) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Achievement**")
-        st.write(result.achievement.name or "(not stated)")
+        st.write(plain(result.achievement.name) if result.achievement.name else "(not stated)")
         if result.achievement.description:
-            st.caption(result.achievement.description)
+            st.caption(plain(result.achievement.description))
         st.markdown("**Issuer**")
-        st.write(result.issuer.name or "(not stated)")
-        st.caption(" · ".join(x for x in (result.issuer.id, result.issuer.url) if x) or "no issuer id")
+        st.write(plain(result.issuer.name) if result.issuer.name else "(not stated)")
+        st.caption(plain(" · ".join(x for x in (result.issuer.id, result.issuer.url) if x)) or "no issuer id")
     with right:
         st.markdown("**Recipient**")
         match = {True: "✔ issued to this candidate", False: "✖ issued to someone else", None: "– not checked"}
         st.write(match[result.recipient_match] + (f" ({auth.contact(result.email)})" if result.email else ""))
         st.markdown("**Dates**")
-        st.write(f"Issued: {result.issued_on or '—'} · Expires: {result.expires or 'never'}")
-        st.caption(f"Format: {result.format}" + (f" · platform: {result.platform}" if result.platform else ""))
+        st.write(plain(f"Issued: {result.issued_on or '—'} · Expires: {result.expires or 'never'}"))
+        st.caption(plain(f"Format: {result.format}" + (f" · platform: {result.platform}" if result.platform else "")))
     st.markdown("**Checks**")
     st.dataframe(checks_frame(result), hide_index=True, width="stretch")
     if result.skills:
         st.markdown("**Skills the badge states**")
         st.dataframe(pd.DataFrame([s.to_dict() for s in result.skills]).fillna(""), hide_index=True, width="stretch")
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|:<>~$=])")
+
+
+def plain(text: str) -> str:
+    """``text`` made safe to pass to ``st.write`` / ``st.caption``: every
+    Markdown punctuation character is backslash-escaped (CommonMark §2.4), so
+    a badge's own words show as the words, never as a remote image, a link,
+    a heading or coloured text."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text).replace("\n", "  \n")
 
 
 def _escape(text: str) -> str:
