@@ -7,7 +7,7 @@ import streamlit as st
 
 from talent.candidates import ColumnMapping, detect_mapping, import_candidates, preview_import, read_table
 from ui import auth, state
-from ui.render import link, run_page
+from ui.render import link, plain, run_page
 from ui.uploads import BadgeFile, Problem, expand_files, parse_urls
 from verifier.pipeline import BadgeInput
 
@@ -102,7 +102,7 @@ def ats_section() -> None:
         st.error(f"{upload.name} could not be read as a table ({exc}). Save it as CSV (UTF-8) or XLSX and try again.")
         return
     if not chunks or chunks[0].empty:
-        st.warning(f"{upload.name} has a header but no rows.")
+        st.warning(f"{plain(upload.name)} has a header but no rows.")
         return
     columns = [c for c in chunks[0].columns if c != "_extra"]
     proposed = detect_mapping(columns, chunks[0].head(200))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui import state
 from ui.charts import status_bar
-from ui.render import empty_state, result_details, run_page, styled_status
+from ui.render import empty_state, plain, result_details, run_page, styled_status
 
 COLUMNS = {
     "status_label": "Status",
@@ -108,7 +108,7 @@ def raw_document(detail: state.ResultDetail) -> None:
             st.code(text[:20000], language="json" if text.lstrip().startswith("{") else None)
             return
         url = detail.result.source_url or detail.result.input
-        st.caption(f"This badge was given as a link: {url}")
+        st.caption(f"This badge was given as a link: {plain(url)}")
         if url.startswith(("http://", "https://")) and st.button(
             "Fetch the document now",
             help="Fetches and verifies the link again to show what it serves.",

@@ -8,7 +8,7 @@ import streamlit as st
 from talent.errors import RoleError
 from talent.roles import Requirement, Role, dumps_role, loads_role, role_from_dict, slug
 from ui import state
-from ui.render import run_page
+from ui.render import plain, run_page
 
 EDIT_COLUMNS = ["skill", "weight", "must_have", "min_level", "max_age_years", "accepted_issuers"]
 
@@ -95,7 +95,7 @@ def editor(role: Role | None) -> None:
             return
         state.save_role(saved)
         unknown = state.unknown_skills(saved)
-        st.success(f"Saved {saved.name} ({len(saved.requirements)} requirements).")
+        st.success(f"Saved {plain(saved.name)} ({len(saved.requirements)} requirements).")
         if unknown:
             st.warning(
                 "The skills catalogue does not know: " + ", ".join(unknown) + ". These requirements can never be "
@@ -148,7 +148,7 @@ def roles_page() -> None:
                 st.error(f"{upload.name} was not imported: {exc}")
             else:
                 state.save_role(role)
-                st.success(f"Imported {role.name}.")
+                st.success(f"Imported {plain(role.name)}.")
     if not roles:
         st.info("No roles yet: write one above, or import a YAML file.", icon=":material/info:")
 
