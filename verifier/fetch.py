@@ -39,6 +39,7 @@ import random
 import ssl
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -85,8 +86,13 @@ class FetchLimits:
     it. ``deadline`` bounds the whole fetch: every exchange, redirect and
     back-off sleep (``None``: three times ``timeout``). ``retries`` is the
     number of extra attempts per URL; a ``Retry-After`` longer than
-    ``max_retry_after`` ends the fetch instead of waiting. Limits that
-    cannot work (a zero cap, a negative retry count) raise ``ValueError``.
+    ``max_retry_after`` ends the fetch instead of waiting. The per-batch
+    cache keeps at most ``cache_entries`` finished outcomes holding at most
+    ``cache_bytes`` of bodies, dropping the least recently used first, so a
+    batch of any length runs in flat memory while the documents that many
+    badges share (BadgeClasses, issuers, keys, status lists) stay cached.
+    Limits that cannot work (a zero cap, a negative retry count) raise
+    ``ValueError``.
     """
 
     timeout: float = 10.0
@@ -101,6 +107,8 @@ class FetchLimits:
     read_timeout: float = 5.0
     deadline: float | None = None
     max_url_length: int = MAX_URL_LENGTH
+    cache_entries: int = 20_000
+    cache_bytes: int = 128 * 1024 * 1024
 
     def __post_init__(self) -> None:
         # A zero cap would wait forever and a zero timeout fail everything:
@@ -113,6 +121,8 @@ class FetchLimits:
             "connect_timeout",
             "read_timeout",
             "max_url_length",
+            "cache_entries",
+            "cache_bytes",
         )
         for name in positive:
             if not getattr(self, name) > 0:
@@ -171,6 +181,14 @@ class FetchStats:
     retries: int = 0
     by_host: dict[str, int] = field(default_factory=dict)
     blocked: int = 0
+    evictions: int = 0
+
+
+def _size(task: asyncio.Task[Response]) -> int:
+    """Bytes a finished cache entry holds (a failure holds next to none)."""
+    if task.cancelled() or task.exception() is not None:
+        return 0
+    return len(task.result().content)
 
 
 class _Budget:
@@ -254,7 +272,10 @@ class Fetcher:
         # to the network. A batch needs every outcome, failures included,
         # fixed for its duration whatever the headers say, and 1,000
         # concurrent requests for one BadgeClass served by one fetch.
-        self._cache: dict[tuple[str, str], asyncio.Task[Response]] = {}
+        # Least recently used first; bounded by FetchLimits.cache_entries / cache_bytes.
+        self._cache: OrderedDict[tuple[str, str], asyncio.Task[Response]] = OrderedDict()
+        self._cached_bytes = 0
+        self._finished = 0
         self.stats = FetchStats()
 
     async def __aenter__(self) -> Fetcher:
@@ -291,6 +312,7 @@ class Fetcher:
             self._cache[key] = task
         else:
             self.stats.cache_hits += 1
+            self._cache.move_to_end(key)
         return await asyncio.shield(task)
 
     def _settled(self, key: tuple[str, str]) -> Callable[[asyncio.Task[Response]], None]:
@@ -299,9 +321,34 @@ class Fetcher:
             # aclose, or a bug) so it is not served to later callers.
             error = None if task.cancelled() else task.exception()
             if task.cancelled() or (error is not None and not isinstance(error, FetchError)):
-                self._cache.pop(key, None)
+                if self._cache.get(key) is task:
+                    del self._cache[key]
+                return
+            self._finished += 1
+            self._cached_bytes += _size(task)
+            self._evict()
 
         return done
+
+    def _evict(self) -> None:
+        """Drop the least recently used finished outcomes beyond the cache bounds.
+        In-flight fetches are never dropped: callers still share them."""
+        limits = self.limits
+        if self._finished <= limits.cache_entries and self._cached_bytes <= limits.cache_bytes:
+            return
+        finished, cached_bytes = self._finished, self._cached_bytes
+        victims = []
+        for key, task in self._cache.items():  # oldest first; stops as soon as the bounds hold
+            if finished <= limits.cache_entries and cached_bytes <= limits.cache_bytes:
+                break
+            if task.done():
+                victims.append(key)
+                finished -= 1
+                cached_bytes -= _size(task)
+        for key in victims:
+            del self._cache[key]
+        self._finished, self._cached_bytes = finished, cached_bytes
+        self.stats.evictions += len(victims)
 
     async def fetch_json(self, url: str) -> Any:
         """GET ``url`` and parse it as JSON (:class:`DocumentError` if it is not)."""

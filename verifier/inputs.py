@@ -10,7 +10,6 @@ reports the problem, so that no row a user gave is silently lost.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,21 +50,31 @@ def read_lines(text: str) -> Iterator[BadgeInput]:
 
 
 def _csv_rows(p: Path) -> Iterator[list[str]]:
+    # Streamed row by row, so a list of any length is read in flat memory. The
+    # encoding is chosen on the first 64 KiB: UTF-8 (with or without a BOM) when
+    # it decodes as such, else Latin-1 (every byte is a character). A stray
+    # invalid byte later on becomes U+FFFD in its cell rather than ending the batch.
+    with p.open("rb") as raw:
+        head = raw.read(64 * 1024)
+    encoding = "utf-8-sig"
     try:
-        text = p.read_text("utf-8-sig")
-    except UnicodeDecodeError:
-        text = p.read_text("latin-1")
+        head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the 64 KiB boundary
+            encoding = "latin-1"
+    sample = head[:4096].decode(encoding, errors="replace")
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
     # A cell longer than the csv module's default 128 KiB becomes an input whose
     # verification reports the problem, instead of ending the whole batch.
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
-    try:
-        yield from csv.reader(io.StringIO(text), dialect)
-    except csv.Error as exc:
-        raise InputListError(f"{p.name}: unreadable CSV: {exc}") from exc
+    with p.open(encoding=encoding, errors="replace", newline="") as handle:
+        try:
+            yield from csv.reader(handle, dialect)
+        except csv.Error as exc:
+            raise InputListError(f"{p.name}: unreadable CSV: {exc}") from exc
 
 
 def _xlsx_rows(p: Path) -> Iterator[list[str]]:

@@ -118,3 +118,11 @@ def test_csv_output_has_a_header_and_a_row_per_input(tmp_path: Path) -> None:
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
 def test_spreadsheet_cells_never_start_a_formula(value: str) -> None:
     assert spreadsheet_safe(value).startswith("'")
+
+
+def test_a_latin_1_input_list_is_read_with_its_accents(tmp_path: Path) -> None:
+    lst = tmp_path / "list.csv"
+    lst.write_bytes("candidate;email;badge\nZoë Brontë;zoe@example.org;missing.json\n".encode("latin-1"))
+    code, results = run(["verify", "--input-file", str(lst), "--json"])
+    assert code == 1
+    assert results[0]["candidate"] == "Zoë Brontë"
