@@ -85,10 +85,12 @@ def document_loader(*, ob303: Variant = "latest") -> Callable[[str, dict[str, An
     def load(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         # Normalise a trailing "#" or fragment-less variant; nothing else is tolerated.
         key = url.split("#", 1)[0]
-        return {
-            "contextUrl": None,
-            "documentUrl": key,
-            "document": get_context(key, ob303=ob303),
-        }
+        remote: dict[str, Any] = {"contextUrl": None, "documentUrl": key, "document": get_context(key, ob303=ob303)}
+        if key != _OB303:
+            # Bundled contexts are pinned and never change: let pyld keep their
+            # processed form across operations (its "static" cache tag, keyed by
+            # URL). Not the OB 3.0.3 context, whose URL serves two revisions.
+            remote["tag"] = "static"
+        return remote
 
     return load
