@@ -206,21 +206,37 @@ async def _run(
     writer = csv.writer(out) if mode == "csv" else None
     if writer is not None:
         writer.writerow(CSV_COLUMNS)
-    async with Fetcher(limits=limits, allow_hosts=allow_hosts) as fetcher:
-        session = Session(fetcher=fetcher, now=now, emails=emails, trust=trust)
-        async for result in verify_batch(items, session, window=max(64, limits.concurrency * 4)):
-            all_ok = all_ok and result.status is Status.VERIFIED
-            if writer is not None:
-                writer.writerow([spreadsheet_safe(v) for v in csv_row(result)])
-            elif mode == "json":
-                out.write(
-                    json.dumps(result.to_dict(include_document=include_document), ensure_ascii=False, default=str)
-                    + "\n"
-                )
-            else:
-                out.write(text_line(result) + "\n")
-            out.flush()
+    # Results are flushed at least every FLUSH_SECONDS (and at the end), not one
+    # by one: a reader of the stream sees each result promptly, and a large batch
+    # does not pay a system call per line.
+    flusher = asyncio.create_task(_flush_periodically(out))
+    try:
+        async with Fetcher(limits=limits, allow_hosts=allow_hosts) as fetcher:
+            session = Session(fetcher=fetcher, now=now, emails=emails, trust=trust)
+            async for result in verify_batch(items, session, window=max(64, limits.concurrency * 4)):
+                all_ok = all_ok and result.status is Status.VERIFIED
+                if writer is not None:
+                    writer.writerow([spreadsheet_safe(v) for v in csv_row(result)])
+                elif mode == "json":
+                    out.write(
+                        json.dumps(result.to_dict(include_document=include_document), ensure_ascii=False, default=str)
+                        + "\n"
+                    )
+                else:
+                    out.write(text_line(result) + "\n")
+    finally:
+        flusher.cancel()
+        out.flush()
     return all_ok
+
+
+FLUSH_SECONDS = 0.2
+
+
+async def _flush_periodically(out: IO[str]) -> None:
+    while True:
+        await asyncio.sleep(FLUSH_SECONDS)
+        out.flush()
 
 
 def _run_scaled(
