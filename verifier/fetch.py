@@ -107,8 +107,8 @@ class FetchLimits:
     read_timeout: float = 5.0
     deadline: float | None = None
     max_url_length: int = MAX_URL_LENGTH
-    cache_entries: int = 20_000
-    cache_bytes: int = 128 * 1024 * 1024
+    cache_entries: int = 4_096
+    cache_bytes: int = 64 * 1024 * 1024
 
     def __post_init__(self) -> None:
         # A zero cap would wait forever and a zero timeout fail everything:
