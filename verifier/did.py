@@ -229,7 +229,10 @@ def did_web_url(did: str) -> str:
     return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
 
 
-async def _fetch_document(url: str, session: Session) -> dict[str, Any]:
+async def fetch_controller_document(url: str, session: Session) -> dict[str, Any]:
+    """The JSON object at ``url`` (a DID document or an issuer profile),
+    fetched through the session's fetcher once per batch.
+    :class:`KeyResolutionError` when it cannot be had or is not a JSON object."""
     cache_key = ("controller-document", url)
     cached = session.cache.get(cache_key)
     if isinstance(cached, dict):
@@ -249,11 +252,11 @@ async def _fetch_document(url: str, session: Session) -> dict[str, Any]:
 async def _controller_document(identifier: str, session: Session) -> tuple[dict[str, Any], str]:
     """The controller document of a DID or https id, checked to be about it."""
     if identifier.startswith("did:web:"):
-        doc = await _fetch_document(did_web_url(identifier), session)
+        doc = await fetch_controller_document(did_web_url(identifier), session)
     elif identifier.startswith("did:key:"):
         return did_key_document(identifier), "did:key"
     elif identifier.startswith("https://"):
-        doc = await _fetch_document(identifier, session)
+        doc = await fetch_controller_document(identifier, session)
     else:
         raise KeyResolutionError(f"cannot dereference the controller {identifier}")
     # CID 1.0 §3.3 step: the document's id must be the identifier it was read for

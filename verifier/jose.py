@@ -310,19 +310,9 @@ async def _issuer_document(issuer_id: str, session: Session) -> dict[str, Any]:
         url = issuer_id
     else:
         raise KeyResolutionError(f"the issuer {issuer_id} has no document that could list the jwk header key")
-    cache_key = ("controller-document", url)
-    cached = session.cache.get(cache_key)
-    if isinstance(cached, dict):
-        return cached
-    try:
-        doc = await session.fetcher.fetch_json(url)
-    except FetchError as exc:
-        raise KeyResolutionError(f"the issuer profile {url} could not be fetched: {exc.reason}") from exc
-    except DocumentError as exc:
-        raise KeyResolutionError(f"the issuer profile {url} is not JSON") from exc
-    if not isinstance(doc, dict) or doc.get("id") != issuer_id:
+    doc = await did.fetch_controller_document(url, session)
+    if doc.get("id") != issuer_id:
         raise KeyResolutionError(f"the document at {url} is not the profile of {issuer_id}")
-    session.cache[cache_key] = doc
     return doc
 
 
