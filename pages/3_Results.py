@@ -95,7 +95,7 @@ def results_page() -> None:
         st.warning("That result is no longer in the workspace (it may have been re-checked). Select it again.")
         return
     result = detail.result
-    st.subheader(result.achievement.name or result.input)
+    st.subheader(plain(result.achievement.name or result.input))
     result_details(result)
     raw_document(detail)
 
