@@ -686,6 +686,17 @@ def _time_out(waiter: asyncio.Future[None]) -> None:
         waiter.set_exception(TimeoutError())
 
 
+async def _await_within(waiter: asyncio.Future[None], timeout: float | None) -> None:
+    """Await ``waiter``; ``TimeoutError`` if ``timeout`` seconds pass first.
+    One timer per wait, armed only when there is something to wait for."""
+    timer = None if timeout is None else asyncio.get_running_loop().call_later(timeout, _time_out, waiter)
+    try:
+        await waiter
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
 class AsyncioStream(httpcore.AsyncNetworkStream):
     """An httpcore stream over an asyncio transport and a small buffering
     protocol.
@@ -715,17 +726,13 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
 
     @staticmethod
     async def _wait(protocol: _StreamProtocol, timeout: float | None) -> None:
-        loop = asyncio.get_running_loop()
-        waiter = protocol.waiter = loop.create_future()
-        timer = None if timeout is None else loop.call_later(timeout, _time_out, waiter)
+        protocol.waiter = asyncio.get_running_loop().create_future()
         try:
-            await waiter
+            await _await_within(protocol.waiter, timeout)
         except TimeoutError:
             raise httpcore.ReadTimeout(f"no data for {timeout} s") from None
         finally:
             protocol.waiter = None
-            if timer is not None:
-                timer.cancel()
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         """Send all of ``buffer``."""
@@ -742,17 +749,13 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             # The kernel's buffer is full: wait for it to drain.
             if protocol.error is not None or self._transport.is_closing():
                 raise httpcore.WriteError("connection closed")
-            loop = asyncio.get_running_loop()
-            drained = protocol.drained = loop.create_future()
-            timer = None if timeout is None else loop.call_later(timeout, _time_out, drained)
+            protocol.drained = asyncio.get_running_loop().create_future()
             try:
-                await drained
+                await _await_within(protocol.drained, timeout)
             except TimeoutError:
                 raise httpcore.WriteTimeout(f"could not send within {timeout} s") from None
             finally:
                 protocol.drained = None
-                if timer is not None:
-                    timer.cancel()
 
     async def aclose(self) -> None:
         """Close the connection (without waiting for the peer)."""
