@@ -40,19 +40,9 @@ def issuer() -> Iterator[IssuerServer]:
     """A slow issuer: every assertion takes 20 ms; every 7th is missing (404), every 11th revoked (410)."""
     with IssuerServer([HOST]) as server:
         base = server.origin(HOST)
-        server.route(
-            HOST,
-            "/issuer.json",
-            json_body={"@context": OB2, "type": "Issuer", "id": f"{base}/issuer.json", "name": "Slow Issuer",
-                       "url": f"{base}/", "email": "badges@slow.example"},
-        )  # fmt: skip
-        server.route(
-            HOST,
-            "/badge.json",
-            json_body={"@context": OB2, "type": "BadgeClass", "id": f"{base}/badge.json", "name": "Durable",
-                       "description": "d", "image": f"{base}/b.png", "criteria": {"narrative": "n"},
-                       "issuer": f"{base}/issuer.json"},
-        )  # fmt: skip
+        server.route_ob2_badge_class(
+            HOST, issuer_name="Slow Issuer", issuer_email="badges@slow.example", badge_name="Durable", description="d"
+        )
         for i in range(TOTAL):
             path = f"/a/{i}"
             if i % 7 == 3:

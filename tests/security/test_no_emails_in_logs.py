@@ -49,20 +49,13 @@ def issuer() -> Iterator[IssuerServer]:
     """Badge ``/a/<i>`` is issued to person i (hashed); every third is issued to someone else."""
     with IssuerServer([HOST]) as server:
         base = server.origin(HOST)
-        server.route(
+        server.route_ob2_badge_class(
             HOST,
-            "/issuer.json",
-            json_body={"@context": OB2, "type": "Issuer", "id": f"{base}/issuer.json", "name": "Issuer",
-                       "url": f"{base}/", "email": "badges@issuer.example"},
-        )  # fmt: skip
-        server.route(
-            HOST,
-            "/badge.json",
-            json_body={"@context": OB2, "type": "BadgeClass", "id": f"{base}/badge.json", "name": "SQL",
-                       "description": "SQL", "image": f"{base}/b.png", "criteria": {"narrative": "n"},
-                       "issuer": f"{base}/issuer.json",
-                       "alignment": [{"targetName": "SQL", "targetUrl": "https://skills.example/sql"}]},
-        )  # fmt: skip
+            issuer_name="Issuer",
+            issuer_email="badges@issuer.example",
+            badge_name="SQL",
+            alignment=[{"targetName": "SQL", "targetUrl": "https://skills.example/sql"}],
+        )
         for i, (_, email) in enumerate(PEOPLE):
             owner = email if i % 3 else "someone.else@elsewhere.example"
             identity = "sha256$" + hashlib.sha256((owner + SALT).encode()).hexdigest()

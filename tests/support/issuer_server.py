@@ -43,6 +43,9 @@ class Route:
     delay: float = 0.0
 
 
+OB2_CONTEXT = "https://w3id.org/openbadges/v2"
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = False
@@ -162,6 +165,26 @@ class IssuerServer:
     def url(self, host: str, path: str) -> str:
         """The URL of ``path`` on ``host``."""
         return self.origin(host) + (path if path.startswith("/") else "/" + path)
+
+    def route_ob2_badge_class(
+        self, host: str, *, issuer_name: str, issuer_email: str, badge_name: str, **badge_fields: Any
+    ) -> str:
+        """Serve a minimal, valid OB 2.0 Issuer (``/issuer.json``) and BadgeClass
+        (``/badge.json``, plus ``badge_fields``) on ``host``; returns the BadgeClass URL."""
+        base = self.origin(host)
+        self.route(
+            host,
+            "/issuer.json",
+            json_body={"@context": OB2_CONTEXT, "type": "Issuer", "id": f"{base}/issuer.json", "name": issuer_name,
+                       "url": f"{base}/", "email": issuer_email},
+        )  # fmt: skip
+        return self.route(
+            host,
+            "/badge.json",
+            json_body={"@context": OB2_CONTEXT, "type": "BadgeClass", "id": f"{base}/badge.json", "name": badge_name,
+                       "description": badge_fields.pop("description", badge_name), "image": f"{base}/b.png",
+                       "criteria": {"narrative": "n"}, "issuer": f"{base}/issuer.json", **badge_fields},
+        )  # fmt: skip
 
     @property
     def allow_hosts(self) -> tuple[str, ...]:
