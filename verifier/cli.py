@@ -202,10 +202,7 @@ async def _run(
     out: IO[str],
     include_document: bool,
 ) -> bool:
-    all_ok = True
-    writer = csv.writer(out) if mode == "csv" else None
-    if writer is not None:
-        writer.writerow(CSV_COLUMNS)
+    writer = ResultWriter(out, mode, include_document=include_document)
     # Results are flushed at least every FLUSH_SECONDS (and at the end), not one
     # by one: a reader of the stream sees each result promptly, and a large batch
     # does not pay a system call per line.
@@ -214,20 +211,36 @@ async def _run(
         async with Fetcher(limits=limits, allow_hosts=allow_hosts) as fetcher:
             session = Session(fetcher=fetcher, now=now, emails=emails, trust=trust)
             async for result in verify_batch(items, session, window=max(64, limits.concurrency * 4)):
-                all_ok = all_ok and result.status is Status.VERIFIED
-                if writer is not None:
-                    writer.writerow([spreadsheet_safe(v) for v in csv_row(result)])
-                elif mode == "json":
-                    out.write(
-                        json.dumps(result.to_dict(include_document=include_document), ensure_ascii=False, default=str)
-                        + "\n"
-                    )
-                else:
-                    out.write(text_line(result) + "\n")
+                writer.write(result)
     finally:
         flusher.cancel()
         out.flush()
-    return all_ok
+    return writer.all_verified
+
+
+class ResultWriter:
+    """Writes results in the chosen output form (``json``, ``csv`` or ``text``)
+    and remembers whether every one verified. A CSV header comes first."""
+
+    def __init__(self, out: IO[str], mode: str, *, include_document: bool = False) -> None:
+        self.out = out
+        self.mode = mode
+        self.include_document = include_document
+        self.all_verified = True
+        self._csv = csv.writer(out) if mode == "csv" else None
+        if self._csv is not None:
+            self._csv.writerow(CSV_COLUMNS)
+
+    def write(self, result: VerificationResult) -> None:
+        """Write one result (not flushed)."""
+        self.all_verified = self.all_verified and result.status is Status.VERIFIED
+        if self._csv is not None:
+            self._csv.writerow([spreadsheet_safe(v) for v in csv_row(result)])
+        elif self.mode == "json":
+            doc = result.to_dict(include_document=self.include_document)
+            self.out.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
+        else:
+            self.out.write(text_line(result) + "\n")
 
 
 FLUSH_SECONDS = 0.2
@@ -255,22 +268,11 @@ def _run_scaled(
     config = distributed.BatchConfig(
         limits=limits, allow_hosts=tuple(args.allow_host), now=now, emails=tuple(args.email), trust=trust
     )
-    all_ok = True
-    writer = csv.writer(out) if mode == "csv" else None
-    if writer is not None:
-        writer.writerow(CSV_COLUMNS)
+    writer = ResultWriter(out, mode, include_document=args.include_document)
 
     def emit(results: Iterable[VerificationResult]) -> None:
-        nonlocal all_ok
         for result in results:
-            all_ok = all_ok and result.status is Status.VERIFIED
-            if writer is not None:
-                writer.writerow([spreadsheet_safe(v) for v in csv_row(result)])
-            elif mode == "json":
-                doc = result.to_dict(include_document=args.include_document)
-                out.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
-            else:
-                out.write(text_line(result) + "\n")
+            writer.write(result)
             out.flush()
 
     try:
@@ -293,7 +295,7 @@ def _run_scaled(
     except InputListError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    return EXIT_OK if all_ok else EXIT_NOT_VERIFIED
+    return EXIT_OK if writer.all_verified else EXIT_NOT_VERIFIED
 
 
 def _collect_inputs(args: argparse.Namespace, stdin: IO[str]) -> Iterator[BadgeInput]:
