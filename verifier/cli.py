@@ -46,6 +46,7 @@ CSV_COLUMNS = (
     "checks",
     "platform",
     "checked_at",
+    "summary",
 )
 
 
@@ -330,6 +331,7 @@ def csv_row(result: VerificationResult) -> list[Any]:
         "; ".join(f"{c.id}:{c.outcome.value}" for c in result.checks),
         result.platform or "",
         result.checked_at or "",
+        result.summary,
     ]
 
 
@@ -338,8 +340,7 @@ def text_line(result: VerificationResult) -> str:
     mark = {"verified": "OK  ", "failed": "FAIL", "error": "ERR "}[result.status.value]
     name = result.achievement.name or "?"
     issuer = result.issuer.name or result.issuer.id or "?"
-    tail = f" - {result.reason}" if result.reason else ""
-    return f"{mark} {result.input}  [{result.format}] {name} / {issuer}{tail}"
+    return f"{mark} {result.input}  [{result.format}] {name} / {issuer} - {result.summary}"
 
 
 def spreadsheet_safe(value: Any) -> str:

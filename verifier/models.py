@@ -231,6 +231,13 @@ class VerificationResult:
         decisive = decisive_check(self.checks)
         return decisive.message if decisive is not None else ""
 
+    @property
+    def summary(self) -> str:
+        """One plain sentence for a recruiter (:func:`verifier.summary.summarize`)."""
+        from verifier.summary import summarize
+
+        return summarize(self)
+
     def check(self, check_id: str) -> Check | None:
         """The first check with this id, if any."""
         return next((c for c in self.checks if c.id == check_id), None)
@@ -240,6 +247,7 @@ class VerificationResult:
         out: dict[str, Any] = {
             "input": self.input,
             "status": self.status.value,
+            "summary": self.summary,
             "format": self.format,
             "checks": [c.to_dict() for c in self.checks],
             "issuer": self.issuer.to_dict(),
