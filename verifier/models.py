@@ -121,9 +121,138 @@ def _id(check_id: str | CheckId) -> str:
     return check_id.value if isinstance(check_id, CheckId) else check_id
 
 
+class IdentityLevel(enum.StrEnum):
+    """What is proven about who issued a credential, strongest first
+    (``docs/verifier-contract.md`` "Issuer identity levels")."""
+
+    REGISTRY = "registry"
+    DOMAIN = "domain"
+    PLATFORM = "platform"
+    SELF_ASSERTED = "self-asserted"
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryListing:
+    """A registry that lists the issuer, and what its entry says."""
+
+    name: str
+    entry_name: str | None = None
+    entry_url: str | None = None
+    entry_location: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"name", "entry": {"name", "url"[, "location"]}}``."""
+        entry: dict[str, Any] = {"name": self.entry_name, "url": self.entry_url}
+        if self.entry_location:
+            entry["location"] = self.entry_location
+        return {"name": self.name, "entry": entry}
+
+
+@dataclass(frozen=True, slots=True)
+class UncheckedRegistry:
+    """A configured registry that could not be consulted, and why."""
+
+    name: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"name", "reason"}``."""
+        return {"name": self.name, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class Impersonation:
+    """The credential claims a registered or allow-listed issuer's name or
+    domain while its proven identity is another. ``severity`` is ``fail`` for
+    an equal name (after normalisation) or domain, ``warn`` for a near match."""
+
+    resembles: str
+    why: str
+    severity: str  # "fail" | "warn"
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"resembles", "why", "severity"}``."""
+        return {"resembles": self.resembles, "why": self.why, "severity": self.severity}
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerIdentity:
+    """How far the issuer's identity is proven (``issuer.identity``).
+
+    ``proven`` is the identifier that is proven (a domain, a DID, a platform's
+    domain) or None; ``how`` says in one sentence how; ``claims_name`` /
+    ``claims_url`` are what the credential merely states.
+    """
+
+    level: IdentityLevel = IdentityLevel.SELF_ASSERTED
+    proven: str | None = None
+    how: str = ""
+    registries: tuple[RegistryListing, ...] = ()
+    unchecked_registries: tuple[UncheckedRegistry, ...] = ()
+    claims_name: str | None = None
+    claims_url: str | None = None
+    impersonation: Impersonation | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``issuer.identity`` object of the verifier contract."""
+        return {
+            "level": self.level.value,
+            "proven": self.proven,
+            "how": self.how,
+            "registries": [r.to_dict() for r in self.registries],
+            "unchecked_registries": [u.to_dict() for u in self.unchecked_registries],
+            "claims": {"name": self.claims_name, "url": self.claims_url},
+            "impersonation": self.impersonation.to_dict() if self.impersonation is not None else None,
+        }
+
+
+def identity_from_dict(data: Mapping[str, Any] | None) -> IssuerIdentity | None:
+    """Rebuild :class:`IssuerIdentity` from its JSON form; None when absent or unreadable."""
+    if not isinstance(data, Mapping):
+        return None
+    try:
+        level = IdentityLevel(str(data.get("level")))
+    except ValueError:
+        return None
+    claims: Mapping[str, Any] = data["claims"] if isinstance(data.get("claims"), Mapping) else {}
+    imp = data.get("impersonation")
+    return IssuerIdentity(
+        level=level,
+        proven=data.get("proven"),
+        how=str(data.get("how") or ""),
+        registries=tuple(
+            RegistryListing(
+                name=str(r.get("name") or ""),
+                entry_name=(r.get("entry") or {}).get("name"),
+                entry_url=(r.get("entry") or {}).get("url"),
+                entry_location=(r.get("entry") or {}).get("location"),
+            )
+            for r in data.get("registries") or ()
+            if isinstance(r, Mapping)
+        ),
+        unchecked_registries=tuple(
+            UncheckedRegistry(name=str(u.get("name") or ""), reason=str(u.get("reason") or ""))
+            for u in data.get("unchecked_registries") or ()
+            if isinstance(u, Mapping)
+        ),
+        claims_name=claims.get("name"),
+        claims_url=claims.get("url"),
+        impersonation=(
+            Impersonation(
+                resembles=str(imp.get("resembles") or ""),
+                why=str(imp.get("why") or ""),
+                severity=str(imp.get("severity") or "warn"),
+            )
+            if isinstance(imp, Mapping)
+            else None
+        ),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class IssuerInfo:
-    """Who issued the credential, as the credential and its issuer profile say."""
+    """Who issued the credential, as the credential and its issuer profile say,
+    and (``identity``) how much of that is proven."""
 
     id: str | None = None
     name: str | None = None
@@ -131,9 +260,10 @@ class IssuerInfo:
     email: str | None = None
     trust: str | None = None  # "allow" | "deny" | "unknown" when a trust list was given
     endorsements: tuple[VerificationResult, ...] = ()
+    identity: IssuerIdentity | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form; ``trust`` and ``endorsements`` only when present."""
+        """JSON form; ``trust``, ``endorsements`` and ``identity`` only when present."""
         out: dict[str, Any] = {"id": self.id, "name": self.name, "url": self.url}
         if self.email:
             out["email"] = self.email
@@ -141,6 +271,8 @@ class IssuerInfo:
             out["trust"] = self.trust
         if self.endorsements:
             out["endorsements"] = [e.to_dict() for e in self.endorsements]
+        if self.identity is not None:
+            out["identity"] = self.identity.to_dict()
         return out
 
 
@@ -370,6 +502,7 @@ def result_from_dict(data: Mapping[str, Any]) -> VerificationResult:
             email=iss.get("email"),
             trust=iss.get("trust"),
             endorsements=tuple(result_from_dict(e) for e in iss.get("endorsements") or ()),
+            identity=identity_from_dict(iss.get("identity")),
         ),
         achievement=AchievementInfo(
             id=ach.get("id"),

@@ -82,3 +82,39 @@ def test_json_form_has_every_contract_field_and_round_trips() -> None:
     assert set(data["skills"][0]) >= {"name", "framework", "code", "url"}
     back = result_from_dict(data)
     assert back.to_dict() == data
+
+
+def test_issuer_identity_has_the_contract_shape_and_round_trips() -> None:
+    from verifier.models import IdentityLevel, Impersonation, IssuerIdentity, RegistryListing, UncheckedRegistry
+
+    identity = IssuerIdentity(
+        level=IdentityLevel.REGISTRY,
+        proven="did:web:issuer.example",
+        how="listed in DCC Sandbox Registry",
+        registries=(RegistryListing("DCC Sandbox Registry", "Issuer U", "https://issuer.example", "Cambridge, MA"),),
+        unchecked_registries=(UncheckedRegistry("DCC Pilot", "HTTP 503"),),
+        claims_name="Issuer U",
+        claims_url="https://issuer.example",
+        impersonation=Impersonation("Amazon Web Services", "near match", "warn"),
+    )
+    r = make_result("x", [passed("signature", "ok")], issuer=IssuerInfo(id="did:web:issuer.example", identity=identity))
+    data = json.loads(json.dumps(r.to_dict()))
+    ident = data["issuer"]["identity"]
+    assert set(ident) == {"level", "proven", "how", "registries", "unchecked_registries", "claims", "impersonation"}
+    assert ident["registries"][0] == {
+        "name": "DCC Sandbox Registry",
+        "entry": {"name": "Issuer U", "url": "https://issuer.example", "location": "Cambridge, MA"},
+    }
+    assert ident["claims"] == {"name": "Issuer U", "url": "https://issuer.example"}
+    assert ident["impersonation"]["severity"] == "warn"
+    assert result_from_dict(data).issuer.identity == identity
+    assert result_from_dict(data).to_dict() == data
+
+
+def test_a_stored_result_without_identity_reads_back_without_one() -> None:
+    r = make_result("x", [passed("signature", "ok")], issuer=IssuerInfo(id="did:key:z6Mk"))
+    data = r.to_dict()
+    assert "identity" not in data["issuer"]
+    assert result_from_dict(data).issuer.identity is None
+    data["issuer"]["identity"] = {"level": "nonsense"}
+    assert result_from_dict(data).issuer.identity is None
