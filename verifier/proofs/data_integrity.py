@@ -8,7 +8,9 @@ Verification of one proof (VC Data Integrity 1.0 §4.4 "Verify Proof", with
 the suite's own "Verify Proof" algorithm, EdDSA / ECDSA Cryptosuites §3.x.2):
 
 1. The proof is a map with ``type`` (and ``cryptosuite``) naming a supported
-   suite, a ``verificationMethod`` string and a multibase ``proofValue``.
+   suite, a ``verificationMethod`` string and a multibase ``proofValue`` (for
+   Ed25519Signature2018, a detached JWS in ``jws``: see
+   :mod:`verifier.proofs.suites`).
 2. ``proofPurpose`` equals the expected purpose (§2.2 "Proof Purposes").
 3. ``created`` is a dateTime not in the future; ``expires``, if present, is
    not past (§2.1 "Proofs").
@@ -244,10 +246,17 @@ async def _verify_one(
             raise _Outcome(False, Problem.MALFORMED, "the proof id is not a string (Data Integrity §2.1: a URL)")
         if ":" not in vm_id:
             raise _Outcome(False, Problem.MALFORMED, f"the verificationMethod {vm_id!r} is not a URL")
-        try:
-            signature = multibase_decode(proof.get("proofValue"))  # type: ignore[arg-type]
-        except KeyResolutionError as exc:
-            raise _Outcome(False, Problem.MALFORMED, "the proofValue is not multibase base58-btc") from exc
+        signing_prefix = b""
+        if suite.carrier == "jws":
+            try:
+                signing_prefix, signature = suites.parse_detached_jws(proof.get("jws"))
+            except ProofError as exc:
+                raise _Outcome(False, Problem.MALFORMED, str(exc)) from exc
+        else:
+            try:
+                signature = multibase_decode(proof.get("proofValue"))  # type: ignore[arg-type]
+            except KeyResolutionError as exc:
+                raise _Outcome(False, Problem.MALFORMED, "the proofValue is not multibase base58-btc") from exc
         # 2. purpose
         if proof.get("proofPurpose") != purpose:
             raise _Outcome(
@@ -311,7 +320,7 @@ async def _verify_one(
             hash_name = suites.hash_for_key(suite, vm.public_key)
         except ProofError as exc:
             raise _Outcome(False, Problem.KEY_TYPE, f"the key {vm.id} does not suit {suite.name}: {exc}") from exc
-        data = suites.hash_data(canon_config, canon_doc, hash_name)
+        data = signing_prefix + suites.hash_data(canon_config, canon_doc, hash_name)
         ok = suites.verify_signature(suite, vm.public_key, data, signature)
         extra["signature_valid"] = ok
         if not ok:
@@ -399,8 +408,9 @@ def sign(
     """A copy of ``document`` with one more proof (VC Data Integrity 1.0 §4.2 "Add Proof",
     §4.3 "Add Proof Set/Chain"): the suite's "Create Proof" (§3.x.1).
 
-    ``cryptosuite`` is a Data Integrity cryptosuite name or ``"Ed25519Signature2020"``
-    (which sets the proof type). An existing proof makes a proof set; with
+    ``cryptosuite`` is a Data Integrity cryptosuite name, ``"Ed25519Signature2020"``
+    or ``"Ed25519Signature2018"`` (which set the proof type; the 2018 suite
+    signs with a detached JWS in ``jws``). An existing proof makes a proof set; with
     ``previous_proof`` the new proof chains to the proofs with those ids.
     Raises :class:`ProofError` / :class:`DocumentError` for unusable input.
     """
@@ -428,8 +438,14 @@ def sign(
     config = suites.proof_configuration(suite, proof, unsecured)
     hash_name = suites.hash_for_key(suite, private_key)
     canon_config, canon_doc = suites.canonical_forms(suite, config, unsecured, ob303=ob303)
-    signature = suites.create_signature(suite, private_key, suites.hash_data(canon_config, canon_doc, hash_name))
-    proof["proofValue"] = multibase_encode(signature)
+    prefix = suites.detached_header_prefix() if suite.carrier == "jws" else b""
+    signature = suites.create_signature(
+        suite, private_key, prefix + suites.hash_data(canon_config, canon_doc, hash_name)
+    )
+    if suite.carrier == "jws":
+        proof["jws"] = suites.detached_jws(prefix, signature)
+    else:
+        proof["proofValue"] = multibase_encode(signature)
     signed = copy.deepcopy(document)
     if existing:
         signed["proof"] = [*copy.deepcopy(existing), proof]

@@ -11,19 +11,34 @@ eddsa-jcs-2022              JCS (RFC 8785)      SHA-256           Ed25519
 ecdsa-rdfc-2019             RDFC-1.0            SHA-256 / -384    ECDSA P-256 / P-384
 ecdsa-jcs-2019              JCS (RFC 8785)      SHA-256 / -384    ECDSA P-256 / P-384
 Ed25519Signature2020        URDNA2015           SHA-256           Ed25519
+Ed25519Signature2018        URDNA2015           SHA-256           Ed25519 (detached JWS)
 eddsa-2022 (draft name)     RDFC-1.0            SHA-256           Ed25519
 ==========================  ==================  ================  ==================
 
-In every suite the signed data is ``hash(canonical proof configuration) ||
+In every suite the data hashed is ``hash(canonical proof configuration) ||
 hash(canonical document)`` (EdDSA Cryptosuites v1.0 §3.2.4 / §3.3.4 "Hashing";
 ECDSA Cryptosuites v1.0 §3.2.4 / §3.3.4, where P-384 keys use SHA-384;
 Ed25519Signature2020 §"Hashing"). ECDSA signatures are the raw ``r || s``
 (IEEE P1363) form, converted to DER for ``cryptography``.
+
+Ed25519Signature2018 (W3C CCG "Ed25519 Signature 2018", the suite of the 2022
+Jobs for the Future plugfest badges and of vc-js before 2021) carries its
+signature as a detached JWS in ``jws`` rather than a multibase ``proofValue``:
+the protected header is ``{"alg":"EdDSA","b64":false,"crit":["b64"]}``
+(RFC 7797 "JWS Unencoded Payload Option" §3, §5.2), the payload segment is
+empty, and the Ed25519 signature is over ``ASCII(BASE64URL(header)) || "." ||
+hash data`` (RFC 7515 §5.1 step 8 with the unencoded payload of RFC 7797 §3).
+The proof configuration leaves out ``jws`` (and ``proofValue`` /
+``signatureValue``, which the Linked Data Proofs draft also names as
+signature values).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -40,6 +55,10 @@ from verifier.keys import PrivateKey, PublicKey
 
 Canon = Literal["rdfc", "jcs"]
 Family = Literal["eddsa", "ecdsa"]
+Carrier = Literal["proofValue", "jws"]
+
+# Proof properties that hold the signature and are left out of the proof configuration.
+SIGNATURE_PROPERTIES = frozenset({"proofValue", "jws", "signatureValue"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +69,12 @@ class Suite:
     proof_type: str
     canon: Canon
     family: Family
+    carrier: Carrier = "proofValue"
 
     @property
     def algorithm(self) -> str:
-        """The RDF canonicalization algorithm name (RDFC-1.0, or URDNA2015 for the 2020 suite)."""
-        return "URDNA2015" if self.proof_type == "Ed25519Signature2020" else "RDFC-1.0"
+        """The RDF canonicalization algorithm name (RDFC-1.0, or URDNA2015 for the 2018 and 2020 suites)."""
+        return "RDFC-1.0" if self.proof_type == "DataIntegrityProof" else "URDNA2015"
 
 
 SUITES: dict[str, Suite] = {
@@ -65,6 +85,7 @@ SUITES: dict[str, Suite] = {
         Suite("ecdsa-rdfc-2019", "DataIntegrityProof", "rdfc", "ecdsa"),
         Suite("ecdsa-jcs-2019", "DataIntegrityProof", "jcs", "ecdsa"),
         Suite("Ed25519Signature2020", "Ed25519Signature2020", "rdfc", "eddsa"),
+        Suite("Ed25519Signature2018", "Ed25519Signature2018", "rdfc", "eddsa", "jws"),
         # The name eddsa-rdfc-2022 had in drafts before 2023 (same algorithm);
         # 1EdTech's validator and early OB 3.0 issuers still emit it.
         Suite("eddsa-2022", "DataIntegrityProof", "rdfc", "eddsa"),
@@ -84,8 +105,8 @@ def select_suite(proof: dict[str, Any]) -> Suite:
         if suite is None or suite.proof_type != "DataIntegrityProof":
             raise ProofError(f"unsupported cryptosuite {name!r}")
         return suite
-    if ptype == "Ed25519Signature2020":
-        return SUITES["Ed25519Signature2020"]
+    if ptype in ("Ed25519Signature2020", "Ed25519Signature2018"):
+        return SUITES[ptype]
     raise ProofError(f"unsupported proof type {ptype!r}")
 
 
@@ -108,7 +129,7 @@ def proof_configuration(suite: Suite, proof: dict[str, Any], unsecured: dict[str
     """The proof configuration: the proof without ``proofValue``, with the document's ``@context``
     (EdDSA §3.2.5 / §3.3.5, ECDSA §3.2.5 / §3.3.5 "Proof Configuration"; for JCS
     only when the document has one)."""
-    config = {k: v for k, v in proof.items() if k != "proofValue"}
+    config = {k: v for k, v in proof.items() if k not in SIGNATURE_PROPERTIES}
     if suite.canon == "rdfc" or "@context" in unsecured:
         if "@context" in unsecured:
             config["@context"] = unsecured["@context"]
@@ -139,6 +160,62 @@ def canonical_forms(
 ) -> tuple[bytes, bytes]:
     """The canonical proof configuration and the canonical (transformed) document."""
     return canonical(suite, config, ob303=ob303), canonical(suite, unsecured, ob303=ob303)
+
+
+# RFC 7797 §3: with "b64": false the payload is not encoded; §6: "b64" must then be listed in "crit".
+DETACHED_HEADER = {"alg": "EdDSA", "b64": False, "crit": ["b64"]}
+MAX_JWS_CHARS = 4096
+
+
+_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _b64url_decode(segment: str) -> bytes:
+    # RFC 7515 §2: base64url without padding; any other character is an error.
+    if not segment or len(segment) % 4 == 1 or not _B64URL.issuperset(segment):
+        raise ProofError("not base64url")
+    try:
+        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise ProofError("not base64url") from exc
+
+
+def parse_detached_jws(value: Any) -> tuple[bytes, bytes]:
+    """``(signing prefix, signature)`` of an Ed25519Signature2018 ``jws``:
+    ``header..signature`` with the header of :data:`DETACHED_HEADER`.
+
+    The prefix is ``ASCII(BASE64URL(header)) || "."``, to which the hash data
+    is appended to form the signing input (RFC 7797 §3). :class:`ProofError`
+    for anything else (an attached payload, another algorithm, b64 not false
+    or not critical, a malformed segment).
+    """
+    if not isinstance(value, str) or len(value) > MAX_JWS_CHARS:
+        raise ProofError("the jws is not a detached JWS string")
+    parts = value.split(".")
+    if len(parts) != 3 or parts[1] != "":
+        raise ProofError("the jws is not a detached JWS (header..signature)")
+    try:
+        header = json.loads(_b64url_decode(parts[0]))
+    except (ProofError, ValueError) as exc:
+        raise ProofError("the jws header is not base64url JSON") from exc
+    if not isinstance(header, dict):
+        raise ProofError("the jws header is not a JSON object")
+    if header.get("alg") != "EdDSA":
+        raise ProofError(f"the jws algorithm is {header.get('alg')!r}, not EdDSA")
+    if header.get("b64") is not False or header.get("crit") != ["b64"] or set(header) - {"alg", "b64", "crit"}:
+        raise ProofError("the jws header is not the unencoded-payload header of Ed25519Signature2018")
+    return parts[0].encode("ascii") + b".", _b64url_decode(parts[2])
+
+
+def detached_jws(header_prefix: bytes, signature: bytes) -> str:
+    """The ``jws`` value for a signature made over ``header_prefix || hash data``."""
+    return header_prefix.decode("ascii") + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode("ascii")
+
+
+def detached_header_prefix() -> bytes:
+    """``ASCII(BASE64URL(header)) || "."`` for :data:`DETACHED_HEADER`."""
+    raw = json.dumps(DETACHED_HEADER, separators=(",", ":")).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=") + b"."
 
 
 def hash_data(canonical_config: bytes, canonical_doc: bytes, hash_name: str) -> bytes:
