@@ -42,8 +42,10 @@ from talent.errors import (
 from talent.extract import BadgeSkill, extract_skills
 from talent.matching import MatchConfig, SkillMatch, SkillMatcher
 from talent.ranking import (
+    RANKING_RULE,
     Comparison,
     compare_candidates,
+    explain_above,
     explain_score,
     pool_coverage,
     rank_candidates,
@@ -64,6 +66,7 @@ from talent.shortlist import Shortlist, escape_cell, export_shortlist, safe_file
 from talent.storage import Workspace, database_url
 
 __all__ = [
+    "RANKING_RULE",
     "BadgeSkill",
     "Candidate",
     "Catalogue",
@@ -96,6 +99,7 @@ __all__ = [
     "dumps_role",
     "escape_cell",
     "evidence_frame",
+    "explain_above",
     "explain_score",
     "export_shortlist",
     "extract_skills",

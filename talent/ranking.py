@@ -1,10 +1,22 @@
 """Ranking, pool gaps and side-by-side comparison, built on a :class:`CoverageReport`.
 
-Candidates are ranked per role by: all must-haves met first, then score,
-then number of requirements met, then candidate id (so ties are stable).
-Each rank carries a plain-language explanation of its score, for instance
-``"meets 2 of 3 must-haves, 6 of 9 requirements (score 71.4); missing
-must-have Kubernetes: badge failed: revoked 2026-03-02"``.
+The ranking rule, in order (the Roles page and the READMEs state the same):
+
+1. **must-haves met, weighted**: the sum of the weights of the must-have
+   requirements the candidate meets with verified evidence (more first), so a
+   candidate holding a must-have another lacks ranks above them unless the
+   other's must-haves outweigh it;
+2. **score**: ``100 * sum(weight * strength) / sum(weight)`` over all the
+   role's requirements (higher first);
+3. **evidence**: how many verified badges count towards the role's
+   requirements (more first);
+4. candidate id, so that ties are stable.
+
+Each rank carries a plain-language explanation: why the candidate sits above
+the next one (``"Ranks above Bo (#2): holds Terraform, a must-have Bo lacks"``),
+then the score and the gaps (``"meets 2 of 3 must-haves, 6 of 9 requirements
+(score 71.4); missing must-have Kubernetes: badge failed: revoked
+2026-03-02"``).
 """
 
 from __future__ import annotations
@@ -19,6 +31,13 @@ import pandas as pd
 from talent.coverage import CoverageReport
 
 MAX_GAPS_IN_EXPLANATION = 4
+RANKING_RULE = (
+    "Candidates are ranked first by the must-haves they meet, each counted at its weight, so a candidate "
+    "holding a must-have another lacks ranks above them unless the other's must-haves weigh more; then by "
+    "score (the weighted share of all requirements met); then by how many verified badges back the role's "
+    "requirements; remaining ties in candidate id order. Only verified evidence counts."
+)
+"""The ranking rule in words, as the Roles and Coverage pages and both READMEs state it."""
 EVIDENCE_FIELDS = (
     "badge_key",
     "badge_name",
@@ -52,51 +71,183 @@ def rank_candidates(
     explain: bool = True,
     limit: int | None = None,
 ) -> pd.DataFrame:
-    """Candidates ranked for one role: ``rank, candidate_id, name, score,
-    must_have_met, must_have_total, all_must_haves, met, total, explanation``.
+    """Candidates ranked for one role by the rule in the module docstring:
+    ``rank, candidate_id, name, role_id, must_have_met, must_have_total,
+    must_have_weight_met, must_have_weight_total, met, total, score,
+    evidence, all_must_haves, above_next, explanation``.
 
+    ``above_next`` says why the candidate sits above the next one ("" for the
+    last); ``explanation`` is that sentence followed by the score and the gaps.
     ``limit`` keeps the top N (explanations are only built for those).
     """
-    scores = report.role_scores(role_id)
-    ranked = scores.sort_values(
-        ["all_must_haves", "score", "met", "candidate_id"], ascending=[False, False, False, True], kind="stable"
+    scores = report.role_scores(role_id).reset_index(drop=True)
+    rows = _role_rows(report, role_id)
+    reqs = report.requirements[report.requirements["role_id"] == role_id].sort_values("req_index", kind="stable")
+    n, n_req = len(scores), len(reqs)
+    met = rows["met"].to_numpy(dtype=bool).reshape(n, n_req)
+    must = reqs["must_have"].to_numpy(dtype=bool)
+    weights = reqs["weight"].to_numpy(dtype=float)
+    mh_weight = met[:, must].astype(float) @ weights[must]
+    evidence = rows["badges"].to_numpy(dtype=np.int64).reshape(n, n_req).sum(axis=1)
+    ranked = scores.assign(
+        must_have_weight_met=np.round(mh_weight, 6),
+        must_have_weight_total=round(float(weights[must].sum()), 6),
+        evidence=evidence,
+        _pos=np.arange(n),
+    )
+    ranked = ranked.sort_values(
+        ["must_have_weight_met", "score", "evidence", "candidate_id"],
+        ascending=[False, False, False, True],
+        kind="stable",
     ).reset_index(drop=True)
-    if limit is not None:
-        ranked = ranked.head(limit)
+    order = ranked["_pos"].to_numpy(dtype=np.int64)
+    keep = len(ranked) if limit is None else max(0, min(limit, len(ranked)))
+    ranked = ranked.head(keep).drop(columns=["_pos"])
     ranked.insert(0, "rank", range(1, len(ranked) + 1))
     names = names or {}
     ranked.insert(2, "name", [names.get(c, c) for c in ranked["candidate_id"]])
     if explain:
-        gaps = _gap_texts(report, role_id, set(ranked["candidate_id"]))
-        records: list[dict[str, Any]] = ranked.to_dict("records")  # type: ignore[assignment]
-        ranked["explanation"] = [
-            explain_score(
-                int(r["must_have_met"]),
-                int(r["must_have_total"]),
-                int(r["met"]),
-                int(r["total"]),
-                float(r["score"]),
-                gaps.get(str(r["candidate_id"]), []),
+        labels = [str(r) for r in reqs["requirement"]]
+        full = scores.assign(must_have_weight_met=mh_weight, evidence=evidence)
+        records: list[dict[str, Any]] = full.to_dict("records")  # type: ignore[assignment]
+        above: list[str] = []
+        for i in range(len(ranked)):
+            if i + 1 >= n:
+                above.append("")
+                continue
+            a, b = int(order[i]), int(order[i + 1])
+            this, nxt = records[a], records[b]
+            nxt_name = names.get(str(nxt["candidate_id"]), str(nxt["candidate_id"]))
+            above.append(
+                explain_above(
+                    nxt_name,
+                    i + 2,
+                    held=[
+                        (lab, bool(mh), float(w))
+                        for lab, mh, w, x, y in zip(labels, must, weights, met[a], met[b], strict=True)
+                        if x and not y
+                    ],
+                    lacked=[
+                        (lab, bool(mh), float(w))
+                        for lab, mh, w, x, y in zip(labels, must, weights, met[a], met[b], strict=True)
+                        if y and not x
+                    ],
+                    weights=(float(this["must_have_weight_met"]), float(nxt["must_have_weight_met"])),
+                    scores=(float(this["score"]), float(nxt["score"])),
+                    evidence=(int(this["evidence"]), int(nxt["evidence"])),
+                )
             )
-            for r in records
+        gaps = _gap_texts(report, role_id, set(ranked["candidate_id"]))
+        top: list[dict[str, Any]] = ranked.to_dict("records")  # type: ignore[assignment]
+        ranked["above_next"] = above
+        ranked["explanation"] = [
+            " ".join(
+                p
+                for p in (
+                    f"{why}." if why else "",
+                    _capital(
+                        explain_score(
+                            int(r["must_have_met"]),
+                            int(r["must_have_total"]),
+                            int(r["met"]),
+                            int(r["total"]),
+                            float(r["score"]),
+                            gaps.get(str(r["candidate_id"]), []),
+                            must_weight=(float(r["must_have_weight_met"]), float(r["must_have_weight_total"])),
+                        )
+                    ),
+                )
+                if p
+            )
+            for r, why in zip(top, above, strict=True)
         ]
     return ranked.drop(columns=["role_name"])
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _names(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def explain_above(
+    next_name: str,
+    next_rank: int,
+    *,
+    held: Sequence[tuple[str, bool, float]],
+    lacked: Sequence[tuple[str, bool, float]],
+    weights: tuple[float, float],
+    scores: tuple[float, float],
+    evidence: tuple[int, int],
+) -> str:
+    """Why a candidate sits directly above the next one (``next_name``, at
+    ``next_rank``), following the ranking rule: the first of must-have weight,
+    score and evidence that differs. ``held`` are the requirements this
+    candidate meets and the next does not, ``lacked`` the reverse, each as
+    ``(label, is_must_have, weight)``; ``weights``, ``scores`` and
+    ``evidence`` are (this, next)."""
+    head = f"Ranks above {next_name} (#{next_rank})"
+    held_must = [lab for lab, mh, _ in held if mh]
+    lacked_must = [lab for lab, mh, _ in lacked if mh]
+    if round(weights[0], 6) > round(weights[1], 6):
+        noun = "a must-have" if len(held_must) == 1 else "must-haves"
+        text = f"{head}: holds {_names(held_must)}, {noun} {next_name} lacks"
+        if lacked_must:
+            text += (
+                f", which outweigh{'s' if len(held_must) == 1 else ''} {_names(lacked_must)}"
+                f" held only by {next_name} (must-have weight {_num(weights[0])} against {_num(weights[1])})"
+            )
+        return text
+    same = "the same must-haves" if not held_must and not lacked_must else "must-haves of equal weight"
+    if scores[0] > scores[1]:
+        text = f"{head}: {same}, higher score ({_num(scores[0])} against {_num(scores[1])})"
+        extra = [lab for lab, mh, _ in held if not mh]
+        if extra:
+            text += f"; holds {_names(extra)}, which {next_name} lacks"
+        else:
+            text += "; the same requirements met, on more trusted evidence"
+        return text
+    if evidence[0] > evidence[1]:
+        return (
+            f"{head}: {same} and the same score ({_num(scores[0])}), more verified evidence "
+            f"({evidence[0]} badges against {evidence[1]})"
+        )
+    return f"{head}: tied on must-haves, score and evidence (ties are listed by candidate id)"
+
+
 def explain_score(
-    must_met: int, must_total: int, met: int, total: int, score: float, gaps: Sequence[tuple[bool, str]]
+    must_met: int,
+    must_total: int,
+    met: int,
+    total: int,
+    score: float,
+    gaps: Sequence[tuple[bool, str]],
+    *,
+    must_weight: tuple[float, float] | None = None,
 ) -> str:
     """The plain-language sentence for one candidate's score; ``gaps`` are
-    ``(is_must_have, text)`` for each unmet requirement, must-haves first."""
+    ``(is_must_have, text)`` for each unmet requirement, must-haves first;
+    ``must_weight`` is (met, total) weight of the must-haves."""
+    weight = f" (weight {_num(must_weight[0])} of {_num(must_weight[1])})" if must_weight else ""
     head = (
-        f"meets {must_met} of {must_total} must-haves, {met} of {total} requirements (score {score:g})"
+        f"meets {must_met} of {must_total} must-haves{weight}, {met} of {total} requirements (score {score:g})"
         if must_total
         else f"meets {met} of {total} requirements (score {score:g})"
     )
     ordered = sorted(gaps, key=lambda g: not g[0])
     parts = [("missing must-have " if mh else "") + text for mh, text in ordered[:MAX_GAPS_IN_EXPLANATION]]
     if len(ordered) > MAX_GAPS_IN_EXPLANATION:
-        parts.append(f"and {len(ordered) - MAX_GAPS_IN_EXPLANATION} more gaps")
+        more = len(ordered) - MAX_GAPS_IN_EXPLANATION
+        parts.append(f"and {more} more gap{'s' if more > 1 else ''}")
     return "; ".join([head, *parts])
 
 
