@@ -17,11 +17,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from verifier.bundle import Bundle, BundleError, BundleWriter, reverify, verify_recorded
 from verifier.fetch import Fetcher, FetchLimits
 from verifier.inputs import InputListError, read_input_file, read_lines
 from verifier.models import Status, VerificationResult
 from verifier.netguard import allow_host_entry
-from verifier.pipeline import BadgeInput, verify_batch
+from verifier.pipeline import BadgeInput, map_batch, verify_batch
+from verifier.recording import recording_batch
 from verifier.session import Session
 from verifier.trust import TrustList
 
@@ -122,6 +124,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--trust", metavar="FILE", help="issuer trust list (JSON/YAML with allow/deny lists, or CSV issuer,verdict)"
     )
     v.add_argument("--include-document", action="store_true", help="add the credential document to each JSON result")
+    ev = v.add_argument_group("evidence bundles (verifier.bundle)")
+    ev.add_argument(
+        "--bundle-out",
+        metavar="FILE.zip",
+        help="also write an evidence bundle: every input as received or fetched, the documents it depended on, "
+        "the results, the trust list and registries used, and a manifest of SHA-256 hashes",
+    )
+    ev.add_argument(
+        "--bundle",
+        metavar="FILE.zip",
+        help="re-verify an evidence bundle (offline, from the documents it holds): one result per badge, "
+        "each with 'changed', what differs from the recorded result",
+    )
+    ev.add_argument(
+        "--bundle-online",
+        action="store_true",
+        help="with --bundle: fetch every document afresh instead of using the bundle's copies",
+    )
     scale = v.add_argument_group("scale-out (verifier.distributed)")
     scale.add_argument(
         "--scheduler",
@@ -154,12 +174,23 @@ def main(argv: Sequence[str] | None = None, *, stdin: IO[str] | None = None, std
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
+    if args.bundle:
+        return _reverify_bundle(args, out=stdout)
+    if args.bundle_online:
+        print("error: --bundle-online goes with --bundle", file=sys.stderr)
+        return EXIT_USAGE
     try:
         items = _collect_inputs(args, stdin)
         trust = TrustList.load(args.trust) if args.trust else None
         first = next(items, None)
     except (UsageError, InputListError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.bundle_out and (args.scheduler or args.workers > 1):
+        print(
+            "error: --bundle-out records what one process fetched: use it without --workers/--scheduler",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     if first is None:
         print("error: no input given (pass URLs or files, --input-file, or -)", file=sys.stderr)
@@ -183,9 +214,10 @@ def main(argv: Sequence[str] | None = None, *, stdin: IO[str] | None = None, std
                 mode=mode,
                 out=stdout,
                 include_document=args.include_document,
+                bundle=_bundle_writer(args, now) if args.bundle_out else None,
             )
         )
-    except InputListError as exc:
+    except (InputListError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK if all_ok else EXIT_NOT_VERIFIED
@@ -202,46 +234,113 @@ async def _run(
     mode: str,
     out: IO[str],
     include_document: bool,
+    bundle: BundleWriter | None = None,
 ) -> bool:
     writer = ResultWriter(out, mode, include_document=include_document)
     # Results are flushed at least every FLUSH_SECONDS (and at the end), not one
     # by one: a reader of the stream sees each result promptly, and a large batch
     # does not pay a system call per line.
     flusher = asyncio.create_task(_flush_periodically(out))
+    window = max(64, limits.concurrency * 4)
     try:
         async with Fetcher(limits=limits, allow_hosts=allow_hosts) as fetcher:
             session = Session(fetcher=fetcher, now=now, emails=emails, trust=trust)
-            async for result in verify_batch(items, session, window=max(64, limits.concurrency * 4)):
-                writer.write(result)
+            if bundle is None:
+                async for result in verify_batch(items, session, window=window):
+                    writer.write(result)
+            else:
+                with recording_batch(bundle.recorder):
+                    async for result, record in map_batch(items, session, verify_recorded, window=window):
+                        writer.write(result)
+                        bundle.add(result, record)
+                bundle.close(emails=emails)
+                bundle = None
     finally:
+        if bundle is not None:
+            bundle.abort()
         flusher.cancel()
         out.flush()
     return writer.all_verified
+
+
+def _bundle_writer(args: argparse.Namespace, now: datetime) -> BundleWriter:
+    return BundleWriter(
+        args.bundle_out,
+        now=now,
+        trust_file=args.trust,
+        registries_file=getattr(args, "registries", None),
+    )
+
+
+def _reverify_bundle(args: argparse.Namespace, *, out: IO[str]) -> int:
+    """``--bundle FILE.zip``: verify a bundle's badges again and say what changed."""
+    if args.inputs or args.input_file:
+        print("error: --bundle takes no other inputs", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        bundle = Bundle.open(args.bundle)
+        trust = TrustList.load(args.trust) if args.trust else None
+    except (BundleError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for problem in bundle.problems:
+        print(f"bundle: {problem}", file=sys.stderr)
+    mode = "csv" if args.csv else "json" if (args.json or not out.isatty()) else "text"
+    writer = ResultWriter(out, mode, include_document=args.include_document, extra_columns=("changed",))
+
+    async def run() -> None:
+        limits = FetchLimits(concurrency=args.concurrency, per_host=args.per_host, timeout=args.timeout)
+        online = Fetcher(limits=limits, allow_hosts=tuple(args.allow_host)) if args.bundle_online else None
+        try:
+            async for item in reverify(bundle, now=args.now, trust=trust, online_fetcher=online, limits=limits):
+                writer.write(item.result, extra={"changed": [c.to_dict() for c in item.changed]})
+        finally:
+            if online is not None:
+                await online.aclose()
+
+    asyncio.run(run())
+    out.flush()
+    return EXIT_OK if writer.all_verified else EXIT_NOT_VERIFIED
 
 
 class ResultWriter:
     """Writes results in the chosen output form (``json``, ``csv`` or ``text``)
     and remembers whether every one verified. A CSV header comes first."""
 
-    def __init__(self, out: IO[str], mode: str, *, include_document: bool = False) -> None:
+    def __init__(
+        self,
+        out: IO[str],
+        mode: str,
+        *,
+        include_document: bool = False,
+        extra_columns: tuple[str, ...] = (),
+    ) -> None:
         self.out = out
         self.mode = mode
         self.include_document = include_document
+        self.extra_columns = extra_columns
         self.all_verified = True
         self._csv = csv.writer(out) if mode == "csv" else None
         if self._csv is not None:
-            self._csv.writerow(CSV_COLUMNS)
+            self._csv.writerow((*CSV_COLUMNS, *extra_columns))
 
-    def write(self, result: VerificationResult) -> None:
-        """Write one result (not flushed)."""
+    def write(self, result: VerificationResult, *, extra: dict[str, Any] | None = None) -> None:
+        """Write one result (not flushed); ``extra`` adds fields (and the CSV's extra columns)."""
+        extra = extra or {}
         self.all_verified = self.all_verified and result.status is Status.VERIFIED
         if self._csv is not None:
-            self._csv.writerow([spreadsheet_safe(v) for v in csv_row(result)])
+            tail = [
+                json.dumps(extra.get(c), ensure_ascii=False) if extra.get(c) is not None else ""
+                for c in self.extra_columns
+            ]
+            self._csv.writerow([spreadsheet_safe(v) for v in (*csv_row(result), *tail)])
         elif self.mode == "json":
-            doc = result.to_dict(include_document=self.include_document)
+            doc = result.to_dict(include_document=self.include_document) | extra
             self.out.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
         else:
-            self.out.write(text_line(result) + "\n")
+            changed = extra.get("changed")
+            note = f"  (changed: {', '.join(c['what'] for c in changed)})" if changed else ""
+            self.out.write(text_line(result) + note + "\n")
 
 
 FLUSH_SECONDS = 0.2

@@ -21,10 +21,10 @@ import asyncio
 import base64
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from verifier import baked, ob2, platforms, vc
 from verifier.detect import Detected, detect
@@ -33,6 +33,7 @@ from verifier.models import CheckId, Format, VerificationResult, error_result, f
 from verifier.session import Session
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
 MAX_NESTING = 3  # URL -> baked image -> embedded URL -> document
@@ -229,12 +230,25 @@ async def verify_batch(
     At most ``window`` verifications are in flight, so memory stays flat for
     a batch of any length; the fetcher's caps bound the network side.
     """
-    pending: asyncio.Queue[asyncio.Task[VerificationResult] | None] = asyncio.Queue(maxsize=window)
+    async for result in map_batch(items, session, verify_input, window=window):
+        yield result
+
+
+async def map_batch(
+    items: Iterable[BadgeInput | str],
+    session: Session,
+    verify: Callable[[BadgeInput | str, Session], Coroutine[Any, Any, T]],
+    *,
+    window: int = 256,
+) -> AsyncIterator[T]:
+    """:func:`verify_batch` with another per-input coroutine (e.g. one that
+    also records what it fetched): concurrent, bounded, in input order."""
+    pending: asyncio.Queue[asyncio.Task[T] | None] = asyncio.Queue(maxsize=window)
 
     async def produce() -> None:
         try:
             for item in items:
-                await pending.put(asyncio.create_task(verify_input(item, session)))
+                await pending.put(asyncio.create_task(verify(item, session)))
         finally:
             await pending.put(None)
 
