@@ -48,23 +48,22 @@ def _first_date(text: str) -> str | None:
 
 
 def _issuer_words(result: VerificationResult) -> str:
-    """Who issued it, as far as the checks prove it."""
+    """Who issued it, as far as the checks prove it (``issuer.identity``)."""
     issuer = result.issuer
+    identity = issuer.identity
     claimed = issuer.name or issuer.url or issuer.id or "an unnamed issuer"
-    identity = getattr(issuer, "identity", None)
-    level = getattr(identity, "level", None)
-    proven = getattr(identity, "proven", None)
+    if identity is None:
+        return f"issued by {claimed}"
+    level, proven = identity.level.value, identity.proven
     if level == "registry":
-        names = [r.name for r in getattr(identity, "registries", ()) if getattr(r, "name", None)]
+        names = [r.name for r in identity.registries if r.name]
         where = f" (listed in {names[0]})" if names else " (listed in a trusted registry)"
         return f"issued by {claimed}{where}"
     if level == "domain" and proven:
         return f"issued by {claimed}, whose ownership of {proven} is proven"
     if level == "platform" and proven:
         return f"issued by {claimed} through {proven}, which vouches for it"
-    if level == "self-asserted":
-        return f"signed by an issuer whose identity is not proven (it only claims to be {claimed})"
-    return f"issued by {claimed}"
+    return f"signed by an issuer whose identity is not proven (it only claims to be {claimed})"
 
 
 def _recipient_words(result: VerificationResult) -> str:
@@ -82,6 +81,9 @@ def _verified(result: VerificationResult) -> str:
     recipient = result.check("recipient")
     if result.recipient_match is None and recipient is not None and recipient.outcome.value == "skip":
         notes.append("not matched to the candidate's email")
+    identity = result.issuer.identity
+    if identity is not None and identity.impersonation is not None:
+        notes.append(f"its issuer resembles {identity.impersonation.resembles}, which it is not proven to be")
     revocation = result.check("revocation")
     if revocation is not None and revocation.outcome.value == "warn":
         notes.append("the issuer offers no way to check whether it was withdrawn")

@@ -111,3 +111,33 @@ def test_summary_is_in_the_json_and_csv_output(tmp_path: Path, capsys: pytest.Ca
     header, row = capsys.readouterr().out.splitlines()[:2]
     assert header.split(",")[-1] == "summary"
     assert NOTHING_BAD in row
+
+
+def test_self_asserted_issuer_is_named_as_a_claim_only() -> None:
+    from verifier.models import IdentityLevel, Impersonation, IssuerIdentity
+
+    identity = IssuerIdentity(
+        level=IdentityLevel.SELF_ASSERTED,
+        claims_name="Amazon Web Services",
+        impersonation=Impersonation("Amazon Web Services (did:web:aws.example)", "similar name", "warn"),
+    )
+    issuer = IssuerInfo(id="did:key:z6Mk", name="Amazon Web Servlces", identity=identity)
+    result = make_result("x", OK, issuer=issuer)
+    assert result.summary.startswith(
+        "Genuine: signed by an issuer whose identity is not proven (it only claims to be Amazon Web Servlces)"
+    )
+    assert "resembles Amazon Web Services" in result.summary
+
+
+def test_proven_domain_and_registry_are_named() -> None:
+    from verifier.models import IdentityLevel, IssuerIdentity, RegistryListing
+
+    by_domain = IssuerInfo(
+        name="Example University", identity=IssuerIdentity(level=IdentityLevel.DOMAIN, proven="example.edu")
+    )
+    assert "whose ownership of example.edu is proven" in make_result("x", OK, issuer=by_domain).summary
+    listed = IssuerInfo(
+        name="Example University",
+        identity=IssuerIdentity(level=IdentityLevel.REGISTRY, registries=(RegistryListing("DCC Sandbox Registry"),)),
+    )
+    assert "(listed in DCC Sandbox Registry)" in make_result("x", OK, issuer=listed).summary
