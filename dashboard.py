@@ -9,20 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import state
+from ui import navigation, sample
+from ui import workspace as state
 from ui.charts import status_bar
 from ui.render import link, run_page
-
-# (file, title, icon, what it is for). Material Symbols icons render without an emoji font.
-PAGES = (
-    ("pages/1_Import.py", "Import", ":material/upload_file:", "candidates from an ATS export, badge files, links"),
-    ("pages/2_Verify.py", "Verify", ":material/verified:", "check every badge, with live progress"),
-    ("pages/3_Results.py", "Results", ":material/fact_check:", "every badge, its status and each check"),
-    ("pages/4_Roles.py", "Roles", ":material/work:", "requirement profiles, YAML in and out"),
-    ("pages/5_Coverage.py", "Coverage", ":material/grid_on:", "candidates × requirements, ranking, gaps"),
-    ("pages/6_Compare.py", "Compare", ":material/compare_arrows:", "2–4 candidates side by side"),
-    ("pages/7_Shortlist.py", "Shortlist", ":material/ios_share:", "pick, export CSV / XLSX / JSON / HTML"),
-)
 
 
 def next_step(summary: state.Summary) -> tuple[str, str, str]:
@@ -75,11 +65,11 @@ def start_page() -> None:
             key="load_sample",
         ):
             with st.spinner("Loading and verifying the sample workspace…"):
-                state.load_sample(state.workspace())
+                sample.load_sample(state.workspace())
             st.rerun()
         st.subheader("Pages")
-        for path, title, icon, what in PAGES:
-            link(path, f"{title} — {what}", icon=icon)
+        for page in navigation.PAGES:
+            link(page.path, f"{page.title} — {page.what}", icon=page.icon)
     with right:
         if summary.badges:
             st.plotly_chart(
@@ -100,9 +90,4 @@ def start() -> None:
     run_page(start_page, title="Start")
 
 
-st.navigation(
-    [
-        st.Page(start, title="Start", icon=":material/home:", default=True),
-        *(st.Page(path, title=title, icon=icon, url_path=title) for path, title, icon, _what in PAGES),
-    ]
-).run()
+navigation.run(start)

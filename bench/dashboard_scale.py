@@ -1,6 +1,6 @@
 """Dashboard at scale: rerun time of every page and peak memory on a large workspace.
 
-Builds a synthetic workspace (``ui.state.load_synthetic_workspace``:
+Builds a synthetic workspace (``ui.synthetic.load_synthetic_workspace``:
 ``--candidates`` people with ``--badges-each`` verification results each,
 10,000 x 5 = 50,000 badges by default; nothing is fetched) in a temporary
 data directory, then for the start page and each file in ``pages/`` runs
@@ -12,11 +12,6 @@ and the peak RSS of the whole run.
 Targets: every rerun under 1 s; peak RSS under 1 GiB.
 
     python bench/dashboard_scale.py [--candidates 10000] [--badges-each 5]
-
-When the dashboard offers no loader the workspace is built through
-``ui.store`` with ``ui.synthetic`` results and the sample roles (the summary
-names which). Exit status 3 (and ``"available": false``) when ``ui.state``
-itself is not there.
 """
 
 from __future__ import annotations
@@ -33,36 +28,10 @@ from typing import Any
 
 from common import ROOT, current_rss_mib, machine, print_summary, self_peak_rss_mib
 
-EXIT_UNAVAILABLE = 3
-
 
 def page_files() -> list[Path]:
     """The start page, then every page in ``pages/`` in menu order."""
     return [ROOT / "dashboard.py", *sorted((ROOT / "pages").glob("*.py"))]
-
-
-def build_workspace(candidates: int, badges_each: int) -> None:
-    """The large workspace through the store's public API, for when the dashboard has no loader:
-    the synthetic candidates and results (``ui.synthetic``) and the sample roles."""
-    from ui import state
-    from ui.synthetic import iter_synthetic_results, synthetic_candidates
-
-    store = state.store()
-    people = synthetic_candidates(candidates)
-    store.upsert_candidates(
-        (cid, name, [email], None)
-        for cid, name, email in zip(people["candidate_id"], people["name"], people["email"], strict=True)
-    )
-    batch: list[Any] = []
-    for result in iter_synthetic_results(candidates, badges_each):
-        batch.append(result)
-        if len(batch) == badges_each:
-            store.add_results(str(batch[0].candidate), batch, origin="synthetic")
-            batch = []
-    for path in sorted((ROOT / "sample_data" / "roles").glob("*.yaml")):
-        text = path.read_text("utf-8")
-        store.save_role(path.stem, path.stem.replace("-", " ").title(), text)
-    store.set_meta("initialised", "1")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,25 +62,13 @@ def _measure(argv: list[str] | None) -> tuple[int, dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="bench-dash-") as tmp:
         os.environ["SKILLPROOF_DATA_DIR"] = tmp
         os.chdir(ROOT)
-        try:
-            from ui import state
-        except ImportError as exc:
-            summary.update(
-                available=False, reason=f"the dashboard's ui.state is not there yet: {exc}", machine=machine()
-            )
-            print_summary(summary)
-            return EXIT_UNAVAILABLE
-        loader = getattr(state, "load_synthetic_workspace", None)
-        summary["loader"] = (
-            "ui.state.load_synthetic_workspace" if loader else "bench fallback (ui.store + ui.synthetic)"
-        )
-        if loader is None:
-            loader = build_workspace
         from streamlit.testing.v1 import AppTest
+
+        from ui.synthetic import load_synthetic_workspace
 
         rss_before = current_rss_mib()
         t0 = time.perf_counter()
-        loader(args.candidates, args.badges_each)
+        load_synthetic_workspace(args.candidates, args.badges_each)
         summary["load_s"] = round(time.perf_counter() - t0, 2)
         summary["rss_after_load_mib"] = round(current_rss_mib(), 1)
         summary["rss_at_start_mib"] = round(rss_before, 1)

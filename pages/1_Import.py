@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from talent.candidates import ColumnMapping, detect_mapping, import_candidates, preview_import, read_table
-from ui import auth, state
+from ui import auth
 from ui.render import link, plain, run_page
 from ui.uploads import BadgeFile, Problem, expand_files, parse_urls
+from ui.workspace import add_badges, candidates, save_import
 from verifier.pipeline import BadgeInput
 
 MAX_TABLE_BYTES = 50 * 1024 * 1024
@@ -122,7 +123,7 @@ def ats_section() -> None:
         key="ats_import",
     ):
         result = import_candidates(chunks, mapping)
-        added = state.save_import(result, source=upload.name, mapping=mapping.to_dict())
+        added = save_import(result, source=upload.name, mapping=mapping.to_dict())
         st.success(
             f"Imported {len(result.candidates)} candidates ({added} new) with {result.badges_found} badge links "
             f"from {result.rows_read} rows. Next: **Verify**."
@@ -134,7 +135,7 @@ def ats_section() -> None:
 
 
 def _candidate_choice(key: str) -> str | None:
-    people = state.candidates()
+    people = candidates()
     if people.empty:
         st.info("Import candidates first (above): badges are added to a candidate.")
         return None
@@ -166,7 +167,7 @@ def files_section() -> None:
     if files and st.button(
         f"Add {len(files)} badge file(s)", type="primary", help="Queues them for verification.", key="files_add"
     ):
-        n = state.add_badges(candidate, [_file_input(f, candidate) for f in files], source="upload")
+        n = add_badges(candidate, [_file_input(f, candidate) for f in files], source="upload")
         st.success(f"Added {n} badge(s). Next: **Verify**.")
 
 
@@ -190,7 +191,7 @@ def urls_section() -> None:
     if urls and st.button(
         f"Add {len(urls)} link(s)", type="primary", help="Queues them for verification.", key="urls_add"
     ):
-        n = state.add_badges(candidate, [BadgeInput(source=u, candidate=candidate) for u in urls], source="pasted")
+        n = add_badges(candidate, [BadgeInput(source=u, candidate=candidate) for u in urls], source="pasted")
         st.success(f"Added {n} badge link(s). Next: **Verify**.")
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import state
-from ui.render import link, run_page, status_label
+from ui.render import link, run_page
+from ui.runs import cancel_run, job_progress, resume_interrupted_run, start_run
+from ui.theme import status_label
+from ui.workspace import latest_results, pending_count, requeue_all
 
 REFRESH_SECONDS = 1.0
 
@@ -13,7 +15,7 @@ REFRESH_SECONDS = 1.0
 @st.fragment(run_every=REFRESH_SECONDS)
 def live_progress() -> None:
     """Progress, running counts and the latest results, refreshed every second while a run is active."""
-    progress = state.job_progress()
+    progress = job_progress()
     if progress is None:
         st.caption("No verification run yet.")
         return
@@ -26,7 +28,7 @@ def live_progress() -> None:
         "? Couldn't verify", progress.errors, help="The check could not be completed (network, unsupported format)."
     )
     d.metric("Waiting", max(progress.total - progress.done, 0), help="Queued and not checked yet.")
-    latest = state.latest_results(limit=15)
+    latest = latest_results(limit=15)
     if not latest.empty:
         st.markdown("**Latest results**")
         shown = latest.assign(Status=[status_label(s) for s in latest["status"]])
@@ -56,9 +58,9 @@ def verify_page() -> None:
         "Checks every queued badge: genuine, issued by who it claims, not revoked, not expired, issued to this "
         "candidate. The run continues if you leave this page or reload it; results appear as they arrive."
     )
-    state.resume_interrupted_run()
-    pending = state.pending_count()
-    progress = state.job_progress()
+    resume_interrupted_run()
+    pending = pending_count()
+    progress = job_progress()
     running = progress is not None and not progress.finished
     left, mid, right = st.columns([2, 2, 3])
     with left:
@@ -69,7 +71,7 @@ def verify_page() -> None:
             help="Starts a run over every badge that has not been checked yet.",
             key="verify_start",
         ):
-            state.start_run()
+            start_run()
             st.rerun()
     with mid:
         if st.button(
@@ -78,7 +80,7 @@ def verify_page() -> None:
             help="Stops after the badges in flight; those already checked keep their results, the rest stay queued.",
             key="verify_cancel",
         ):
-            state.cancel_run()
+            cancel_run()
             st.rerun()
     with right:
         if st.button(
@@ -87,7 +89,7 @@ def verify_page() -> None:
             help="Queues all badges again (for instance to see revocations that happened since the last run).",
             key="verify_recheck",
         ):
-            n = state.requeue_all()
+            n = requeue_all()
             st.toast(f"{n} badges queued again.")
             st.rerun()
     if pending == 0 and progress is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import state
+from ui import workspace
 from ui.charts import status_bar
 from ui.render import empty_state, plain, result_details, run_page, styled_status
 
@@ -60,7 +60,7 @@ def _filters(frame: pd.DataFrame) -> pd.DataFrame:
 def results_page() -> None:
     """The Results page body."""
     st.title("Results")
-    frame = state.results_frame()
+    frame = workspace.results_frame()
     if frame.empty:
         empty_state("No badge has been verified yet. Import badges, then run **Verify**.", page="pages/2_Verify.py")
         return
@@ -90,7 +90,7 @@ def results_page() -> None:
         st.info("Select a badge in the table to see its checks, issuer, recipient match, dates, skills and document.")
         return
     result_id = int(shown.iloc[rows[0]]["result_id"])
-    detail = state.result(result_id)
+    detail = workspace.result(result_id)
     if detail is None:
         st.warning("That result is no longer in the workspace (it may have been re-checked). Select it again.")
         return
@@ -100,10 +100,10 @@ def results_page() -> None:
     raw_document(detail)
 
 
-def raw_document(detail: state.ResultDetail) -> None:
+def raw_document(detail: workspace.ResultDetail) -> None:
     """The document as handed in (a file, or the badge inside an image); for a link, fetched on demand."""
     with st.expander("Raw document"):
-        text = state.raw_document(detail)
+        text = workspace.raw_document(detail)
         if text is not None:
             st.code(text[:20000], language="json" if text.lstrip().startswith("{") else None)
             return
@@ -114,7 +114,7 @@ def raw_document(detail: state.ResultDetail) -> None:
             help="Fetches and verifies the link again to show what it serves.",
             key="raw_fetch",
         ):
-            document = state.fetch_document(url)
+            document = workspace.fetch_document(url)
             if document is None:
                 st.error("The document could not be obtained now; the check list above says why it failed before.")
             else:

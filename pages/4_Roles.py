@@ -7,7 +7,7 @@ import streamlit as st
 
 from talent.errors import RoleError
 from talent.roles import Requirement, Role, dumps_role, loads_role, role_from_dict, slug
-from ui import state
+from ui import workspace
 from ui.render import plain, run_page
 
 EDIT_COLUMNS = ["skill", "weight", "must_have", "min_level", "max_age_years", "accepted_issuers"]
@@ -93,8 +93,8 @@ def editor(role: Role | None) -> None:
         except RoleError as exc:
             st.error(f"The role was not saved: {exc}")
             return
-        state.save_role(saved)
-        unknown = state.unknown_skills(saved)
+        workspace.save_role(saved)
+        unknown = workspace.unknown_skills(saved)
         st.success(f"Saved {plain(saved.name)} ({len(saved.requirements)} requirements).")
         if unknown:
             st.warning(
@@ -107,7 +107,7 @@ def roles_page() -> None:
     """The Roles page body."""
     st.title("Roles")
     st.write("A role lists the skills you need, how much each counts, and which are must-haves.")
-    roles = state.roles()
+    roles = workspace.roles()
     labels = {r.role_id: r.name for r in roles}
     choice = st.selectbox(
         "Role to edit",
@@ -147,7 +147,7 @@ def roles_page() -> None:
             except RoleError as exc:
                 st.error(f"{upload.name} was not imported: {exc}")
             else:
-                state.save_role(role)
+                workspace.save_role(role)
                 st.success(f"Imported {plain(role.name)}.")
     if not roles:
         st.info("No roles yet: write one above, or import a YAML file.", icon=":material/info:")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import state
 from ui.charts import coverage_heatmap, gaps_bar, profile_bars
+from ui.coverage import coverage_view, profile
 from ui.render import empty_state, run_page
 from ui.widgets import role_picker
 
@@ -17,7 +17,7 @@ def coverage_page() -> None:
     role_id = role_picker("coverage_role")
     if role_id is None:
         return
-    view = state.coverage_view(role_id)
+    view = coverage_view(role_id)
     if view.ranked.empty:
         empty_state("No candidates yet. Import candidates and verify their badges first.", page="pages/1_Import.py")
         return
@@ -53,7 +53,7 @@ def coverage_page() -> None:
             key="coverage_profile",
         )
         st.plotly_chart(
-            profile_bars(state.profile(role_id, who), title=names[who]), width="stretch", key="coverage_profile_chart"
+            profile_bars(profile(role_id, who), title=names[who]), width="stretch", key="coverage_profile_chart"
         )
     with right:
         st.plotly_chart(gaps_bar(view.gaps), width="stretch", key="coverage_gaps")

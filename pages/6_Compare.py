@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import state
 from ui.charts import compare_bars
+from ui.coverage import comparison as compare
+from ui.coverage import coverage_view
 from ui.render import empty_state, run_page
 from ui.widgets import role_picker
 
@@ -17,7 +18,7 @@ def compare_page() -> None:
     role_id = role_picker("compare_role")
     if role_id is None:
         return
-    view = state.coverage_view(role_id)
+    view = coverage_view(role_id)
     if len(view.ranked) < 2:
         empty_state("Comparing needs at least two candidates. Import more on **Import**.", page="pages/1_Import.py")
         return
@@ -34,7 +35,7 @@ def compare_page() -> None:
     if len(chosen) < 2:
         st.info("Pick at least two candidates to compare.", icon=":material/info:")
         return
-    comparison = state.comparison(role_id, tuple(chosen))
+    comparison = compare(role_id, tuple(chosen))
     table = comparison.to_frame(names=names)
     st.dataframe(table, width="stretch")
     coverage = pd.DataFrame(

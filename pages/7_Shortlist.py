@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, state
+from ui import auth
+from ui.coverage import coverage_view
 from ui.render import empty_state, run_page
+from ui.report import html_report, log_export, shortlist_export
 from ui.widgets import role_picker
+from ui.workspace import audit_frame
 
 FORMATS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "json": "JSON"}
 
@@ -17,7 +20,7 @@ def shortlist_page() -> None:
     role_id = role_picker("shortlist_role")
     if role_id is None:
         return
-    view = state.coverage_view(role_id)
+    view = coverage_view(role_id)
     if view.ranked.empty:
         empty_state("No candidates to shortlist yet. Import and verify first.", page="pages/1_Import.py")
         return
@@ -56,31 +59,31 @@ def shortlist_page() -> None:
     cols = st.columns(len(FORMATS) + 1)
     for col, (fmt, label) in zip(cols, FORMATS.items(), strict=False):
         with col:
-            export = state.shortlist_export(name, role_id, tuple(picked), fmt)
+            export = shortlist_export(name, role_id, tuple(picked), fmt)
             st.download_button(
                 f"Download {label}",
                 export.content,
                 file_name=export.filename,
                 mime=export.mime,
-                on_click=state.log_export,
+                on_click=log_export,
                 args=(name, export.filename, fmt, role_id, tuple(picked)),
                 help=f"The shortlist with the evidence behind every score, as {label}.",
                 key=f"dl_{fmt}",
             )
     with cols[-1]:
-        report = state.html_report(name, role_id, tuple(picked))
+        report = html_report(name, role_id, tuple(picked))
         st.download_button(
             "Download HTML report",
             report.content,
             file_name=report.filename,
             mime=report.mime,
-            on_click=state.log_export,
+            on_click=log_export,
             args=(name, report.filename, "html", role_id, tuple(picked)),
             help="A self-contained page with the charts and tables (opens offline in any browser).",
             key="dl_html",
         )
     with st.expander("Audit log (latest exports and imports)"):
-        st.dataframe(state.audit_frame(limit=50), hide_index=True, width="stretch")
+        st.dataframe(audit_frame(limit=50), hide_index=True, width="stretch")
 
 
 run_page(shortlist_page, title="Shortlist", icon=":material/check_circle:")

@@ -231,6 +231,23 @@ class Workspace:
         with self._tx() as c:
             c.execute(insert(audit_t), row)
 
+    def revision(self) -> int:
+        """The id of the newest audit line: every write logs, so it changes on every write (a cache key)."""
+        with self.engine.connect() as c:
+            return int(c.execute(select(func.max(audit_t.c.id))).scalar() or 0)
+
+    def has_logged(self, action: str) -> bool:
+        """True when an audit line with this action was ever written."""
+        with self.engine.connect() as c:
+            return c.execute(select(audit_t.c.id).where(audit_t.c.action == action).limit(1)).first() is not None
+
+    def last_audit(self, actions: Sequence[str]) -> tuple[str, str] | None:
+        """(action, detail) of the newest audit line with one of these actions, or None."""
+        q = select(audit_t.c.action, audit_t.c.detail).where(audit_t.c.action.in_(list(actions)))
+        with self.engine.connect() as c:
+            row = c.execute(q.order_by(audit_t.c.id.desc()).limit(1)).first()
+        return None if row is None else (str(row[0]), str(row[1]))
+
     def audit_log(self, *, limit: int | None = None) -> list[AuditEntry]:
         """Audit lines, oldest first (the last ``limit`` when given)."""
         q = select(audit_t).order_by(audit_t.c.id.desc())
@@ -321,6 +338,51 @@ class Workspace:
             rows = c.execute(q.order_by(results_t.c.id)).all()
         return [(r[0], result_from_dict(r[1])) for r in rows]
 
+    def latest_result_records(self) -> list[tuple[int, str, dict[str, Any]]]:
+        """The latest result per (candidate, badge) as stored, in storage order: (result id, candidate id,
+        the result object as a dict). Cheaper than :meth:`latest_results` for tables: nothing is parsed."""
+        latest = (
+            select(func.max(results_t.c.id).label("id"))
+            .group_by(results_t.c.candidate_id, results_t.c.badge_key)
+            .subquery()
+        )
+        q = select(results_t.c.id, results_t.c.candidate_id, results_t.c.data).join(
+            latest, results_t.c.id == latest.c.id
+        )
+        with self.engine.connect() as c:
+            return [(int(r[0]), str(r[1]), r[2]) for r in c.execute(q.order_by(results_t.c.id)).all()]
+
+    def recent_result_records(self, limit: int) -> list[tuple[str, dict[str, Any]]]:
+        """The ``limit`` newest stored results, newest first: (candidate id, the result object as a dict)."""
+        q = select(results_t.c.candidate_id, results_t.c.data).order_by(results_t.c.id.desc()).limit(limit)
+        with self.engine.connect() as c:
+            return [(str(r[0]), r[1]) for r in c.execute(q).all()]
+
+    def stored_result(self, result_id: int) -> tuple[VerificationResult, BadgeInput | None] | None:
+        """One stored result and the input it was verified from (None for a result stored without a job);
+        None when there is no such result."""
+        with self.engine.connect() as c:
+            row = c.execute(
+                select(results_t.c.data, results_t.c.job_id, results_t.c.item_index).where(results_t.c.id == result_id)
+            ).first()
+            if row is None:
+                return None
+            item = None
+            if row[1] is not None:
+                item = c.execute(
+                    select(job_items_t.c.input).where(
+                        and_(job_items_t.c.job_id == row[1], job_items_t.c.item_index == row[2])
+                    )
+                ).scalar()
+        given = _input_from_json(item) if isinstance(item, dict) else None
+        return result_from_dict(row[0]), given
+
+    def status_counts(self, job_ids: Sequence[str]) -> dict[str, int]:
+        """How many stored results of these jobs have each status."""
+        q = select(results_t.c.status, func.count()).where(results_t.c.job_id.in_(list(job_ids)))
+        with self.engine.connect() as c:
+            return {str(k): int(v) for k, v in c.execute(q.group_by(results_t.c.status)).all()}
+
     def result_history(self, candidate_id: str, key: str | None = None) -> list[VerificationResult]:
         """Every stored result of a candidate (of one badge when ``key`` is given), oldest first."""
         q = select(results_t.c.data).where(results_t.c.candidate_id == candidate_id)
@@ -355,6 +417,15 @@ class Workspace:
                 )
             self.log("job created", f"job {job_id[:8]}: {len(items)} inputs", len(items), conn=conn)
         return job_id
+
+    def handed_in_inputs(self) -> list[BadgeInput]:
+        """Every input ever queued: the latest per (candidate, source)."""
+        q = select(job_items_t.c.input).order_by(job_items_t.c.job_id, job_items_t.c.item_index)
+        seen: dict[tuple[str | None, str], dict[str, Any]] = {}
+        with self.engine.connect() as c:
+            for (item,) in c.execute(q):
+                seen[(item.get("candidate"), str(item.get("source")))] = item
+        return [_input_from_json(i) for i in seen.values()]
 
     def pending_items(self, job_id: str) -> list[JobItem]:
         """The job's inputs that have no stored result yet, by index."""

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.render import BLUE, GREY, ORANGE, SKY, STATUS_COLOURS, STATUS_ORDER, STATUS_WORDS
+from ui.theme import BLUE, GREY, ORANGE, SKY, STATUS_COLOURS, STATUS_ORDER, STATUS_WORDS
 
 FONT = {"size": 13}
 MAX_LABEL = 28

@@ -1,9 +1,6 @@
 """How pages show things: the page frame, statuses, checks, empty states.
 
-Statuses are told apart by colour AND by a symbol and a word, so that they
-read the same to colour-blind users and in greyscale. Colours are from the
-Okabe-Ito palette (Okabe & Ito, "Color Universal Design", 2008): blue for
-verified, orange for failed, grey for "couldn't verify".
+Colours, symbols and words for statuses live in :mod:`ui.theme`.
 """
 
 from __future__ import annotations
@@ -17,42 +14,12 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from ui import auth
-from verifier.models import Outcome, VerificationResult
+from ui import auth, navigation
+from ui.sample import ensure_workspace
+from ui.theme import GREY, OUTCOME_SYMBOLS, STATUS_COLOURS, status_css, status_label
+from verifier.models import VerificationResult
 
 log = logging.getLogger(__name__)
-
-BLUE = "#0072B2"
-ORANGE = "#E69F00"
-GREY = "#999999"
-SKY = "#56B4E9"
-VERMILLION = "#D55E00"
-GREEN = "#009E73"
-
-STATUS_COLOURS = {"verified": BLUE, "failed": ORANGE, "error": GREY}
-STATUS_SYMBOLS = {"verified": "✔", "failed": "✖", "error": "?"}
-STATUS_WORDS = {"verified": "Verified", "failed": "Failed", "error": "Couldn't verify"}
-STATUS_ORDER = ("verified", "failed", "error")
-
-OUTCOME_SYMBOLS = {
-    Outcome.PASS.value: "✔ pass",
-    Outcome.FAIL.value: "✖ fail",
-    Outcome.WARN.value: "⚠ warning",
-    Outcome.SKIP.value: "– skipped",
-}
-
-
-def status_label(status: str) -> str:
-    """``"✔ Verified"``, ``"✖ Failed"``, ``"? Couldn't verify"`` (unknown values pass through)."""
-    return f"{STATUS_SYMBOLS.get(status, '·')} {STATUS_WORDS.get(status, status)}"
-
-
-def status_css(label: object) -> str:
-    """CSS for a status cell of a styled table (white text on the status colour)."""
-    for status, word in STATUS_WORDS.items():
-        if str(label).endswith(word):
-            return f"background-color: {STATUS_COLOURS[status]}; color: white; font-weight: 600"
-    return ""
 
 
 def run_page(
@@ -68,14 +35,12 @@ def run_page(
     into a friendly ``st.error``: no traceback ever reaches the page (it goes
     to the server log instead).
     """
-    _use_start_script_navigation()
+    navigation.enter_through_registry()
     st.set_page_config(page_title=f"{title} · SkillProof", page_icon=icon, layout="wide")
     auth.sidebar()
     try:
         auth.require(permission)
-        import ui.state as state
-
-        state.ensure_workspace()
+        ensure_workspace()
         body()
     except Exception as exc:
         log.exception("page %s failed", title)
@@ -84,23 +49,6 @@ def run_page(
             "Your workspace is safe. Try reloading the page; if the problem stays, open the Start page and "
             "check the terminal where `streamlit run` is running for details."
         )
-
-
-def _use_start_script_navigation() -> None:
-    """Hand navigation to ``dashboard.py`` (``st.navigation``) from the next run on.
-
-    Because the page files live in ``pages/``, Streamlit starts in its older
-    pages-folder mode until ``st.navigation`` first runs; a deep link that is
-    the server's first request runs the page file alone, with a plain
-    sidebar. Leaving that mode here means every later run goes through
-    ``dashboard.py``. (No rerun now: it would drop the click being handled.)
-    """
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # a Streamlit without this mode
-        return
-    if getattr(PagesManager, "uses_pages_directory", False):
-        PagesManager.uses_pages_directory = False
 
 
 def _short(text: str, limit: int = 300) -> str:

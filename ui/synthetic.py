@@ -11,7 +11,7 @@ deterministic for a given seed.
     people = synthetic_candidates(5000)
     results = synthetic_results(5000, 5)      # 25,000 results
 
-``ui.state.load_synthetic_workspace(n, m)`` stores them in the current
+``load_synthetic_workspace(n, m)`` stores them in the current
 workspace (the data directory of ``SKILLPROOF_DATA_DIR``).
 """
 
@@ -22,6 +22,11 @@ from collections.abc import Iterator
 
 import pandas as pd
 
+from talent.candidates import Candidate
+from talent.roles import load_roles_dir
+from talent.storage import Workspace
+from ui.verification import SAMPLE_DIR
+from ui.workspace import workspace
 from verifier.models import (
     AchievementInfo,
     CheckId,
@@ -110,3 +115,27 @@ def iter_synthetic_results(n_candidates: int, badges_each: int, *, seed: int = 7
 def synthetic_results(n_candidates: int, badges_each: int, *, seed: int = 7) -> list[VerificationResult]:
     """``n_candidates × badges_each`` results (see module docstring)."""
     return list(iter_synthetic_results(n_candidates, badges_each, seed=seed))
+
+
+def load_synthetic_workspace(n_candidates: int, badges_each: int, *, url: str | None = None) -> Workspace:
+    """Fill a workspace with ``n_candidates × badges_each`` synthetic results (no network) and the sample roles.
+
+    ``url`` is a database URL (default: the current one, from ``SKILLPROOF_DATA_DIR`` /
+    ``SKILLPROOF_DATABASE_URL``). For benchmarks of the pages:
+
+        SKILLPROOF_DATA_DIR=/tmp/big python -c "from ui.synthetic import load_synthetic_workspace as l; l(5000, 5)"
+        SKILLPROOF_DATA_DIR=/tmp/big streamlit run dashboard.py
+    """
+    ws = Workspace(url) if url else workspace()
+    people = synthetic_candidates(n_candidates)
+    ws.save_candidates(
+        Candidate(cid, name, (email,))
+        for cid, name, email in zip(people["candidate_id"], people["name"], people["email"], strict=True)
+    )
+    ws.save_results((str(r.candidate), r) for r in iter_synthetic_results(n_candidates, badges_each))
+    roles_dir = SAMPLE_DIR / "roles"
+    if roles_dir.is_dir():
+        for role in load_roles_dir(roles_dir):
+            ws.save_role(role)
+    ws.log("synthetic workspace", f"{n_candidates} candidates x {badges_each} badges", n_candidates * badges_each)
+    return ws

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-import ui.state as state
+from ui import workspace
 from ui.render import empty_state
 
 
 def role_picker(key: str) -> str | None:
     """A role selectbox that remembers the choice across pages; None (with an empty state) when there are no roles."""
-    roles = state.roles()
+    roles = workspace.roles()
     if not roles:
         empty_state("There are no roles yet. Create one (or import a YAML file) on **Roles**.", page="pages/4_Roles.py")
         return None

@@ -38,9 +38,10 @@ def sample_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
     """A data directory holding the sample workspace, loaded and verified offline once per module."""
     data = tmp_path_factory.mktemp("sample-workspace")
     saved = _use(data, sample=True)
-    from ui import state
+    from ui.sample import load_sample
+    from ui.workspace import workspace
 
-    state.load_sample(state.workspace())
+    load_sample(workspace())
     yield data
     _restore(saved)
 

@@ -29,14 +29,17 @@ def _no_problems(at: AppTest) -> None:
 
 @pytest.mark.slow
 def test_import_verify_coverage_export(empty_workspace: Path) -> None:
-    from ui import state
+    from ui.coverage import coverage_view
+    from ui.report import shortlist_export
+    from ui.runs import job_progress
+    from ui.workspace import audit_frame, pending_count, roles, summary
 
     # Roles: import a role file.
     at = _page("4_Roles.py")
     at.file_uploader(key="role_import").set_value((ROLE_FILE.name, ROLE_FILE.read_bytes(), "application/yaml")).run()
     at.button(key="role_import_btn").click().run()
     _no_problems(at)
-    assert [r.role_id for r in state.roles()] == ["data-analyst"]
+    assert [r.role_id for r in roles()] == ["data-analyst"]
 
     # Import: the ATS export, with the proposed column mapping and a preview.
     at = _page("1_Import.py")
@@ -49,17 +52,17 @@ def test_import_verify_coverage_export(empty_workspace: Path) -> None:
     assert any("Imported" in s.value for s in at.success)
     # rows without a badge link are listed with the reason, not dropped silently
     assert any("could not be used" in w.value for w in at.warning)
-    queued = state.pending_count()
+    queued = pending_count()
     assert queued > 0
 
     # Verify: start the run; results arrive in the background.
     at = _page("2_Verify.py")
     at.button(key="verify_start").click().run()
     deadline = time.monotonic() + 60
-    progress = state.job_progress()
+    progress = job_progress()
     while progress is not None and not progress.finished and time.monotonic() < deadline:
         time.sleep(0.2)
-        progress = state.job_progress()
+        progress = job_progress()
     assert progress is not None
     assert progress.state == "finished"
     assert progress.done == queued
@@ -72,27 +75,27 @@ def test_import_verify_coverage_export(empty_workspace: Path) -> None:
     at = _page("5_Coverage.py")
     _no_problems(at)
     assert at.get("plotly_chart"), "the coverage page draws its charts"
-    view = state.coverage_view("data-analyst")
-    assert len(view.ranked) == state.summary().candidates
+    view = coverage_view("data-analyst")
+    assert len(view.ranked) == summary().candidates
     assert view.ranked["score"].max() > 0
 
     # Shortlist: the download is recorded in the audit log and holds the picked candidates.
     at = _page("7_Shortlist.py")
     _no_problems(at)
     at.get("download_button")[0].click().run()
-    audit = state.audit_frame()
+    audit = audit_frame()
     assert "exported" in set(audit["action"])
     top3 = tuple(view.ranked["candidate_id"].head(3))
-    export = state.shortlist_export("Data Analyst shortlist", "data-analyst", top3, "csv")
+    export = shortlist_export("Data Analyst shortlist", "data-analyst", top3, "csv")
     text = export.content.decode("utf-8-sig")
     for name in view.ranked["name"].head(3):
         assert name in text
 
 
 def test_import_lists_unusable_badge_files_with_the_reason(empty_workspace: Path) -> None:
-    from ui import state
+    from ui.workspace import pending_count, workspace
 
-    state.workspace().save_candidates([Candidate("ats:X1", "Test Person", ("test.person@example.org",), "X1")])
+    workspace().save_candidates([Candidate("ats:X1", "Test Person", ("test.person@example.org",), "X1")])
     at = _page("1_Import.py")
     good = (SAMPLE_DIR / "files").glob("*/*.jws").__next__()
     archive = io.BytesIO()
@@ -106,4 +109,4 @@ def test_import_lists_unusable_badge_files_with_the_reason(empty_workspace: Path
     _no_problems(at)
     assert any("3 files cannot be used" in w.value for w in at.warning)
     at.button(key="files_add").click().run()
-    assert state.pending_count() == 1
+    assert pending_count() == 1

@@ -6,8 +6,9 @@ import time
 from pathlib import Path
 
 from talent.candidates import Candidate
-from ui import state
+from ui.runs import JobProgress, cancel_run, job_progress, resume_interrupted_run, start_run
 from ui.verification import SAMPLE_DIR
+from ui.workspace import add_badges, pending_count, raw_document, result, results_frame, workspace
 from verifier.pipeline import BadgeInput
 
 EMAIL = "ines.hollowell@example.org"
@@ -18,34 +19,34 @@ def _inputs() -> list[BadgeInput]:
     return [BadgeInput(source=f.name, data=f.read_bytes(), filename=f.name, candidate="ats:T1") for f in files]
 
 
-def _wait(timeout: float = 30.0) -> state.JobProgress:
+def _wait(timeout: float = 30.0) -> JobProgress:
     deadline = time.monotonic() + timeout
-    progress = state.job_progress()
+    progress = job_progress()
     while progress is not None and not progress.finished and time.monotonic() < deadline:
         time.sleep(0.05)
-        progress = state.job_progress()
+        progress = job_progress()
     assert progress is not None
     return progress
 
 
 def test_a_run_stores_every_result_and_finishes(empty_workspace: Path) -> None:
-    ws = state.workspace()
+    ws = workspace()
     ws.save_candidates([Candidate("ats:T1", "Test One", (EMAIL,), "T1")])
-    assert state.add_badges("ats:T1", _inputs(), source="upload") == 6
-    assert state.pending_count() == 6
-    state.start_run()
+    assert add_badges("ats:T1", _inputs(), source="upload") == 6
+    assert pending_count() == 6
+    start_run()
     progress = _wait()
     assert progress.state == "finished"
     assert progress.done == progress.total == 6
     assert progress.verified + progress.failed + progress.errors == 6
-    assert state.pending_count() == 0
-    assert len(state.results_frame()) == 6
+    assert pending_count() == 0
+    assert len(results_frame()) == 6
 
 
 def test_an_interrupted_run_resumes_without_duplicates(empty_workspace: Path) -> None:
-    ws = state.workspace()
+    ws = workspace()
     ws.save_candidates([Candidate("ats:T1", "Test One", (EMAIL,), "T1")])
-    state.add_badges("ats:T1", _inputs(), source="upload")
+    add_badges("ats:T1", _inputs(), source="upload")
     (job,) = ws.jobs()
     # a run that got two results stored and then lost its server: "run started" and no thread
     first = ws.pending_items(job["job_id"])[:2]
@@ -55,8 +56,8 @@ def test_an_interrupted_run_resumes_without_duplicates(empty_workspace: Path) ->
         job["job_id"], list(zip([p.index for p in first], verify_all([p.input for p in first]), strict=True))
     )
     ws.log("run started", f"jobs {job['job_id']}")
-    assert state.job_progress().state == "interrupted"  # type: ignore[union-attr]
-    state.resume_interrupted_run()
+    assert job_progress().state == "interrupted"  # type: ignore[union-attr]
+    resume_interrupted_run()
     progress = _wait()
     assert progress.state == "finished"
     assert progress.done == 6
@@ -64,25 +65,25 @@ def test_an_interrupted_run_resumes_without_duplicates(empty_workspace: Path) ->
 
 
 def test_cancel_stops_the_run_and_keeps_the_rest_queued(empty_workspace: Path) -> None:
-    ws = state.workspace()
+    ws = workspace()
     ws.save_candidates([Candidate("ats:T1", "Test One", (EMAIL,), "T1")])
     many = [
         BadgeInput(source=f"{i}-{b.source}", data=b.data, filename=b.filename) for i in range(20) for b in _inputs()
     ]
-    state.add_badges("ats:T1", many, source="upload")
-    state.start_run()
-    state.cancel_run()
+    add_badges("ats:T1", many, source="upload")
+    start_run()
+    cancel_run()
     progress = _wait()
     assert progress.state == "cancelled"
     assert progress.done < progress.total
-    assert state.pending_count() == progress.total - progress.done
+    assert pending_count() == progress.total - progress.done
 
 
 def test_the_drill_down_shows_the_badge_baked_into_an_image(sample_workspace: Path) -> None:
-    frame = state.results_frame()
+    frame = results_frame()
     png = frame[frame["input"].str.endswith(".png")].iloc[0]
-    detail = state.result(int(png["result_id"]))
+    detail = result(int(png["result_id"]))
     assert detail is not None
-    raw = state.raw_document(detail)
+    raw = raw_document(detail)
     assert raw is not None
     assert raw.lstrip().startswith(("{", "ey", "http"))

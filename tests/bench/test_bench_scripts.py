@@ -76,13 +76,10 @@ def test_memory_stream_bench_runs_against_the_loopback_issuer() -> None:
 
 
 @pytest.mark.slow
-def test_dashboard_scale_bench_runs_every_page_or_says_why_not() -> None:
-    status, s = run_bench(
-        "dashboard_scale", "--candidates", "20", "--badges-each", "2", "--reruns", "1", ok=(0, 3), timeout=300
-    )
-    if status == 3:
-        pytest.skip(f"dashboard bench not measurable yet: {s['reason']}")
+def test_dashboard_scale_bench_runs_every_page_without_an_exception() -> None:
+    _, s = run_bench("dashboard_scale", "--candidates", "20", "--badges-each", "2", "--reruns", "1", timeout=300)
     pages = {p.name for p in [ROOT / "dashboard.py", *(ROOT / "pages").glob("*.py")]}
     assert set(s["pages"]) == pages
     assert all(v["rerun_s_max"] is not None for v in s["pages"].values())
     assert s["peak_rss_mib"] > 0
+    assert s["targets_met"]["no_page_exception"], s["pages"]

@@ -216,9 +216,10 @@ def sample_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_no_real_page_shows_candidate_data_to_a_signed_out_user(page: Path, sample_workspace: Path) -> None:
     import csv
 
-    from ui import state
+    from ui.sample import load_sample
+    from ui.workspace import workspace
 
-    state.load_sample(state.workspace())
+    load_sample(workspace())
     with (ROOT / "sample_data" / "candidates.csv").open(encoding="utf-8") as f:
         people = list(csv.DictReader(f))
     surnames = [p["Last Name"] for p in people if p.get("Last Name")]
@@ -248,9 +249,10 @@ def test_no_real_page_shows_candidate_data_to_a_signed_out_user(page: Path, samp
     ],
 )
 def test_a_signed_in_user_with_a_role_sees_the_results_page(user: dict[str, Any], sample_workspace: Path) -> None:
-    from ui import state
+    from ui.sample import load_sample
+    from ui.workspace import workspace
 
-    state.load_sample(state.workspace())
+    load_sample(workspace())
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.secrets.update(AUTH_SECRETS)
     at.user = user

@@ -202,9 +202,10 @@ def test_the_shortlist_exporter_names_its_file_safely(name: str) -> None:
 def sample_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SKILLPROOF_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SKILLPROOF_OFFLINE", "1")
-    from ui import state
+    from ui.sample import load_sample
+    from ui.workspace import workspace
 
-    state.load_sample(state.workspace())
+    load_sample(workspace())
     return tmp_path
 
 
@@ -219,18 +220,19 @@ DASHBOARD_NAMES = {
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(DASHBOARD_NAMES.values()), ids=list(DASHBOARD_NAMES))
 def test_the_dashboard_downloads_are_escaped_and_safely_named(name: str, sample_workspace: Path) -> None:
-    from ui import state
+    from ui.coverage import coverage_view
+    from ui.report import html_report, shortlist_export
 
-    view = state.coverage_view("data-analyst")
+    view = coverage_view("data-analyst")
     picked = tuple(view.ranked["candidate_id"].head(3))
     for fmt in ("csv", "xlsx", "json"):
-        export = state.shortlist_export(name, "data-analyst", picked, fmt)
+        export = shortlist_export(name, "data-analyst", picked, fmt)
         _assert_safe_filename(export.filename, f".{fmt}")
         if fmt == "csv":
             assert [c for c in _csv_cells(export.content) if _unsafe(c)] == []
         elif fmt == "xlsx":
             assert [c for c in _xlsx_cells(export.content) if _unsafe(c)] == []
-    report = state.html_report(name, "data-analyst", picked)
+    report = html_report(name, "data-analyst", picked)
     _assert_safe_filename(report.filename, ".html")
     assert "<script>alert(1)</script>" not in report.content.decode("utf-8")
 

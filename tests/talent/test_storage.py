@@ -125,6 +125,34 @@ def test_job_resumes_without_losing_or_duplicating_results(db_url: str, result_p
         assert [j["done"] for j in ws.jobs()] == [5]
 
 
+def test_stored_results_are_read_back_with_the_input_they_came_from(db_url: str, result_pairs: list) -> None:
+    inputs = [BadgeInput(r.input, candidate=c, emails=("x@example.org",)) for c, r in result_pairs[:3]]
+    by_input = {r.input: r for _, r in result_pairs}
+    with Workspace(db_url) as ws:
+        before = ws.revision()
+        job = ws.create_job(inputs, label="batch")
+        ws.record_results(job, [(i, by_input[x.source]) for i, x in enumerate(inputs)])
+        assert ws.revision() > before
+        records = ws.latest_result_records()
+        assert [cid for _, cid, _ in records] == [x.candidate for x in inputs]
+        newest = ws.recent_result_records(2)
+        assert [d["input"] for _, d in newest] == [inputs[2].source, inputs[1].source]
+        found = ws.stored_result(records[0][0])
+        assert found is not None
+        assert found[0].input == inputs[0].source
+        assert found[1] == inputs[0]
+        assert ws.stored_result(10**9) is None
+        counts = ws.status_counts([job])
+        assert sum(counts.values()) == 3
+        assert ws.status_counts(["no-such-job"]) == {}
+        # queued twice: each (candidate, source) comes back once
+        ws.create_job(inputs[:1], label="again")
+        assert sorted(i.source for i in ws.handed_in_inputs()) == sorted(x.source for x in inputs)
+        assert not ws.has_logged("sample loaded")
+        ws.log("sample loaded")
+        assert ws.has_logged("sample loaded")
+
+
 def test_unknown_job_or_index_is_an_error(db_url: str, result_pairs: list) -> None:
     with Workspace(db_url) as ws:
         with pytest.raises(JobError):

@@ -1,0 +1,70 @@
+"""Exports of a shortlist: talent's csv / xlsx / json files and a self-contained HTML report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from talent.shortlist import Shortlist, export_shortlist, safe_filename
+from ui.charts import coverage_heatmap, gaps_bar, profile_bars
+from ui.charts import html_report as build_html
+from ui.coverage import coverage_view_at, profile_at, report_at
+from ui.workspace import names_at, revision, url, workspace
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """A file to download."""
+
+    filename: str
+    content: bytes
+    mime: str
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _shortlist_export(db: str, rev: int, name: str, role_id: str, candidate_ids: tuple[str, ...], fmt: str) -> Export:
+    shortlist = Shortlist(name=name, role_id=role_id, candidate_ids=candidate_ids)
+    filename, content, mime = export_shortlist(shortlist, report_at(db, rev), fmt, names=names_at(db, rev))
+    return Export(filename, content, mime)
+
+
+def shortlist_export(name: str, role_id: str, candidate_ids: tuple[str, ...], fmt: str) -> Export:
+    """The shortlist in csv / xlsx / json (talent's exporters, with every piece of evidence)."""
+    return _shortlist_export(url(), revision(), name, role_id, candidate_ids, fmt)
+
+
+def html_report(name: str, role_id: str, candidate_ids: tuple[str, ...]) -> Export:
+    """A self-contained HTML report: heatmap, gaps, the shortlisted candidates' ranking and profiles."""
+    return _html_report(url(), revision(), name, role_id, candidate_ids)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _html_report(db: str, rev: int, name: str, role_id: str, candidate_ids: tuple[str, ...]) -> Export:
+    view = coverage_view_at(db, rev, role_id)
+    rep = report_at(db, rev)
+    picked = view.ranked[view.ranked["candidate_id"].isin(candidate_ids)]
+    display = names_at(db, rev)
+    sections: list[tuple[str, go.Figure | pd.DataFrame | str]] = [
+        ("Shortlist", picked[["rank", "name", "score", "must_haves", "met", "explanation"]]),
+        ("Verified coverage", coverage_heatmap(view.heatmap, hover=view.hover, title=view.role_name)),
+        ("Where the pool is thin", gaps_bar(view.gaps)),
+    ]
+    for cid in candidate_ids:
+        who = display.get(cid, cid)
+        sections.append((who, profile_bars(profile_at(rep, role_id, cid), title=who)))
+    sections.append(
+        ("About this report", "Only badges whose every applicable check passed (verified) count as evidence.")
+    )
+    html = build_html(f"{name} — {view.role_name}", sections)
+    return Export(safe_filename(f"{name}-{role_id}", suffix=".html"), html.encode("utf-8"), "text/html")
+
+
+def log_export(name: str, filename: str, fmt: str, role_id: str, candidate_ids: tuple[str, ...]) -> None:
+    """Save the shortlist in the workspace and record the download in the audit log."""
+    ws = workspace()
+    shortlist = Shortlist(name=name, role_id=role_id, candidate_ids=candidate_ids)
+    ws.save_shortlist(shortlist)
+    ws.record_export(shortlist, fmt, filename)
