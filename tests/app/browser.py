@@ -1,0 +1,142 @@
+"""What the browser tests share: Debian's Chromium (never a downloaded browser)
+driven by Playwright, a dashboard server on a free port, and waits that know
+when Streamlit has finished drawing a page.
+
+Without ``/usr/bin/chromium`` the browser tests are skipped with the reason,
+unless ``SKILLPROOF_REQUIRE_E2E=1`` (CI), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+# The app's pages by URL path, in the order of its navigation.
+PAGES = ("", "Import", "Verify", "Results", "Roles", "Coverage", "Compare", "Shortlist")
+
+
+def require_browser() -> None:
+    """Skip (or, with ``SKILLPROOF_REQUIRE_E2E=1``, fail) when Chromium or Playwright is missing."""
+    required = os.environ.get("SKILLPROOF_REQUIRE_E2E") == "1"
+    reason = None
+    if not CHROMIUM.exists():
+        reason = "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            reason = "the playwright package is not installed (pip install -r requirements-dev.txt)"
+    if reason:
+        if required:
+            pytest.fail(f"SKILLPROOF_REQUIRE_E2E=1 but {reason}")
+        pytest.skip(reason)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def dashboard(data: Path) -> Iterator[str]:
+    """``streamlit run dashboard.py`` on a free port with ``data`` as its data
+    directory (the sample loads on first launch) and offline verification;
+    yields the base URL and stops the server afterwards."""
+    port = free_port()
+    env = {**os.environ, "SKILLPROOF_DATA_DIR": str(data), "SKILLPROOF_OFFLINE": "1"}
+    env.pop("SKILLPROOF_NO_SAMPLE", None)
+    log = (data / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", "dashboard.py",
+            "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail("the dashboard did not start:\n" + (data / "server.log").read_text()[-3000:])
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@contextmanager
+def chromium_page(*, downloads: bool = False) -> Iterator[Any]:
+    """A fresh Chromium context (a new browser profile) and one page in it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport=VIEWPORT, accept_downloads=downloads)
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def settle(page: Any) -> None:
+    """Wait until Streamlit has finished running the script (no 'running' indicator)."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+        ".every(c => c.querySelector('.main-svg'))",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(600)
+
+
+def charts(page: Any, count: int = 1) -> None:
+    """Wait until at least ``count`` plotly charts have drawn."""
+    page.wait_for_function(
+        f"() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= {count}",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(500)
