@@ -24,6 +24,11 @@ receive to the CLI's exit, so interpreter start-up and imports (reported as
     python bench/hosted_ob2.py                                  # 10,000 over 100
     python bench/hosted_ob2.py --assertions 1000 --badgeclasses 20
     python bench/hosted_ob2.py --profile /tmp/hosted.txt        # pyinstrument the CLI
+    python bench/hosted_ob2.py --http-client httpcore           # httpcore's pool instead of ours
+
+``--http-client httpcore`` runs the CLI through ``bench/cli_with_client.py``
+with httpcore's connection pool (httpx's default stack) over the same pinned
+backend, for ``docs/decisions/0001-own-http11-client.md``.
 """
 
 from __future__ import annotations
@@ -73,6 +78,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--workers", type=int, default=1, help="CLI --workers (local processes; caps are split)")
     p.add_argument("--scheduler", metavar="ADDR", help="CLI --scheduler (a running Dask cluster)")
     p.add_argument("--profile", metavar="PATH", help="run the CLI under pyinstrument; text report to PATH")
+    p.add_argument(
+        "--http-client",
+        choices=("own", "httpcore"),
+        default="own",
+        help="the fetcher's HTTP/1.1 client (default: own, verifier.net.OriginPools)",
+    )
     args = p.parse_args(argv)
     defaults = FetchLimits()
     concurrency = args.concurrency or defaults.concurrency
@@ -92,7 +103,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             origins=args.origins,
             port=server.port,
         )
-        cli = ["-m", "verifier", "verify", "--input-file", str(tmpdir / "list.csv"), "--json"]
+        entry = ["-m", "verifier"] if args.http_client == "own" else ["bench/cli_with_client.py", args.http_client]
+        cli = [*entry, "verify", "--input-file", str(tmpdir / "list.csv"), "--json"]
         cli += ["--concurrency", str(concurrency), "--per-host", str(per_host)]
         if args.workers > 1:
             cli += ["--workers", str(args.workers), "--partition-size", "100"]
@@ -131,6 +143,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "effective_concurrency": effective,
         "workers": args.workers,
         "scheduler": args.scheduler,
+        "http_client": args.http_client,
         "exit_status": run.returncode,
         "results": len(results),
         "results_in_input_order": in_order,

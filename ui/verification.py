@@ -19,7 +19,7 @@ from pathlib import Path
 
 from verifier.fetch import Fetcher, FetchLimits
 from verifier.models import VerificationResult
-from verifier.netguard import guarded_transport
+from verifier.net import guarded_transport
 from verifier.offline import OfflineTransport, routes_from_folders
 from verifier.pipeline import BadgeInput, verify_batch
 from verifier.session import Session
@@ -38,7 +38,7 @@ def offline_only() -> bool:
 def make_transport(*, offline: bool | None = None) -> OfflineTransport:
     """The transport the dashboard's fetcher uses: sample issuers from disk,
     everything else from the network through the SSRF guard
-    (:func:`verifier.netguard.guarded_transport`), or 404 when ``offline``."""
+    (:func:`verifier.net.guarded_transport`), or 404 when ``offline``."""
     offline = offline_only() if offline is None else offline
     routes = routes_from_folders(SAMPLE_ISSUERS) if SAMPLE_ISSUERS.is_dir() else {}
     # the real network only through the SSRF guard: every connection is vetted and pinned to its address

@@ -21,7 +21,7 @@ from verifier.bundle import Bundle, BundleError, BundleWriter, reverify, verify_
 from verifier.fetch import Fetcher, FetchLimits
 from verifier.inputs import InputListError, read_input_file, read_lines
 from verifier.models import Status, VerificationResult
-from verifier.netguard import allow_host_entry
+from verifier.net import HTTPClient, OriginPools, allow_host_entry
 from verifier.pipeline import BadgeInput, map_batch, verify_batch
 from verifier.recording import recording_batch
 from verifier.session import Session
@@ -165,8 +165,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> int:
-    """Run the CLI; returns the exit status."""
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: IO[str] | None = None,
+    stdout: IO[str] | None = None,
+    http_client: HTTPClient = OriginPools,
+) -> int:
+    """Run the CLI; returns the exit status. ``http_client`` builds the
+    fetcher's network transport (see :class:`verifier.fetch.Fetcher`); the
+    benchmark passes httpcore's pool to compare the two."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     parser = build_parser()
@@ -215,6 +223,7 @@ def main(argv: Sequence[str] | None = None, *, stdin: IO[str] | None = None, std
                 out=stdout,
                 include_document=args.include_document,
                 bundle=_bundle_writer(args, now) if args.bundle_out else None,
+                http_client=http_client,
             )
         )
     except (InputListError, OSError) as exc:
@@ -235,6 +244,7 @@ async def _run(
     out: IO[str],
     include_document: bool,
     bundle: BundleWriter | None = None,
+    http_client: HTTPClient = OriginPools,
 ) -> bool:
     writer = ResultWriter(out, mode, include_document=include_document)
     # Results are flushed at least every FLUSH_SECONDS (and at the end), not one
@@ -243,7 +253,7 @@ async def _run(
     flusher = asyncio.create_task(_flush_periodically(out))
     window = max(64, limits.concurrency * 4)
     try:
-        async with Fetcher(limits=limits, allow_hosts=allow_hosts) as fetcher:
+        async with Fetcher(limits=limits, allow_hosts=allow_hosts, http_client=http_client) as fetcher:
             session = Session(fetcher=fetcher, now=now, emails=emails, trust=trust)
             if bundle is None:
                 async for result in verify_batch(items, session, window=window):

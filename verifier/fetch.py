@@ -1,9 +1,10 @@
 """The fetcher: every network read of the verifier goes through here.
 
-:class:`Fetcher` wraps one ``httpx.AsyncClient`` (pooled keep-alive
-connections) and adds what verifying strangers' URLs needs:
+:class:`Fetcher` sends requests through one httpx transport (by default
+:class:`verifier.net.OriginPools`, pooled keep-alive HTTP/1.1 connections)
+and adds what verifying strangers' URLs needs:
 
-- the SSRF guard of :mod:`verifier.netguard` on the first URL and on every
+- the SSRF guard of :mod:`verifier.net` on the first URL and on every
   redirect hop, after DNS resolution, with connections pinned to the vetted
   address (see that module for what is refused and why);
 - a global and a per-host cap on requests in flight;
@@ -58,7 +59,7 @@ from verifier.errors import (
     ResponseTooLarge,
     TooManyRedirects,
 )
-from verifier.netguard import MAX_URL_LENGTH, NetGuard, OriginPools, Resolver, Target
+from verifier.net import MAX_URL_LENGTH, HTTPClient, NetGuard, OriginPools, Resolver, Target
 from verifier.recording import record_fetch
 
 #: JSON-LD first (OB 2.0 hosted verification and VC documents are JSON-LD),
@@ -213,7 +214,10 @@ class Fetcher:
     vetted IP literals). ``ssl_context`` replaces the default verifying
     context (certifi's roots), e.g. to trust an on-premise issuer's private
     CA; certificates are always checked against the URL's host name.
-    ``guard`` is an extra check called with every URL.
+    ``guard`` is an extra check called with every URL. ``http_client``
+    builds the network transport over the fetcher's guard when no
+    ``transport`` is given (default: :class:`verifier.net.OriginPools`, the
+    one HTTP/1.1 client of the CLI, the dashboard and the API).
     A malformed ``allow_hosts`` entry raises ``ValueError``.
     """
 
@@ -227,6 +231,7 @@ class Fetcher:
         resolver: Resolver | None = None,
         network_backend: httpcore.AsyncNetworkBackend | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        http_client: HTTPClient = OriginPools,
     ) -> None:
         self.limits = limits or FetchLimits()
         self.allow_hosts = tuple(allow_hosts)
@@ -239,9 +244,8 @@ class Fetcher:
             resolve=transport is None or resolver is not None,
             max_url_length=self.limits.max_url_length,
         )
-        pool = httpx.Limits(max_connections=self.limits.concurrency, max_keepalive_connections=self.limits.concurrency)
         if transport is None:
-            transport = OriginPools(
+            transport = http_client(
                 self.netguard,
                 per_origin=self.limits.per_host,
                 network_backend=network_backend,
@@ -252,17 +256,12 @@ class Fetcher:
             total, connect=min(self.limits.connect_timeout, total), read=min(self.limits.read_timeout, total)
         )
         self._timeouts = timeout.as_dict()
-        self._client = httpx.AsyncClient(
-            transport=transport, follow_redirects=False, trust_env=False, timeout=timeout, limits=pool
-        )
-        # Requests go straight to the transport: the client adds nothing a
-        # request built here needs (no redirects followed, no auth, no hooks)
-        # but would file every response's cookies in a jar nothing reads.
-        # The client still owns the transport's lifetime (aclose).
+        # Requests go straight to the transport, no httpx.AsyncClient between:
+        # a client would add nothing a request built here needs (redirects
+        # are followed here, no auth, no hooks) but would merge client-wide
+        # headers and file every response's cookies in a jar nothing reads
+        # (a server's cookies must never be sent back).
         self._transport = transport
-        # Requests are built here rather than by the client: no client-wide
-        # headers or cookies are merged in (a server's cookies are never sent
-        # back), and building is cheaper.
         self._header_sets: dict[str, list[tuple[str, str]]] = {}
         self._global = asyncio.Semaphore(self.limits.concurrency)
         self._hosts: dict[tuple[str, int], asyncio.Semaphore] = {}
@@ -293,7 +292,7 @@ class Fetcher:
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
         await self.netguard.aclose()
-        await self._client.aclose()
+        await self._transport.aclose()
 
     async def fetch(self, url: str, *, accept: str = DEFAULT_ACCEPT, use_cache: bool = True) -> Response:
         """GET ``url`` following checked redirects: a 2xx :class:`Response`,

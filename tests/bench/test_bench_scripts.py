@@ -49,6 +49,18 @@ def test_hosted_ob2_bench_fetches_each_document_once_within_the_per_host_cap() -
 
 
 @pytest.mark.slow
+def test_hosted_ob2_bench_runs_over_httpcores_pool_too() -> None:
+    _, s = run_bench(
+        "hosted_ob2",
+        "--assertions", "20", "--badgeclasses", "2", "--origins", "2", "--latency", "0.002",
+        "--http-client", "httpcore",
+    )  # fmt: skip
+    assert s["http_client"] == "httpcore"
+    assert s["statuses"] == {"verified": 20}
+    assert s["requests"] == s["minimum_requests"]
+
+
+@pytest.mark.slow
 def test_ob3_throughput_bench_verifies_its_signed_copies() -> None:
     _, s = run_bench("ob3_throughput", "--size", "8", "--warmup", "2", "--workers", "2")
     assert s["credentials"] == 8

@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from verifier.netguard import AsyncioBackend
+from verifier.net import AsyncioBackend
 
 
 @dataclass

@@ -15,7 +15,7 @@ import pytest
 from tests.reliability.faultserver import LoopbackServer, RecordingBackend, Request, reply, tls_contexts
 from verifier.errors import BlockedAddress, FetchError
 from verifier.fetch import Fetcher, FetchLimits
-from verifier.netguard import NetGuard, allow_host_entry, blocked_reason, guarded_transport
+from verifier.net import NetGuard, allow_host_entry, blocked_reason, guarded_transport
 
 PUBLIC = "93.184.216.34"  # stands for any public address; never connected to (see RecordingBackend)
 

@@ -1,4 +1,4 @@
-"""The fetcher's HTTP/1.1 connection layer (verifier.netguard.OriginPools)
+"""The fetcher's HTTP/1.1 connection layer (verifier.net.OriginPools)
 against loopback servers that answer with raw bytes: message framing,
 keep-alive only after a complete response, and errors that close."""
 
@@ -16,7 +16,7 @@ import pytest
 from tests.reliability.faultserver import LoopbackServer, Request, reply, tls_contexts
 from verifier.errors import FetchError, ResponseTooLarge
 from verifier.fetch import Fetcher, FetchLimits
-from verifier.netguard import AsyncioBackend, NetGuard, OriginPools
+from verifier.net import AsyncioBackend, NetGuard, OriginPools
 
 Handler = Callable[[Request, asyncio.StreamWriter], Awaitable[bool]]
 
