@@ -1,0 +1,119 @@
+"""``python -m talent extract FILE... [--expand] [--json]``: what intake finds, one line per source.
+
+Each FILE is a résumé (PDF, DOCX, HTML, Markdown, text), a ZIP of résumés,
+LinkedIn's export ZIP or its CSV files, or a link (``https://…``: a badge
+profile or badge to list as a source of its own). With ``--json`` each source
+is printed as one JSON object (JSON Lines, in input order)::
+
+    {"source", "candidate": {"name", "email"},
+     "links": [{"url", "platform", "kind", "from_profile", "text"?}],
+     "claims": [{"text"}], "problems": [...]}
+
+and otherwise as a short readable block. ``--expand`` replaces profile links
+by the badges they list, read through the verifier's guarded fetcher (at
+most ``--max-badges`` per profile). ``--offline-issuers DIR`` answers
+requests from folders laid out as ``DIR/<host>/…`` instead of the network
+(the sample workspace's ``sample_data/issuers``).
+
+Exit status: 0 when every source was read, 1 when some source could not be
+read at all (its line says why), 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from talent.intake import Extraction, ReadLimits, expand_sync, extract_files, extract_links
+from talent.intake.linkedin import is_linkedin_file
+from verifier.fetch import FetchLimits
+from verifier.offline import OfflineTransport, routes_from_folders
+from verifier.profiles import DEFAULT_MAX_BADGES
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m talent`` argument parser."""
+    parser = argparse.ArgumentParser(prog="python -m talent", description="The talent engine's command line.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    x = sub.add_parser(
+        "extract",
+        help="candidates, credential links and unlinked claims from résumés, LinkedIn exports and profile links",
+        description="Read each FILE (résumé PDF/DOCX/HTML/Markdown/text, a ZIP of them, LinkedIn's export, "
+        "or an https:// profile link) and print what was found, one source at a time.",
+    )
+    x.add_argument("files", nargs="+", metavar="FILE", help="a file, or an http(s) link")
+    x.add_argument("--expand", action="store_true", help="replace profile links by the badges they list")
+    x.add_argument("--json", action="store_true", help="one JSON object per source (JSON Lines)")
+    x.add_argument(
+        "--max-badges",
+        type=_positive_int,
+        default=DEFAULT_MAX_BADGES,
+        metavar="N",
+        help="at most N badges per profile (default %(default)s)",
+    )
+    x.add_argument("--max-pages", type=_positive_int, default=ReadLimits().max_pages, metavar="N", help="PDF page cap")
+    x.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per-request timeout when expanding")
+    x.add_argument(
+        "--offline-issuers",
+        metavar="DIR",
+        help="answer requests from DIR/<host>/... instead of the network (nothing else is reached)",
+    )
+    return parser
+
+
+def _describe(e: Extraction) -> str:
+    who = " ".join(p for p in (e.candidate.name, f"<{e.candidate.email}>" if e.candidate.email else "") if p)
+    lines = [f"{e.source}: {who or 'no name or email found'}"]
+    for link in e.links:
+        origin = f" (from {link.from_profile})" if link.from_profile else ""
+        lines.append(f"  {link.kind:<7} {link.platform or '-':<18} {link.url}{origin}")
+    for claim in e.claims:
+        lines.append(f"  claimed, no verifiable credential: {claim.text}")
+    for problem in e.problems:
+        lines.append(f"  problem: {problem}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    limits = ReadLimits(max_pages=args.max_pages)
+    results: list[Extraction] = []
+    loose: list[tuple[str, bytes]] = []  # LinkedIn's CSV files given one by one: read together
+    for item in args.files:
+        if item.lower().startswith(("http://", "https://")):
+            results.append(extract_links(item, source=item))
+            continue
+        try:
+            data = Path(item).read_bytes()
+        except OSError as exc:
+            results.append(Extraction(item, problems=(f"cannot be read: {exc.strerror or exc}",)))
+            continue
+        if is_linkedin_file(item):
+            loose.append((item, data))
+        else:
+            results.extend(extract_files([(item, data)], limits=limits))
+    if loose:
+        results.extend(extract_files(loose, limits=limits))
+    if args.expand:
+        transport = None
+        if args.offline_issuers:
+            transport = OfflineTransport(routes_from_folders(args.offline_issuers))
+        results = expand_sync(
+            results, transport=transport, max_badges=args.max_badges, limits=FetchLimits(timeout=args.timeout)
+        )
+    out = sys.stdout
+    for e in results:
+        out.write((json.dumps(e.to_dict(), ensure_ascii=False) if args.json else _describe(e)) + "\n")
+    out.flush()
+    return 1 if any(not e.readable for e in results) else 0

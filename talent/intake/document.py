@@ -1,0 +1,158 @@
+"""From a readable document to an :class:`Extraction`: who it is about, its links, its unlinked claims.
+
+Readers (:mod:`talent.intake.readers`) turn a file into a :class:`Document`:
+its text lines in reading order and its link targets, each with the visible
+text it had and the line it sits on. :func:`analyse` then finds:
+
+- the **candidate**: the name is the first of the opening lines that reads
+  like a person's name (two to five words of letters, no digits, not a
+  heading such as "Curriculum Vitae"); a line such as ``Ada Lovelace | ada@…``
+  gives its first part. The email is the first ``mailto:`` address, else the
+  first address in the text;
+- the **links** (see :mod:`talent.intake.links` for the kinds);
+- the **claims**: lines of a Certifications / Licenses / Badges / Credentials
+  section that carry no link, neither written out nor as a hyperlink on that
+  line (a hyperlink's visible text is often just "Credly" or "Verify", so the
+  line it sits on is what ties it to the certification).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from talent.intake.links import URL_IN_TEXT, LinkCollector, find_emails
+from talent.intake.model import Claim, Extraction, Person
+
+MAX_CLAIMS = 100
+MAX_CLAIM_CHARS = 200
+_BULLET = re.compile(r"^[\s•◦▪▫●○■□➢➤►▶✓✔\-–—*·+>]+")
+_SECTION = re.compile(
+    r"^(?:(?:professional|technical|industry|relevant|key)\s+)?"
+    r"(?:licen[cs]es?(?:\s*(?:&|and|/|,)\s*certifications?)?|certifications?(?:\s*(?:&|and|/|,)\s*(?:licen[cs]es?|badges?|credentials?|courses?))?"
+    r"|certificates?|(?:digital\s+|open\s+)?badges?|credentials?|accreditations?|qualifications?\s*(?:&|and)\s*certifications?"
+    r"|zertifikate|zertifizierungen|certificaciones|certificats?)\s*:?$",
+    re.I,
+)
+_HEADINGS = re.compile(
+    r"^(?:(?:work|professional|relevant|employment)\s+)?(?:experience|employment(?:\s+history)?|work history|education"
+    r"|(?:technical\s+|core\s+|key\s+)?skills|projects?|languages?|interests|hobbies|publications?|references?|summary"
+    r"|profile|about(?:\s+me)?|objective|awards?(?:\s*(?:&|and)\s*honou?rs)?|honou?rs|volunteer(?:ing)?(?:\s+experience)?"
+    r"|activities|courses|training|contact(?:\s+information)?|personal\s+details|achievements|memberships?|affiliations"
+    r"|patents|talks|conferences|berufserfahrung|ausbildung|kenntnisse|experiencia|educación|formation)\s*:?$",
+    re.I,
+)
+_NOT_NAMES = re.compile(
+    r"^(?:curriculum\s+vitae|cv|r[ée]sum[ée]|resume|contact|profile|summary|lebenslauf|page\s+\d+)$", re.I
+)
+_NAME_WORD = re.compile(r"^[^\W\d_]+(?:[.'’-][^\W\d_]*)*\.?$")
+_SPLIT_PARTS = re.compile(r"\s+(?:\||·|•|—|–|-)\s+|\t|\s{3,}")
+
+
+@dataclass
+class Document:
+    """A read document: lines of text, and link targets with their visible
+    text and the line they sit on (``context``)."""
+
+    lines: list[str] = field(default_factory=list)
+    links: list[tuple[str, str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    name_hint: str = ""
+
+    def add_link(self, target: str, text: str = "", context: str = "") -> None:
+        """Record one link target."""
+        self.links.append((target, text, context))
+
+
+def _squash(text: str) -> str:
+    """A key for comparing lines laid out differently: NFKC, case-folded, without spaces or bullets."""
+    t = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"[\W_]+", "", t)
+
+
+def guess_name(lines: Iterable[str]) -> str:
+    """The first opening line that reads like a person's name, or ''."""
+    for i, raw in enumerate(lines):
+        if i >= 12:
+            break
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        line = re.sub(r"^(?:name|full name|nom|nombre)\s*:\s*", "", line, flags=re.I)
+        first = _SPLIT_PARTS.split(line, maxsplit=1)[0].strip(" ,;")
+        if _NOT_NAMES.match(first) or "@" in first or len(first) > 60:
+            continue
+        words = first.split()
+        if 2 <= len(words) <= 5 and all(_NAME_WORD.match(w) for w in words):
+            if first.isupper() or first.islower():
+                return " ".join(w.capitalize() if w.isupper() or w.islower() else w for w in words)
+            return first
+    return ""
+
+
+def _is_heading(line: str) -> bool:
+    # Only known section names end a section: an all-capitals line is as often
+    # a certification ("CISSP", "AWS SAA") as a heading.
+    return bool(_HEADINGS.match(line))
+
+
+def claim_lines(lines: list[str]) -> list[str]:
+    """The lines of every certifications / licenses / badges section, bullets removed."""
+    out: list[str] = []
+    inside = False
+    for raw in lines:
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        bare = _BULLET.sub("", line).strip()
+        if len(line) <= 60 and _SECTION.match(line.rstrip(":").strip()):
+            inside = True
+            continue
+        if inside and len(line) <= 60 and _is_heading(line.rstrip(":").strip()):
+            inside = False
+            continue
+        if inside and bare:
+            out.append(bare[:MAX_CLAIM_CHARS])
+    return out
+
+
+def analyse(source: str, doc: Document, *, kind: str = "resume") -> Extraction:
+    """Name, email, links and unlinked claims of one read document."""
+    collector = LinkCollector()
+    linked_contexts: list[str] = []
+    anchors: list[str] = []
+    for target, text, context in doc.links:
+        if collector.add(target, text):
+            if context:
+                linked_contexts.append(_squash(context))
+            if text and len(_squash(text)) >= 4:
+                anchors.append(_squash(text))
+    for line in doc.lines:
+        collector.add_text(line)
+    emails = collector.emails or find_emails(doc.lines[:60]) or find_emails(doc.lines)
+    name = doc.name_hint or guess_name(doc.lines)
+    claims: list[Claim] = []
+    seen: set[str] = set()
+    for line in claim_lines(doc.lines):
+        key = _squash(line)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        if URL_IN_TEXT.search(line):
+            continue
+        if any(c and (key in c or c in key) for c in linked_contexts) or any(a in key for a in anchors):
+            continue
+        claims.append(Claim(line))
+        if len(claims) >= MAX_CLAIMS:
+            doc.problems.append(f"more than {MAX_CLAIMS} certification lines; the rest were left out")
+            break
+    return Extraction(
+        source,
+        Person(name, emails[0] if emails else ""),
+        collector.links(),
+        tuple(claims),
+        (*doc.problems, *collector.problems),
+        kind,
+    )

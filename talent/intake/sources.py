@@ -1,0 +1,161 @@
+"""Many sources at once: files, ZIPs of résumés, a LinkedIn export, pasted profile links.
+
+:func:`extract_files` takes what a user uploads (name, bytes) and returns one
+:class:`Extraction` per source, in order: a résumé that cannot be read gives
+an extraction with the reason in ``problems`` and the batch goes on. Each
+file is read on its own (a failure never leaves half of another one behind).
+
+- ``.pdf``, ``.docx``, ``.html`` / ``.htm``, ``.md`` / ``.markdown``,
+  ``.txt``: a résumé each (a file without a known suffix is recognised by
+  its first bytes);
+- ``.zip``: LinkedIn's export when it holds ``Certifications.csv`` or
+  ``Profile.csv``, else a ZIP of résumés (opened with the same bounds as a
+  DOCX package; archives inside archives are not opened);
+- ``Certifications.csv`` / ``Profile.csv`` / ``Email Addresses.csv``
+  uploaded loose: together, one LinkedIn source;
+- ``.doc``, ``.rtf``, ``.odt``, ``.pages``: a problem asking for PDF or DOCX.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+
+from talent.intake.document import Document, analyse
+from talent.intake.linkedin import LINKEDIN_FILES, is_linkedin_file, read_export, read_export_zip, zipfile_errors
+from talent.intake.links import LinkCollector
+from talent.intake.model import Extraction
+from talent.intake.readers import (
+    ReadLimits,
+    Unreadable,
+    check_zip,
+    decode_text,
+    read_docx,
+    read_html,
+    read_markdown,
+    read_pdf,
+    size_text,
+)
+
+RESUME_SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt", ".text")
+ASK_FOR_PDF = (".doc", ".rtf", ".odt", ".pages", ".wpd")
+MAX_SOURCES = 1_000
+
+
+def _kind(name: str, data: bytes) -> str:
+    suffix = PurePosixPath(name.lower()).suffix
+    if suffix in RESUME_SUFFIXES or suffix in ASK_FOR_PDF or suffix == ".zip":
+        return suffix
+    head = data[:1024].lstrip()
+    if head.startswith(b"%PDF"):
+        return ".pdf"
+    if head.startswith(b"PK"):
+        return ".docx"
+    if b"<html" in head.lower() or b"<!doctype html" in head.lower():
+        return ".html"
+    return ".txt"
+
+
+def read_document(name: str, data: bytes, *, limits: ReadLimits = ReadLimits()) -> Document:
+    """A résumé file read into a :class:`Document`; :class:`Unreadable` says why not."""
+    if not data.strip():
+        raise Unreadable("the file is empty")
+    if len(data) > limits.max_bytes:
+        raise Unreadable(f"larger than {size_text(limits.max_bytes)}")
+    kind = _kind(name, data)
+    if kind in ASK_FOR_PDF:
+        raise Unreadable(f"{kind} files are not read; save the résumé as PDF or DOCX")
+    if kind == ".pdf":
+        return read_pdf(data, limits=limits)
+    if kind == ".docx":
+        return read_docx(data, limits=limits)
+    text = decode_text(data)
+    if kind in (".html", ".htm"):
+        return read_html(text)
+    return read_markdown(text)
+
+
+def extract_resume(name: str, data: bytes, *, limits: ReadLimits = ReadLimits()) -> Extraction:
+    """One résumé: candidate, links, claims, problems (never raises for a bad file)."""
+    try:
+        doc = read_document(name, data, limits=limits)
+    except Unreadable as exc:
+        return Extraction(name, problems=(f"cannot be read: {exc}",))
+    except RecursionError:
+        return Extraction(name, problems=("cannot be read: the file nests too deeply",))
+    return analyse(name, doc)
+
+
+def _zip_sources(name: str, data: bytes, limits: ReadLimits) -> list[Extraction]:
+    try:
+        archive = check_zip(data, limits=limits, what="ZIP archive")
+    except Unreadable as exc:
+        return [Extraction(name, problems=(f"cannot be read: {exc}",))]
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if any(is_linkedin_file(m.filename) for m in members):
+            return [read_export_zip(name, data, limits=limits)]
+        out: list[Extraction] = []
+        for info in members:
+            label = f"{name}/{info.filename}"
+            path = PurePosixPath(info.filename)
+            if path.name.startswith(".") or "__MACOSX" in path.parts:
+                continue  # Finder's resource forks and hidden files: not résumés
+            if path.is_absolute() or ".." in path.parts:
+                out.append(Extraction(label, problems=("unsafe path inside the archive; not read",)))
+                continue
+            if path.suffix.lower() == ".zip":
+                out.append(Extraction(label, problems=("archives inside archives are not opened",)))
+                continue
+            if path.suffix.lower() not in RESUME_SUFFIXES and path.suffix.lower() not in ASK_FOR_PDF:
+                out.append(Extraction(label, problems=(f"not a résumé file type ({', '.join(RESUME_SUFFIXES)})",)))
+                continue
+            if info.file_size > limits.max_bytes:
+                out.append(Extraction(label, problems=(f"larger than {size_text(limits.max_bytes)}",)))
+                continue
+            try:
+                content = archive.read(info)
+            except zipfile_errors() as exc:
+                out.append(Extraction(label, problems=(f"cannot be read from the archive ({exc})",)))
+                continue
+            out.append(extract_resume(label, content, limits=limits))
+        if not out:
+            out.append(Extraction(name, problems=("the archive holds no résumé",)))
+        return out
+
+
+def extract_files(files: Iterable[tuple[str, bytes]], *, limits: ReadLimits = ReadLimits()) -> list[Extraction]:
+    """One extraction per source in ``files`` (see the module docstring)."""
+    out: list[Extraction] = []
+    loose_linkedin: dict[str, bytes] = {}
+    for name, data in files:
+        if len(out) >= MAX_SOURCES:
+            out.append(Extraction(name, problems=(f"more than {MAX_SOURCES} sources at once; not read",)))
+            continue
+        if is_linkedin_file(name):
+            loose_linkedin[name] = data
+        elif _kind(name, data) == ".zip":
+            out.extend(_zip_sources(name, data, limits))
+        else:
+            out.append(extract_resume(name, data, limits=limits))
+    if loose_linkedin:
+        label = " + ".join(sorted(loose_linkedin))
+        out.append(read_export(loose_linkedin, source=label))
+    return out
+
+
+def extract_links(text: str, *, source: str = "pasted links") -> Extraction:
+    """Pasted links (profiles or badges), one source with no known candidate."""
+    collector = LinkCollector()
+    for token in text.replace(",", " ").replace(";", " ").split():
+        token = token.strip().strip("<>\"'")
+        if token and not token.startswith("#"):
+            if "://" not in token and ":" not in token.split("/", 1)[0] and "." in token:
+                token = "https://" + token
+            before = len(collector.problems)
+            if collector.add(token) is None and len(collector.problems) == before:
+                collector.problems.append(f"not an http(s) link: {token[:80]}")
+    return Extraction(source, links=collector.links(), problems=tuple(collector.problems), kind="links")
+
+
+__all__ = ["LINKEDIN_FILES", "extract_files", "extract_links", "extract_resume", "read_document"]
