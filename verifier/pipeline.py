@@ -131,38 +131,31 @@ async def verify_detected(detected: Detected, session: Session, *, input: str, d
 
 
 async def verify_url(url: str, session: Session, *, input: str, depth: int = 0) -> VerificationResult:
-    """Fetch a badge URL (mapping platform pages to their documents) and verify it."""
+    """Fetch a badge URL (mapping platform pages to their documents, and finding the
+    document behind a web page: :func:`verifier.platforms.locate`) and verify it."""
     target = platforms.resolve(url)
     try:
-        response = await session.fetcher.fetch(target.url)
+        located = await platforms.locate(url, session.fetcher)
     except HTTPStatusError as exc:
         if exc.status_code == 410:
             # OB 2.0 §Hosted verification: 410 Gone means the assertion was revoked.
             return make_result(
                 input,
-                [failed(CheckId.REVOCATION, f"the issuer answered 410 Gone for {target.url}: revoked")],
+                [failed(CheckId.REVOCATION, f"the issuer answered 410 Gone for {exc.url}: revoked")],
                 format=Format.OB2_HOSTED.value,
                 platform=target.platform,
-                source_url=target.url,
+                source_url=exc.url,
             )
-        return error_result(input, CheckId.FETCH, str(exc), platform=target.platform, source_url=target.url)
+        return error_result(input, CheckId.FETCH, str(exc), platform=target.platform, source_url=exc.url)
     except FetchError as exc:
-        return error_result(input, CheckId.FETCH, str(exc), platform=target.platform, source_url=target.url)
-    if response.content_type == "text/html" or response.content[:15].lstrip().lower().startswith(
-        (b"<!doctype html", b"<html")
-    ):
-        return error_result(
-            input,
-            CheckId.STRUCTURE,
-            f"{target.url} is a web page, not a badge document (expected JSON, a JWT or a baked image)",
-            platform=target.platform,
-            source_url=target.url,
-        )
-    result = await verify_bytes(response.content, session, input=input, depth=depth + 1)
+        return error_result(input, CheckId.FETCH, str(exc), platform=target.platform, source_url=exc.url)
+    except platforms.NotABadgeDocument as exc:
+        return error_result(input, CheckId.STRUCTURE, str(exc), platform=target.platform, source_url=target.url)
+    result = await verify_bytes(located.content, session, input=input, depth=depth + 1)
     return replace(
         result,
-        platform=target.platform or result.platform,
-        source_url=result.source_url or response.url,
+        platform=located.platform or result.platform,
+        source_url=result.source_url or located.url,
     )
 
 
