@@ -50,6 +50,10 @@ def describe(index: int, report: ProofOutcome) -> str:
     where = f", {report.verification_method}" if report.verification_method else ""
     verdict = {True: "valid", False: "invalid", None: "could not be verified"}[report.valid]
     detail = f": {report.message}" if report.message and report.valid is not True else ""
+    revision = getattr(report, "context_revision", None)
+    if report.valid is True and isinstance(revision, str) and revision:
+        # the proof verified only under an earlier revision of a context (verifier.contexts): say which
+        detail = f" (signed under an earlier revision of a JSON-LD context: {revision})"
     return f"proof {index} ({label}{where}): {verdict}{detail}"
 
 

@@ -37,12 +37,13 @@ unsupported suite).
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from verifier import did, jsonld
+from verifier import contexts, did, jsonld
 from verifier.contexts import Variant
 from verifier.errors import (
     CanonicalizationLimit,
@@ -88,7 +89,10 @@ class ProofReport:
     ``signature_valid`` is the cryptographic result alone (None when not
     reached). ``key_binding`` is how the key was bound to the issuer
     (``"controller"``, ``"self-certifying"`` for a did:key / did:jwk signer
-    of a URN-named issuer, or None). ``message`` is for people.
+    of a URN-named issuer, or None). ``context_revision`` names the earlier
+    revision of a JSON-LD context the proof verified under (None when the
+    default revisions served; see :mod:`verifier.contexts`). ``message`` is
+    for people.
     """
 
     type: str | None
@@ -104,6 +108,7 @@ class ProofReport:
     signature_valid: bool | None = None
     controller: str | None = None
     key_binding: str | None = None
+    context_revision: str | None = None
 
 
 def _parse_datetime(value: Any) -> datetime | None:
@@ -192,22 +197,96 @@ def _canonical_document(
     unsecured: dict[str, Any],
     memo: dict[Any, bytes | DocumentError],
     expanded: jsonld.Expansion | None,
+    variant: Variant = contexts.LATEST,
 ) -> bytes:
-    """The canonical document, computed once per suite and chain position for
-    all the proofs of one document (a proof set of N proofs would otherwise
+    """The canonical document under the context ``variant``, computed once per
+    suite, chain position and variant for all the proofs of one document (a proof set of N proofs would otherwise
     canonicalize it N times, and a crafted graph would spend N budgets).
     ``expanded`` is used only if it is the expansion of ``unsecured``."""
-    key = (suite.canon, suite.algorithm, tuple(_previous_ids(proof) or ()))
+    key = (suite.canon, suite.algorithm, tuple(_previous_ids(proof) or ()), variant)
     found = memo.get(key)
     if found is None:
         try:
-            found = suites.canonical(suite, unsecured, expanded=expanded)
+            found = suites.canonical(suite, unsecured, ob303=variant, expanded=expanded)
         except DocumentError as exc:
             found = exc
         memo[key] = found
     if isinstance(found, DocumentError):
         raise found
     return found
+
+
+# Trying earlier context revisions (see verifier.contexts): at most this many
+# per proof, each one canonicalization of the document and of the proof
+# configuration under the existing CanonLimits, and no new one started after
+# REVISION_BUDGET seconds.
+MAX_REVISIONS = 32
+REVISION_BUDGET = 4.0
+
+
+def _revision_candidates(suite: suites.Suite, unsecured: dict[str, Any]) -> list[contexts.Revision]:
+    """The earlier revisions of the document's contexts to try when the
+    defaults do not verify (RDF suites only: JCS signs the JSON itself)."""
+    if suite.canon != "rdfc":
+        return []
+    ctx = unsecured.get("@context")
+    urls = [c for c in (ctx if isinstance(ctx, list) else [ctx]) if isinstance(c, str)]
+    return contexts.alternatives(urls)[:MAX_REVISIONS]
+
+
+def _forms(
+    suite: suites.Suite,
+    proof: dict[str, Any],
+    unsecured: dict[str, Any],
+    config: dict[str, Any],
+    memo: dict[Any, bytes | DocumentError],
+    expanded: jsonld.Expansion | None,
+    variant: Variant,
+) -> tuple[bytes, bytes]:
+    """The canonical proof configuration and document under ``variant``."""
+    canon_doc = _canonical_document(suite, proof, unsecured, memo, expanded, variant)
+    return suites.canonical(suite, config, ob303=variant), canon_doc
+
+
+def _revision_note(revision: contexts.Revision) -> str:
+    return f"; signed under an earlier revision of a JSON-LD context it loads: {revision.describe()}"
+
+
+def _try_revisions(
+    candidates: list[contexts.Revision],
+    early: list[tuple[contexts.Revision, tuple[bytes, bytes]]],
+    verifies: Callable[[tuple[bytes, bytes]], bool],
+    default_forms: tuple[bytes, bytes] | None,
+    forms_of: Callable[[Variant], tuple[bytes, bytes]],
+) -> tuple[bool, contexts.Revision | None, int]:
+    """Check the signature under each earlier revision in turn: ``(verified,
+    the revision that verified, how many revisions were canonicalized)``.
+
+    A revision under which the document reads as it does under another one
+    already tried (same canonical forms) is not checked again; one under which
+    it cannot be canonicalized is passed over. Bounded by
+    :data:`MAX_REVISIONS` and :data:`REVISION_BUDGET`.
+    """
+    done = dict(early)
+    seen: set[tuple[bytes, bytes]] = {default_forms} if default_forms is not None else set()
+    deadline = time.monotonic() + REVISION_BUDGET
+    tried = 0
+    for rev in candidates[:MAX_REVISIONS]:
+        forms = done.get(rev)
+        if forms is None:
+            if time.monotonic() > deadline:
+                break
+            try:
+                forms = forms_of(rev.key)
+            except DocumentError:
+                continue
+        tried += 1
+        if forms in seen:
+            continue
+        seen.add(forms)
+        if verifies(forms):
+            return True, rev, tried
+    return False, None, tried
 
 
 async def _verify_one(
@@ -298,15 +377,32 @@ async def _verify_one(
         # JCS suites sign the JSON itself, but the credential still means what
         # its JSON-LD expansion says: a term no context defines is refused for
         # them too (Data Integrity 1.0 §4.6 "Context Validation"; §2.4.1 on
-        # expanding in safe mode). The OB 3.0.3 context gained terms
-        # (endorsementJwt, jti) after publication; the revised one is served: a
-        # document using them under the original revision would have them
-        # undefined, which is refused anyway.
+        # expanding in safe mode).
+        #
+        # A context URL whose document changed over time (verifier.contexts) is
+        # read first as its default revision; the earlier revisions are tried
+        # only if that does not verify (below, after the key). A document no
+        # revision can interpret fails here, before the key is sought.
         if suite.canon == "jcs" and "@context" in unsecured:
             jsonld.check_terms(unsecured, expanded=expanded)
         config = suites.proof_configuration(suite, proof, unsecured)
-        canon_doc = _canonical_document(suite, proof, unsecured, memo, expanded)
-        canon_config = suites.canonical(suite, config)
+        candidates = _revision_candidates(suite, unsecured)
+        default_forms: tuple[bytes, bytes] | None = None
+        default_error: UndefinedTermError | None = None
+        early: list[tuple[contexts.Revision, tuple[bytes, bytes]]] = []
+        try:
+            default_forms = _forms(suite, proof, unsecured, config, memo, expanded, contexts.LATEST)
+        except UndefinedTermError as exc:
+            if not candidates:
+                raise
+            default_error = exc
+            for rev in candidates:
+                try:
+                    early.append((rev, _forms(suite, proof, unsecured, config, memo, None, rev.key)))
+                except DocumentError:
+                    continue
+            if not early:
+                raise
         # 6. the key
         try:
             vm = await did.resolve_verification_method(vm_id, session)
@@ -320,12 +416,33 @@ async def _verify_one(
             hash_name = suites.hash_for_key(suite, vm.public_key)
         except ProofError as exc:
             raise _Outcome(False, Problem.KEY_TYPE, f"the key {vm.id} does not suit {suite.name}: {exc}") from exc
-        data = signing_prefix + suites.hash_data(canon_config, canon_doc, hash_name)
-        ok = suites.verify_signature(suite, vm.public_key, data, signature)
+
+        def verifies(forms: tuple[bytes, bytes]) -> bool:
+            data = signing_prefix + suites.hash_data(forms[0], forms[1], hash_name)
+            return suites.verify_signature(suite, vm.public_key, data, signature)
+
+        matched: contexts.Revision | None = None
+        ok = default_forms is not None and verifies(default_forms)
+        tried = 0
+        if not ok and candidates:
+            ok, matched, tried = _try_revisions(
+                candidates,
+                early,
+                verifies,
+                default_forms,
+                lambda v: _forms(suite, proof, unsecured, config, memo, None, v),
+            )
         extra["signature_valid"] = ok
+        if matched is not None:
+            extra["context_revision"] = matched.describe()
         if not ok:
+            if default_forms is None and default_error is not None:
+                raise default_error
+            also = f" (also tried {tried} earlier revision{'s' if tried != 1 else ''} of its contexts)" if tried else ""
             raise _Outcome(
-                False, Problem.SIGNATURE, "the signature does not match the credential (tampered, or a wrong key)"
+                False,
+                Problem.SIGNATURE,
+                f"the signature does not match the credential (tampered, or a wrong key){also}",
             )
         # 8. key binding
         try:
@@ -336,7 +453,10 @@ async def _verify_one(
         who = f"the issuer {issuer_id}" if binding == "controller" else f"{vm.controller} (issuer binding not checked)"
         if binding == "self-certifying":
             who = f"{vm.controller} (the issuer {issuer_id} is a URN; its identity is asserted, not proven)"
-        return ProofReport(**base, **extra, valid=True, message=f"{suite.name} proof verified with a key of {who}")
+        note = _revision_note(matched) if matched is not None else ""
+        return ProofReport(
+            **base, **extra, valid=True, message=f"{suite.name} proof verified with a key of {who}{note}"
+        )
     except _Outcome as out:
         return ProofReport(**base, **extra, valid=out.valid, message=out.message, problem=out.problem)
     except (UndefinedTermError, ContextError, CanonicalizationLimit, DocumentError) as exc:
