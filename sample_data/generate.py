@@ -22,7 +22,12 @@ What it writes (see ``sample_data/README.md``):
   JSON, VC-JWT, baked PNG / SVG);
 - ``issuers/<host>/``: what each fictional issuer serves, for
   :class:`verifier.offline.OfflineTransport`;
-- ``expected.json``: the outcome each badge is built to have.
+- ``expected.json``: the outcome each badge is built to have;
+- ``resumes/``: résumés (PDF written by fpdf2, DOCX by python-docx) and a
+  LinkedIn export, with hyperlinked badges, a Credly profile link whose
+  listing is served from ``issuers/www.credly.com/`` and unlinked claims,
+  for the Import page's "Résumés and profiles" section (their badges are not
+  in ``badges.csv`` / ``expected.json``; ``resumes/README.md`` lists them).
 """
 
 from __future__ import annotations
@@ -53,6 +58,8 @@ SEED = 20250601
 KEYS = HERE / "keys"
 ISSUERS = HERE / "issuers"
 FILES = HERE / "files"
+RESUMES = HERE / "resumes"
+FIXED_TIME = (2025, 6, 1, 0, 0, 0)
 
 NORTHWIND = "https://badges.northwind.example"  # OB 2.0 hosted (and baked)
 CONTOSO = "https://learn.contoso.example"  # OB 2.0 signed
@@ -656,13 +663,14 @@ class Workspace:
         uid = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         if platform == "credly":
             page = f"https://www.credly.com/badges/{uid}/public_url"
-            api = "https://api.credly.com/v1/obi/v2"
+            # where verifier/platforms.py maps a Credly badge page: www.credly.com/api/v1/obi/v2/...
+            api = "https://www.credly.com/api/v1/obi/v2"
             aid, issuer, badge = (
                 f"{api}/badge_assertions/{uid}",
                 f"{api}/issuers/{uid[:8]}",
                 f"{api}/badge_classes/{uid[:8]}",
             )
-            folder = ISSUERS / "api.credly.com"
+            folder = ISSUERS / "www.credly.com" / "api"
             afile = folder / "v1/obi/v2/badge_assertions" / f"{uid}.json"
             ifile, bfile = (
                 folder / "v1/obi/v2/issuers" / f"{uid[:8]}.json",
@@ -798,7 +806,7 @@ def plan(candidates: list[Candidate]) -> list[tuple[Candidate, str, str]]:
 
 def main() -> None:
     """Rebuild every generated file (keys are kept)."""
-    for folder in (ISSUERS, FILES):
+    for folder in (ISSUERS, FILES, RESUMES):
         if folder.exists():
             shutil.rmtree(folder)
     ws = Workspace()
@@ -849,9 +857,213 @@ def main() -> None:
     ws.write_status_lists()
     write_tables(candidates, ws.expected)
     _dump(HERE / "expected.json", {"note": "the outcome each sample badge is built to have", "badges": ws.expected})
-    print(f"{len(candidates)} candidates, {len(ws.expected)} badges")
+    # Last, so that every file above stays the same whatever the résumés draw from the generator.
+    resumes = write_resumes(ws, candidates)
+    print(f"{len(candidates)} candidates, {len(ws.expected)} badges, {resumes} résumés / exports")
     for reason in sorted(skipped):
         print(f"skipped: {reason}")
+
+
+# -- résumés -------------------------------------------------------------------
+
+# A résumé as blocks: (style, [(text, link or None), ...]); styles: name, line, heading, bullet.
+Block = tuple[str, list[tuple[str, str | None]]]
+
+
+def _credly_listing(ws: Workspace, cand: Candidate, user: str, count: int) -> str:
+    """A Credly profile (www.credly.com/users/<user>) listing ``count`` new platform badges of
+    ``cand``, served offline as the badges.json listing (verifier/profiles.py)."""
+    data = []
+    for _ in range(count):
+        page, name = ws.platform(cand, "credly")
+        uid = page.split("/badges/", 1)[1].split("/", 1)[0]
+        data.append({"id": uid, "issued_to": cand.name, "public": True, "state": "accepted",
+                     "badge_template": {"name": name, "vanity_slug": _slug(name)}})  # fmt: skip
+    meta = {"count": count, "current_page": 1, "total_count": count, "total_pages": 1, "per": 48,
+            "previous_page_url": None, "next_page_url": None}  # fmt: skip
+    _dump(ISSUERS / "www.credly.com" / "users" / user / "badges.json", {"data": data, "metadata": meta})
+    return f"https://www.credly.com/users/{user}"
+
+
+def _resume_pdf(blocks: list[Block], path: Path) -> None:
+    """A PDF written by fpdf2 (core Helvetica, Latin-1 text), links as /URI annotations."""
+    from datetime import UTC, datetime
+
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_creation_date(datetime(*FIXED_TIME, tzinfo=UTC))
+    pdf.set_creator("SkillProof sample generator")
+    pdf.add_page()
+    sizes = {"name": 20, "heading": 13, "line": 11, "bullet": 11}
+    for style, parts in blocks:
+        pdf.set_font("Helvetica", style="B" if style in ("name", "heading") else "", size=sizes[style])
+        height = sizes[style] * 0.6
+        if style == "heading":
+            pdf.ln(3)
+        if style == "bullet":
+            pdf.cell(6, height, "-")
+        for text, link in parts:
+            if link:
+                pdf.set_text_color(0, 70, 160)
+                pdf.cell(pdf.get_string_width(text) + 1, height, text, link=link)
+                pdf.set_text_color(0, 0, 0)
+            else:
+                pdf.cell(pdf.get_string_width(text) + 1, height, text)
+        pdf.ln(height + 1)
+    path.write_bytes(bytes(pdf.output()))
+
+
+def _resume_docx(blocks: list[Block], path: Path) -> None:
+    """A DOCX written by python-docx with hyperlink relationships; dates and ZIP times fixed."""
+    import io
+    import zipfile
+    from datetime import datetime
+
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    d = docx.Document()
+    for style, parts in blocks:
+        if style == "name":
+            p = d.add_heading("", level=0)
+        elif style == "heading":
+            p = d.add_heading("", level=1)
+        else:
+            p = d.add_paragraph("", style="List Bullet" if style == "bullet" else None)
+        for text, link in parts:
+            if not link:
+                p.add_run(text)
+                continue
+            rid = p.part.relate_to(link, RT.HYPERLINK, is_external=True)
+            h = OxmlElement("w:hyperlink")
+            h.set(qn("r:id"), rid)
+            run = OxmlElement("w:r")
+            props = OxmlElement("w:rPr")
+            rstyle = OxmlElement("w:rStyle")
+            rstyle.set(qn("w:val"), "Hyperlink")
+            props.append(rstyle)
+            run.append(props)
+            t = OxmlElement("w:t")
+            t.text = text
+            t.set(qn("xml:space"), "preserve")
+            run.append(t)
+            h.append(run)
+            p._p.append(h)
+    when = datetime(*FIXED_TIME)
+    props = d.core_properties
+    props.author, props.last_modified_by, props.revision = "SkillProof sample", "SkillProof sample", 1
+    props.created = props.modified = props.last_printed = when
+    raw = io.BytesIO()
+    d.save(raw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():  # python-docx stamps members with the current time
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=FIXED_TIME), src.read(info), zipfile.ZIP_DEFLATED)
+    path.write_bytes(out.getvalue())
+
+
+def _linkedin_export(path: Path, person: Candidate, certs: list[tuple[str, str, str]]) -> None:
+    """LinkedIn's export ZIP: Profile.csv, Email Addresses.csv and Certifications.csv (with the
+    "Notes:" preamble some exports have), in the archive's folder."""
+    import io
+    import zipfile
+
+    def table(rows: list[list[str]]) -> bytes:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        return buf.getvalue().encode("utf-8")
+
+    cert_rows = [["Name", "Url", "Authority", "Started On", "Finished On", "License Number"]]
+    cert_rows += [[name, url, authority, "Mar 2025", "", ""] for name, url, authority in certs]
+    files = {
+        "Profile.csv": table(
+            [
+                ["First Name", "Last Name", "Maiden Name", "Address", "Birth Date", "Headline"],
+                [person.first, person.last, "", "", "", person.title],
+            ]
+        ),
+        "Email Addresses.csv": table(
+            [["Email Address", "Confirmed", "Primary", "Updated On"], [person.email, "Yes", "Yes", ""]]
+        ),
+        "Certifications.csv": b'Notes:\n"Licenses and certifications you have added to your profile."\n\n'
+        + table(cert_rows),
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(zipfile.ZipInfo(f"Basic_LinkedInDataExport_06-01-2025/{name}", date_time=FIXED_TIME), data,
+                       zipfile.ZIP_DEFLATED)  # fmt: skip
+
+
+def _file_slug(name: str) -> str:
+    import unicodedata
+
+    return _slug(unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode())
+
+
+def write_resumes(ws: Workspace, candidates: list[Candidate]) -> int:
+    """The sample résumés and LinkedIn export (see the module docstring); returns how many."""
+    RESUMES.mkdir(parents=True, exist_ok=True)
+    known = candidates[3]  # in the ATS export too: the résumé is matched to them by email
+    ines = Candidate("R001", "Inès", "Moreau", "ines.moreau@example.org", TITLES[1], "Lyon")
+    tomasz = Candidate("R002", "Tomasz", "Wójcik", "tomasz.wojcik@example.com", TITLES[2], "Gdańsk")
+    priya = Candidate("R003", "Priya", "Raman", "priya.raman@example.org", TITLES[0], "Leeds")
+
+    k_badge, k_name = ws.hosted(known, "valid")
+    k_page, k_pname = ws.platform(known, "credly")
+    k_profile = _credly_listing(ws, known, f"{known.first.lower()}-{known.last.lower()}", 2)
+    _resume_pdf(
+        [("name", [(known.name, None)]),
+         ("line", [(f"{known.title} - ", None), (known.email, f"mailto:{known.email}")]),
+         ("heading", [("Experience", None)]),
+         ("line", [("Northwind Traders - 2021 to 2025", None)]),
+         ("heading", [("Licenses & Certifications", None)]),
+         ("bullet", [(f"{k_pname} (", None), ("Credly", k_page), (")", None)]),
+         ("bullet", [(k_name, k_badge)]),
+         ("bullet", [("Certified Scrum Master (2019)", None)]),
+         ("bullet", [("All my badges: ", None), ("Credly profile", k_profile)]),
+         ("heading", [("Education", None)]),
+         ("line", [("BSc Information Systems", None)])],
+        RESUMES / f"{_file_slug(known.name)}.pdf",
+    )  # fmt: skip
+
+    i_badge, i_name = ws.hosted(ines, "valid")
+    i_page, i_pname = ws.platform(ines, "badgr")
+    _resume_docx(
+        [("name", [(ines.name, None)]),
+         ("line", [(f"{ines.title}, {ines.city} | {ines.email} | ", None), ("Portfolio", "https://portfolio.ines.example/")]),
+         ("heading", [("Experience", None)]),
+         ("line", [("Contoso Pharma - 2019 to 2025", None)]),
+         ("heading", [("Certifications", None)]),
+         ("bullet", [(i_pname, i_page)]),
+         ("bullet", [(f"{i_name} - ", None), ("verify", i_badge)]),
+         ("bullet", [("PRINCE2 Foundation", None)]),
+         ("heading", [("Languages", None)]),
+         ("line", [("French, English, Spanish", None)])],
+        RESUMES / f"{_file_slug(ines.name)}.docx",
+    )  # fmt: skip
+
+    t_profile = _credly_listing(ws, tomasz, "tomasz-wojcik", 3)
+    _resume_pdf(
+        [("name", [(tomasz.name, None)]),
+         ("line", [(tomasz.email, None)]),
+         ("heading", [("Badges", None)]),
+         ("bullet", [("Everything I hold: ", None), ("my Credly profile", t_profile)]),
+         ("bullet", [("ISTQB Certified Tester Foundation Level", None)]),
+         ("heading", [("Experience", None)]),
+         ("line", [("Fabrikam Logistics - 2018 to 2025", None)])],
+        RESUMES / f"{_file_slug(tomasz.name)}.pdf",
+    )  # fmt: skip
+
+    p_page, p_name = ws.platform(priya, "credly")
+    _linkedin_export(
+        RESUMES / "linkedin-priya-raman.zip",
+        priya,
+        [(p_name, p_page, "Adatum Cloud Academy"), ("Google Analytics Certification", "", "Google")],
+    )
+    return 4
 
 
 def write_tables(candidates: list[Candidate], expected: list[dict[str, Any]]) -> None:

@@ -44,7 +44,7 @@ def make_transport(*, offline: bool | None = None) -> OfflineTransport:
     # the real network only through the SSRF guard: every connection is vetted and pinned to its address
     fallback = None if offline else guarded_transport()
     # Hosts under reserved names (RFC 2606: .example, .test, .invalid) are fictional: answered from disk
-    # only. Real platform hosts in the sample (api.credly.com ...) are answered from disk for the
+    # only. Real platform hosts in the sample (www.credly.com, api.badgr.io ...) are answered from disk for the
     # sample's own files and from the network for everything else.
     shared = [u.split("/")[2] for u in routes if not u.split("/")[2].endswith(RESERVED_SUFFIXES)]
     return OfflineTransport(routes, fallback=fallback, shared_hosts=shared)
