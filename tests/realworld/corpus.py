@@ -7,6 +7,8 @@ Each manifest entry names a credential file, where it came from
 allowed to decide a non-verified outcome (``failing``), and optionally the
 instant (``now``) at which validity is judged; the manifest's top-level
 ``now`` applies otherwise, so results do not drift as credentials age.
+An ``input`` (a URL) makes the entry the link people share for that
+credential: the credential is then served at its own URL among the documents.
 A ``known`` note marks a disagreement that has a named cause.
 
 The documents a credential depends on (did:web DID documents, status list
@@ -46,7 +48,8 @@ class Outcome:
 
     @property
     def file(self) -> str:
-        return str(self.entry["file"])
+        """The entry's name: its file, or the link it is given as."""
+        return str(self.entry.get("input") or self.entry["file"])
 
     @property
     def expected(self) -> str:
@@ -74,7 +77,7 @@ def transport() -> OfflineTransport:
 async def verify_entry(entry: dict[str, Any], fetcher: Fetcher) -> VerificationResult:
     """Verify one manifest entry as the CLI would verify the file."""
     session = Session(fetcher=fetcher, now=judged_at(entry))
-    return await verify_input(BadgeInput(str(HERE / entry["file"])), session)
+    return await verify_input(BadgeInput(entry.get("input") or str(HERE / entry["file"])), session)
 
 
 async def run_all() -> list[Outcome]:
@@ -96,7 +99,7 @@ def table(outcomes: list[Outcome]) -> str:
         note = "" if o.agrees else f"{o.deciding or '-'}: {o.reason[:110]}"
         if not o.agrees and o.entry.get("known"):
             note += f"  [known: {o.entry['known']}]"
-        lines.append(f"{mark}{o.file[12:]:<89} {o.expected:<9} {o.status:<9} {note}")
+        lines.append(f"{mark}{o.file.removeprefix('credentials/'):<89} {o.expected:<9} {o.status:<9} {note}")
     agree = sum(o.agrees for o in outcomes)
     lines.append(f"agreement: {agree} of {len(outcomes)}")
     return "\n".join(lines)

@@ -28,7 +28,8 @@ def _params() -> list[Any]:
     out = []
     for entry in MANIFEST["credentials"]:
         marks = [pytest.mark.xfail(reason=entry["known"], strict=True)] if entry.get("known") else []
-        out.append(pytest.param(entry, id=entry["file"].removeprefix("credentials/"), marks=marks))
+        name = entry.get("input") or entry["file"].removeprefix("credentials/")
+        out.append(pytest.param(entry, id=name, marks=marks))
     return out
 
 
@@ -36,7 +37,7 @@ def _params() -> list[Any]:
 def test_real_credential_gives_the_outcome_its_source_expects(
     entry: dict[str, Any], outcomes: dict[str, Outcome]
 ) -> None:
-    got = outcomes[entry["file"]]
+    got = outcomes[entry.get("input") or entry["file"]]
     assert got.agrees, (
         f"expected {got.expected} ({entry['why']}); got {got.status}, deciding check {got.deciding}: {got.reason}"
     )
