@@ -1,4 +1,5 @@
-"""Import: candidates from an ATS export (with a column-mapping step), badge files, pasted URLs."""
+"""Import: candidates from an ATS export (with a column-mapping step), badge files, pasted URLs,
+résumés, LinkedIn exports and badge profile links."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from talent.candidates import ColumnMapping, detect_mapping, import_candidates, preview_import, read_table
-from ui import auth
+from talent.intake import Extraction, IntakeCandidate
+from ui import auth, intake
 from ui.render import link, plain, run_page
 from ui.uploads import BadgeFile, Problem, expand_files, parse_urls
 from ui.workspace import add_badges, candidates, save_import
@@ -195,6 +197,142 @@ def urls_section() -> None:
         st.success(f"Added {n} badge link(s). Next: **Verify**.")
 
 
+INTAKE_TYPES = ["pdf", "docx", "html", "htm", "md", "markdown", "txt", "zip", "csv"]
+NEW_PERSON = "(a new candidate)"
+
+
+def _source_lines(found: list[Extraction]) -> None:
+    """One line per source: what was found in it, or why it could not be read."""
+    rows = []
+    for e in found:
+        if not e.readable:
+            status = "; ".join(e.problems)
+        else:
+            kinds = [link.kind for link in e.links]
+            status = (
+                f"read: {kinds.count('badge')} badge(s), {kinds.count('profile')} profile(s), "
+                f"{len(e.claims)} unlinked claim(s)" + (f", {len(e.problems)} problem(s)" if e.problems else "")
+            )
+        rows.append({"Source": e.source, "Result": status})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    unreadable = sum(not e.readable for e in found)
+    if unreadable:
+        st.warning(f"{unreadable} source(s) could not be read; the reason is on their line. The others are below.")
+
+
+def _person_block(i: int, person: IntakeCandidate) -> list[str]:
+    """One candidate's preview: links with a checkbox each, claims, problems; the chosen badge URLs."""
+    who = person.name or person.sources[0]
+    tag = "already in the workspace" if person.existing else "new candidate"
+    email = auth.contact(person.email) if person.email else "no email found"
+    with st.expander(f"{plain(who)} — {email} ({tag})", expanded=True):
+        st.caption("From: " + ", ".join(plain(s) for s in person.sources))
+        chosen: list[str] = []
+        if person.links:
+            frame = pd.DataFrame(
+                [
+                    {
+                        "Verify": link.kind == "badge",
+                        "Kind": link.kind,
+                        "Platform": link.platform or "",
+                        "Shown as": link.text,
+                        "Link": link.url,
+                        "Listed by profile": link.from_profile or "",
+                    }
+                    for link in person.links
+                ]
+            )
+            edited = st.data_editor(
+                frame,
+                hide_index=True,
+                width="stretch",
+                disabled=["Kind", "Platform", "Shown as", "Link", "Listed by profile"],
+                column_config={
+                    "Verify": st.column_config.CheckboxColumn(
+                        "Verify", help="Queue this link for verification (badges are ticked; profiles are expanded)."
+                    )
+                },
+                key=f"intake_person_{i}",
+            )
+            chosen = [url for url, tick in zip(edited["Link"], edited["Verify"], strict=True) if bool(tick)]
+        else:
+            st.write("No links found.")
+        if person.claims:
+            st.markdown("**Claimed, no verifiable credential** (shown, never counted)")
+            st.markdown("\n".join(f"- {plain(c.text)}" for c in person.claims))
+        for problem in person.problems:
+            st.warning(plain(problem))
+        return chosen
+
+
+def intake_section() -> None:
+    """Résumés, LinkedIn exports and profile links: preview per candidate, queue the chosen badges."""
+    st.subheader("4. Résumés and profiles")
+    uploads = st.file_uploader(
+        "Résumés (PDF, DOCX, HTML, Markdown, text), a ZIP of them, or LinkedIn's data export",
+        type=INTAKE_TYPES,
+        accept_multiple_files=True,
+        help="Each résumé gives a candidate (name and email), the credential links it holds, and the "
+        "certifications it claims without a link. LinkedIn's export: the ZIP, or its Certifications.csv "
+        "with Profile.csv and Email Addresses.csv.",
+        key="intake_files",
+    )
+    pasted = st.text_area(
+        "Profile or badge links",
+        help="Credly (credly.com/users/…), Badgr / Canvas Credentials collections, Open Badge Passport profiles, "
+        "Accredible wallets, or single badge links.",
+        key="intake_links",
+    )
+    pasted_for = ("", "")
+    if pasted.strip():
+        people_now = candidates()
+        options = [NEW_PERSON, *people_now["candidate_id"]]
+        names = dict(zip(people_now["candidate_id"], people_now["name"], strict=True))
+        who = st.selectbox(
+            "Whose links are these?", options, format_func=lambda c: c if c == NEW_PERSON else names.get(c, c),
+            key="intake_links_for",
+        )  # fmt: skip
+        if who == NEW_PERSON:
+            left, right = st.columns(2)
+            name = left.text_input("Name", key="intake_links_name")
+            email = right.text_input("Email (for the recipient check)", key="intake_links_email")
+            pasted_for = (name, email)
+        else:
+            emails = people_now.loc[people_now["candidate_id"] == who, "emails"].iloc[0]
+            first = next((e for e in str(emails).split(", ") if e), "")
+            pasted_for = (names.get(who, ""), first)
+            if not first:
+                st.warning("This candidate has no email address, so the links will become a new candidate.")
+    left, right = st.columns(2)
+    expand = left.toggle("List the badges behind profile links", value=True, key="intake_expand")
+    max_badges = int(right.number_input("At most this many badges per profile", 1, 500, 100, key="intake_max"))
+    if not uploads and not pasted.strip():
+        st.caption("Nothing yet. The sample workspace has résumés to try in `sample_data/resumes/`.")
+        return
+    files = tuple((u.name, u.getvalue()) for u in uploads or ())
+    with st.spinner("Reading the résumés and listing the profiles' badges…"):
+        found = intake.read_sources(files, pasted, pasted_for, expand, max_badges)
+    _source_lines(found)
+    people = intake.people(found)
+    if not people:
+        st.info("No candidate could be read from these sources.")
+        return
+    chosen = [(person, _person_block(i, person)) for i, person in enumerate(people)]
+    total = sum(len(urls) for _p, urls in chosen)
+    if st.button(
+        f"Queue {total} badge link(s) for verification",
+        type="primary",
+        disabled=total == 0,
+        help="Adds the candidates (matched to those already here by email) and queues the ticked links.",
+        key="intake_queue",
+    ):
+        label = ", ".join(u.name for u in uploads or ())[:200] or "pasted links"
+        new, queued = intake.queue(chosen, source=label)
+        picked = sum(1 for _p, urls in chosen if urls)
+        st.success(f"Queued {queued} badge link(s) for {picked} candidate(s) ({new} new). Next: **Verify**.")
+        link("pages/2_Verify.py", "Verify the badges now", icon=":material/arrow_forward:")
+
+
 def import_page() -> None:
     """The Import page body."""
     st.title("Import")
@@ -206,6 +344,8 @@ def import_page() -> None:
     files_section()
     st.divider()
     urls_section()
+    st.divider()
+    intake_section()
 
 
 run_page(import_page, title="Import", icon=":material/check_circle:", permission="import")
