@@ -4,7 +4,9 @@ roles, shortlists, resumable verification jobs and an audit log.
 Where it lives (:func:`database_url`): ``SKILLPROOF_DATABASE_URL`` when set
 (any SQLAlchemy URL: ``postgresql+psycopg://...`` works unchanged), else
 ``skillproof.db`` in ``SKILLPROOF_DATA_DIR``, else ``./data/skillproof.db``.
-The file and its tables are created on first use. SQLite runs in WAL mode.
+The file and its tables are created on first use, and a workspace made by an
+earlier release is upgraded when opened (Alembic migrations in
+``talent/migrations``). SQLite runs in WAL mode.
 
 Only portable SQL is used (SQLAlchemy Core; JSON columns are
 ``sqlalchemy.JSON``). Every write is a transaction: an import is written
@@ -61,6 +63,7 @@ from talent.candidates import Candidate
 from talent.catalogue import Catalogue, CatalogueSkill
 from talent.coverage import badge_key
 from talent.errors import JobError, StorageError
+from talent.migrations import upgrade
 from talent.roles import Role, role_from_dict
 from talent.shortlist import Shortlist, shortlist_from_dict, shortlist_to_dict
 from verifier.models import VerificationResult, result_from_dict, utc_now
@@ -198,7 +201,8 @@ class Workspace:
         self.url = url or database_url()
         try:
             self.engine: Engine = _make_engine(self.url)
-            metadata.create_all(self.engine)
+            # the schema is made and changed by migrations only (talent/migrations)
+            upgrade(self.engine)
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot open the workspace database: {exc.__class__.__name__}: {exc}") from exc
 

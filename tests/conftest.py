@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.databases import BACKENDS, postgres_schema
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 VECTORS = FIXTURES / "vectors"  # a copy of ../shared/vectors (see its README and provenance.json)
@@ -28,3 +30,13 @@ def _restore_main_module() -> Iterator[None]:
     yield
     if main is not None:
         sys.modules["__main__"] = main
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A workspace database URL: a SQLite file, then (when configured) a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ws' / 'skillproof.db'}"
+        return
+    with postgres_schema() as url:
+        yield url

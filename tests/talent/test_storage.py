@@ -6,13 +6,11 @@ Runs against SQLite always, and against PostgreSQL too when
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from talent.candidates import Candidate
 from talent.errors import JobError, StorageError
@@ -22,29 +20,6 @@ from talent.storage import Workspace, database_url, scrub
 from tests.talent.conftest import FIXTURES
 from verifier.models import VerificationResult, with_context
 from verifier.pipeline import BadgeInput
-
-POSTGRES_URL = os.environ.get("SKILLPROOF_TEST_POSTGRES_URL", "").strip()
-BACKENDS = [
-    "sqlite",
-    pytest.param("postgres", marks=pytest.mark.skipif(not POSTGRES_URL, reason="SKILLPROOF_TEST_POSTGRES_URL not set")),
-]
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ws' / 'skillproof.db'}"
-        return
-    schema = "sp_test_" + uuid.uuid4().hex[:12]
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
 
 CANDIDATES = [
     Candidate("ats:A1", "Ada Lovelace", ("ada@example.org",), "A1", ("https://b.example/assertions/1",), (2, 3)),
