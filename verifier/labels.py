@@ -27,6 +27,7 @@ __all__ = [
 
 FORMAT_LABELS = MappingProxyType(
     {
+        "ob1-hosted": "Open Badges 1.x (hosted)",
         "ob2-hosted": "Open Badges 2.0 (hosted)",
         "ob2-signed": "Open Badges 2.0 (signed)",
         "ob3": "Open Badges 3.0",

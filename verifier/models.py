@@ -61,6 +61,7 @@ class CheckId(enum.StrEnum):
 class Format(enum.StrEnum):
     """What kind of credential an input turned out to be."""
 
+    OB1_HOSTED = "ob1-hosted"  # an Open Badges 1.0 / 1.1 hosted assertion, verified as 2.0 (verifier.ob1)
     OB2_HOSTED = "ob2-hosted"
     OB2_SIGNED = "ob2-signed"
     OB3 = "ob3"

@@ -55,6 +55,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pyld import jsonld
 from pyld.jsonld import _is_absolute_iri as _pyld_is_absolute_iri
 
+from verifier import ob1
 from verifier.contexts import document_loader
 from verifier.errors import ContextError, DocumentError, FetchError, HTTPStatusError
 from verifier.models import (
@@ -202,7 +203,16 @@ class _Run:
 
     def compact(self, raw: dict[str, Any], what: str, *, url: str | None = None) -> dict[str, Any]:
         """``raw`` compacted; documents fetched from ``url`` are memoised in the
-        session (the fetcher already serves one body per URL per batch)."""
+        session (the fetcher already serves one body per URL per batch). In an
+        Open Badges 1.x run, a 1.x BadgeClass or issuer profile is first
+        upgraded to 2.0 (:mod:`verifier.ob1`)."""
+        if (
+            self.format == Format.OB1_HOSTED.value
+            and what in ("BadgeClass", "issuer profile")
+            and ob1.is_ob1_document(raw)
+        ):
+            raw = ob1.upgrade(raw, "BadgeClass" if what == "BadgeClass" else "issuer profile", url=url)
+            url = None  # the upgraded form is not what the URL serves: not memoised under it
         key = ("ob2-compact", url) if url else None
         if key is not None and key in self.session.cache:
             cached: dict[str, Any] = self.session.cache[key]
@@ -555,7 +565,16 @@ async def verify_hosted(assertion: dict[str, Any], session: Session, *, input: s
 
 
 async def _hosted(run: _Run, given: dict[str, Any]) -> None:
-    given_id = given.get("id")
+    if ob1.is_ob05(given):
+        run.stop(
+            errored(
+                CheckId.STRUCTURE,
+                "an Open Badges 0.5 assertion (2011-2013, recipient as a bare email, badge embedded): "
+                "this format is not supported, so the badge cannot be checked",
+            )
+        )
+    # An Open Badges 1.0 assertion has no id: its hosted verify.url is where it lives (verifier.ob1).
+    given_id = ob1.assertion_id(given) if ob1.version(given) else given.get("id")
     verification = given.get("verification") or given.get("verify")
     if (
         isinstance(verification, dict)
@@ -579,7 +598,11 @@ async def _hosted(run: _Run, given: dict[str, Any]) -> None:
             CheckId.HOSTED,
             f"the copy given differs from the one the issuer serves at {given_id}; the issuer's copy was verified",
         )
-    # 2. structure
+    # 2. structure (an Open Badges 1.x assertion is read as 2.0: verifier.ob1)
+    legacy = ob1.version(raw)
+    if legacy is not None:
+        run.format = Format.OB1_HOSTED.value
+        raw = ob1.upgrade(raw, "assertion")
     run.rule(check_context, raw, "assertion")
     a = run.compact(raw, "assertion")
     run.rule(check_assertion, a, hosted=True)
@@ -599,7 +622,16 @@ async def _hosted(run: _Run, given: dict[str, Any]) -> None:
         )
     # 3. BadgeClass and issuer
     badge, issuer, issuer_url = await _badge_and_issuer(run, a)
-    run.set(passed(CheckId.STRUCTURE, "well-formed Open Badges 2.0 Assertion, BadgeClass and issuer profile"))
+    if legacy is not None:
+        run.set(
+            passed(
+                CheckId.STRUCTURE,
+                f"well-formed Open Badges {legacy} assertion, BadgeClass and issuer profile "
+                "(read as Open Badges 2.0, as 1EdTech's validator upgrades them)",
+            )
+        )
+    else:
+        run.set(passed(CheckId.STRUCTURE, "well-formed Open Badges 2.0 Assertion, BadgeClass and issuer profile"))
     # 4. hosted verification policy
     hosted = hosted_policy([str(given_id), served_at], badge, issuer, issuer_url)
     if hosted.outcome is Outcome.FAIL:

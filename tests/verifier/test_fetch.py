@@ -114,7 +114,11 @@ async def test_per_host_cap_holds_on_every_host(http_client: HTTPClient) -> None
         return await ok(request, writer)
 
     limits = FetchLimits(timeout=5.0, per_host=3, concurrency=64)
-    async with LoopbackServer(slow_ok) as a, LoopbackServer(slow_ok) as b, fetcher_for(http_client, a, b, limits=limits) as fetcher:
+    async with (
+        LoopbackServer(slow_ok) as a,
+        LoopbackServer(slow_ok) as b,
+        fetcher_for(http_client, a, b, limits=limits) as fetcher,
+    ):
         urls = [s.url(f"/doc/{i}") for i in range(24) for s in (a, b)]
         await asyncio.gather(*(fetcher.fetch(u) for u in urls))
     assert a.max_active == 3
@@ -155,7 +159,9 @@ async def test_global_cap_holds_across_hosts(http_client: HTTPClient) -> None:
 async def test_https_to_an_allowed_loopback_issuer_verifies_its_certificate(http_client: HTTPClient) -> None:
     server_tls, client_tls = tls_contexts(ips=["127.0.0.1"])
     async with LoopbackServer(ok, tls=server_tls) as srv:
-        async with Fetcher(http_client=http_client, limits=FAST, allow_hosts=[srv.origin], ssl_context=client_tls) as fetcher:
+        async with Fetcher(
+            http_client=http_client, limits=FAST, allow_hosts=[srv.origin], ssl_context=client_tls
+        ) as fetcher:
             for i in range(5):
                 response = await fetcher.fetch(srv.url(f"/doc/{i}"))
                 assert response.content == DOC
