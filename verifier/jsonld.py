@@ -424,10 +424,34 @@ class Expansion:
         return all(k1 == k2 and v1 is v2 for (k1, v1), (k2, v2) in zip(self.document.items(), doc.items(), strict=True))
 
 
+MAX_REVISIONS = 32  # earlier context revisions tried by expansion() (see verifier.contexts)
+
+
 def expansion(doc: dict[str, Any], *, ob303: Variant = "latest") -> Expansion:
     """The strict (safe-mode) expansion of ``doc``, as :func:`expand` with
-    ``strict=True`` raises it, kept for :func:`canonize` and :func:`check_terms`."""
-    return Expansion(dict(doc), expand(doc, ob303=ob303, strict=True), ob303)
+    ``strict=True`` raises it, kept for :func:`canonize` and :func:`check_terms`.
+
+    Under the default variant, a document with terms its contexts' default
+    revisions leave undefined is read under the first earlier revision of one
+    of its contexts that defines them all (:func:`verifier.contexts.alternatives`,
+    at most :data:`MAX_REVISIONS`): a credential signed in 2022 may use a term a
+    later revision dropped. :attr:`Expansion.ob303` then names that revision;
+    whether the document's proof holds under it is for the proof to show. If
+    none does, the default revision's :class:`UndefinedTermError` is raised.
+    """
+    try:
+        return Expansion(dict(doc), expand(doc, ob303=ob303, strict=True), ob303)
+    except UndefinedTermError as first:
+        if ob303 != contexts.LATEST:
+            raise
+        ctx = doc.get("@context")
+        urls = [c for c in (ctx if isinstance(ctx, list) else [ctx]) if isinstance(c, str)]
+        for rev in contexts.alternatives(urls)[:MAX_REVISIONS]:
+            try:
+                return Expansion(dict(doc), expand(doc, ob303=rev.key, strict=True), rev.key)
+            except DocumentError:
+                continue
+        raise first
 
 
 def check_terms(doc: dict[str, Any], *, ob303: Variant = "latest", expanded: Expansion | None = None) -> None:

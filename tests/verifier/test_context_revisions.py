@@ -313,3 +313,37 @@ async def test_a_crafted_graph_is_not_retried_under_other_revisions(
     [report] = await verify_proofs(doc, session, issuer_id=DID)
     assert (report.valid, report.problem) == (False, Problem.STRUCTURE)
     assert calls == [contexts.LATEST]
+
+
+async def test_the_whole_pipeline_reads_a_term_only_an_earlier_revision_defines(session: Session) -> None:
+    from verifier import pipeline
+
+    rev = revision(OB, "2022-05-26b")
+    doc = signed(credential(tags=["welding"]), rev.key)
+    expanded = jsonld.expansion({k: v for k, v in doc.items() if k != "proof"})
+    assert expanded.ob303 == rev.key
+    result = await pipeline.route_json(doc, session, input="test")
+    signature = next(c for c in result.checks if c.id == "signature")
+    assert signature.outcome == Outcome.PASS, [(c.id, c.outcome, c.message) for c in result.checks]
+    assert "2022-05-26b" in signature.message
+    # the same document with a term no revision defines is still refused
+    doc["credentialSubject"]["achievement"]["flavour"] = "vanilla"
+    result = await pipeline.route_json(doc, session, input="test")
+    assert result.status.value != "verified"
+
+
+def test_an_ob2_badgr_assertion_with_a_recipient_profile_compacts() -> None:
+    from verifier import ob2
+
+    doc = {
+        "@context": "https://w3id.org/openbadges/v2",
+        "type": "Assertion",
+        "id": "https://api.badgr.io/public/assertions/abc",
+        "extensions:recipientProfile": {
+            "@context": "https://openbadgespec.org/extensions/recipientProfile/context.json",
+            "type": ["Extension", "extensions:RecipientProfile"],
+            "name": "Ada Lovelace",
+        },
+    }
+    out = ob2.compact(doc)
+    assert out["extensions:recipientProfile"]["name"] == "Ada Lovelace"

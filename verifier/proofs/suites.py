@@ -30,7 +30,11 @@ empty, and the Ed25519 signature is over ``ASCII(BASE64URL(header)) || "." ||
 hash data`` (RFC 7515 §5.1 step 8 with the unencoded payload of RFC 7797 §3).
 The proof configuration leaves out ``jws`` (and ``proofValue`` /
 ``signatureValue``, which the Linked Data Proofs draft also names as
-signature values).
+signature values) and takes the document's ``@context``, as for the 2020
+suite; jsonld-signatures before 2021 gave it ``https://w3id.org/security/v2``
+instead, which defines ``created``, ``proofPurpose``, ``verificationMethod``
+and the suite's type with the same IRIs, so the canonical statements are the
+same.
 """
 
 from __future__ import annotations
