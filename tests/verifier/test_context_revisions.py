@@ -347,3 +347,26 @@ def test_an_ob2_badgr_assertion_with_a_recipient_profile_compacts() -> None:
     }
     out = ob2.compact(doc)
     assert out["extensions:recipientProfile"]["name"] == "Ada Lovelace"
+
+
+async def test_a_clr_credential_signed_under_the_2022_clr_context_verifies_and_names_it(session: Session) -> None:
+    clr = "https://purl.imsglobal.org/spec/clr/v2p0/context.json"
+    rev = revision(clr, "2022-09-09")
+    doc = {
+        "@context": ["https://www.w3.org/2018/credentials/v1", OB, clr],
+        "id": "urn:uuid:0c6a8d4e-6d0b-4a4e-9b6c-3b5c2a1f9e01",
+        "type": ["VerifiableCredential", "ClrCredential"],
+        "issuer": {"id": DID, "type": "Profile", "name": "Example University"},
+        "issuanceDate": "2022-10-01T00:00:00Z",
+        "name": "Transcript",
+        "credentialSubject": {"id": "did:example:learner", "type": "ClrSubject", "verifiableCredential": []},
+    }
+    body = copy.deepcopy(doc)
+    assert jsonld.canonize(body, algorithm="URDNA2015") != jsonld.canonize(body, algorithm="URDNA2015", ob303=rev.key)
+    signed_doc = signed(doc, rev.key)
+    [report] = await verify_proofs(signed_doc, session, issuer_id=DID)
+    assert report.valid is True, report.message
+    assert report.context_revision == rev.describe()
+    signed_doc["name"] = "Forged transcript"
+    [report] = await verify_proofs(signed_doc, session, issuer_id=DID)
+    assert (report.valid, report.problem) == (False, Problem.SIGNATURE)
