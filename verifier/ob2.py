@@ -705,6 +705,16 @@ async def _signed(run: _Run, token: str) -> None:
     if not signature:
         run.stop(failed(CheckId.SIGNATURE, "the JWS has an empty signature"))
     # 2. the payload is the assertion
+    if ob1.version(raw) is not None:
+        # Open Badges 1.x signed badges name a PEM key file (1.1 §VerificationObject), not a
+        # CryptographicKey: they are not supported, which is no evidence against them.
+        run.stop(
+            errored(
+                CheckId.SIGNATURE,
+                f"an Open Badges {ob1.version(raw)} signed assertion: this format is not supported "
+                "(only 1.x hosted assertions are), so the signature was not checked",
+            )
+        )
     run.rule(check_context, raw, "assertion")
     a = run.compact(raw, "assertion")
     run.rule(check_assertion, a, hosted=False)

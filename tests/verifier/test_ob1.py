@@ -270,3 +270,17 @@ def test_upgrade_does_not_touch_its_input() -> None:
     before = json.dumps(doc, sort_keys=True)
     ob1.upgrade(doc, "assertion")
     assert json.dumps(doc, sort_keys=True) == before
+
+
+async def test_a_signed_ob1_jws_is_an_error_not_a_failure() -> None:
+    import base64
+
+    def seg(obj: Any) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    payload = load("validator-core_1_0_basic_assertion.json") | {"verify": {"type": "signed", "url": "https://a.com/k"}}
+    token = f"{seg({'alg': 'RS256'})}.{seg(payload)}.{seg('sig')}"
+    async with Fetcher(transport=httpx.MockTransport(lambda r: streamed(404, "x")), limits=FetchLimits(retries=0)) as f:
+        result = await pipeline.route_jws(token, Session(fetcher=f, now=NOW), input="test")
+    assert result.status is Status.ERROR, [(c.id, c.outcome, c.message) for c in result.checks]
+    assert "1.0 signed assertion" in check(result, CheckId.SIGNATURE).message
