@@ -41,7 +41,6 @@ not contain it (determinate).
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ from typing import Any, Literal
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from verifier import keys
+from verifier.codec import b64url_decode
 from verifier.errors import DocumentError, FetchError, KeyBindingError, KeyResolutionError
 from verifier.keys import PublicKey
 from verifier.session import Session
@@ -194,9 +194,12 @@ def _did_jwk(vm_id: str) -> VerificationMethod:
     if fragment not in ("", "0"):
         raise KeyResolutionError(f"did:jwk has one method, #0; not #{fragment}")
     try:
-        jwk = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
-    except ValueError as exc:
+        # did:jwk §2: the identifier is the base64url (RFC 7515 §2, unpadded) of the JWK's UTF-8 JSON.
+        jwk = json.loads(b64url_decode(encoded, what="the did:jwk identifier"))
+    except (ValueError, UnicodeDecodeError, RecursionError, DocumentError) as exc:
         raise KeyResolutionError(f"malformed did:jwk {did}: {exc}") from exc
+    if not isinstance(jwk, dict):
+        raise KeyResolutionError(f"malformed did:jwk {did}: the identifier does not encode a JWK object")
     key = keys.public_key_from_jwk(jwk)
     rels = ("keyAgreement",) if jwk.get("use") == "enc" else _SIGNING
     method_id = f"{did}#0"

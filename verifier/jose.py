@@ -44,9 +44,8 @@ Verification steps (numbers used in the code):
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -57,7 +56,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from verifier import dates, keys
+from verifier import dates, keys, nodes
+from verifier.codec import b64url_decode
 from verifier.errors import DocumentError, FetchError, KeyBindingError, KeyResolutionError, VerifierError
 from verifier.keys import PublicKey
 from verifier.session import Session
@@ -110,34 +110,71 @@ class BoundKey:
     description: str
 
 
-def _b64url(segment: str, what: str) -> bytes:
-    if not segment or any(c in segment for c in "=+/ \n"):
-        raise DocumentError(f"JWS {what} is not unpadded base64url")
-    try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    except (ValueError, binascii.Error) as exc:
-        raise DocumentError(f"JWS {what} is not base64url: {exc}") from exc
+class MalformedJws(DocumentError):
+    """Not a compact JWS: the wrong number of parts, a part that is not strict
+    base64url, or a header or payload that is not a JSON object (step 1)."""
 
 
-def parse_compact(token: str) -> CompactJws:
-    """Step 1-2: parse and pin the algorithm; :class:`DocumentError` when malformed or refused."""
+class CriticalHeader(DocumentError):
+    """The JWS lists ``crit`` header parameters, none of which are understood
+    here (RFC 7515 §4.1.11: the JWS must then be rejected)."""
+
+
+def decode_compact(token: str) -> CompactJws:
+    """Step 1, RFC 7515 §5.2 steps 1-7: the header, payload and signature of a
+    compact JWS, not yet checked or verified. :class:`MalformedJws` unless it
+    is three strict base64url parts (RFC 7515 §2: no padding, nothing outside
+    the alphabet; see :func:`verifier.codec.b64url_decode`) whose header and
+    payload are JSON objects. The signature may be empty here (an unsecured
+    JWS); :func:`parse_compact` refuses that.
+    """
     parts = token.strip().split(".")
     if len(parts) != 3:
-        raise DocumentError("a compact JWS has three dot-separated parts")
+        raise MalformedJws("a compact JWS has three dot-separated parts")
     try:
-        header = json.loads(_b64url(parts[0], "header"))
-        payload = json.loads(_b64url(parts[1], "payload"))
+        raw_header = b64url_decode(parts[0], what="the JWS header")
+        raw_payload = b64url_decode(parts[1], what="the JWS payload")
+        signature = b64url_decode(parts[2], what="the JWS signature")
+    except DocumentError as exc:
+        raise MalformedJws(str(exc)) from None
+    if not raw_header or not raw_payload:
+        raise MalformedJws("the JWS header and payload must not be empty")
+    try:
+        header = json.loads(raw_header)
+        payload = json.loads(raw_payload)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise DocumentError(f"JWS header or payload is not JSON: {exc}") from exc
+        raise MalformedJws(f"JWS header or payload is not JSON: {exc}") from None
     if not isinstance(header, dict) or not isinstance(payload, dict):
-        raise DocumentError("JWS header and payload must be JSON objects")
-    alg = header.get("alg")
-    if alg not in ALGORITHMS:
-        raise AlgorithmRefused(f"JWS algorithm {alg!r} is not accepted (allowed: {', '.join(ALGORITHMS)})")
-    crit = header.get("crit")
+        raise MalformedJws("JWS header and payload must be JSON objects")
+    return CompactJws(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
+
+
+def check_header(jws: CompactJws, *, algorithms: Collection[str] = ALGORITHMS) -> None:
+    """Step 2: the algorithm is one of ``algorithms`` (:class:`AlgorithmRefused`
+    otherwise: ``none``, HMAC, anything unlisted), and no header parameter is
+    marked critical (:class:`CriticalHeader`)."""
+    alg = jws.header.get("alg")
+    if not isinstance(alg, str) or alg not in algorithms:
+        raise AlgorithmRefused(f"JWS algorithm {alg!r} is not accepted (allowed: {', '.join(sorted(algorithms))})")
+    crit = jws.header.get("crit")
     if crit is not None:
-        raise DocumentError(f"JWS critical header parameters are not understood: {crit!r}")
-    return CompactJws(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), _b64url(parts[2], "signature"))
+        raise CriticalHeader(f"JWS critical header parameters are not understood: {crit!r}")
+
+
+def parse_compact(token: str, *, algorithms: Collection[str] = ALGORITHMS) -> CompactJws:
+    """Steps 1-2: decode, pin the algorithm, refuse ``crit`` and an empty
+    signature. A :class:`DocumentError` subclass when malformed or refused."""
+    jws = decode_compact(token)
+    check_header(jws, algorithms=algorithms)
+    if not jws.signature:
+        raise MalformedJws("the JWS signature is empty")
+    return jws
+
+
+def peek_payload(token: str) -> dict[str, Any]:
+    """The payload of a compact JWS, decoded strictly but NOT verified: for
+    routing a token to the verifier of its kind only."""
+    return decode_compact(token).payload
 
 
 def verify_signature(jws: CompactJws, key: PublicKey) -> None:
@@ -366,9 +403,9 @@ def credential_from_claims(payload: dict[str, Any]) -> Mapped:
         return Mapped(doc, "vp-jwt", nbf, exp)
     if "@context" in payload and "type" in payload:
         doc = {k: v for k, v in payload.items() if k not in ("iss", "sub", "jti", "nbf", "exp", "iat", "aud", "cnf")}
-        _agree(_issuer_id(doc), payload.get("iss"), "iss", "issuer.id")
+        _agree(nodes.issuer_id(doc), payload.get("iss"), "iss", "issuer.id")
         _agree(doc.get("id"), payload.get("jti"), "jti", "id")
-        _agree(_subject_id(doc), payload.get("sub"), "sub", "credentialSubject.id")
+        _agree(nodes.subject_id(doc), payload.get("sub"), "sub", "credentialSubject.id")
         # OB 3.0 §8.2.5: nbf MUST equal validFrom, exp sets validUntil; where both are stated they agree.
         _same_instant(doc, nbf, "nbf", ("validFrom", "issuanceDate"))
         _same_instant(doc, exp, "exp", ("validUntil", "expirationDate"))
@@ -379,17 +416,17 @@ def credential_from_claims(payload: dict[str, Any]) -> Mapped:
 def _map_vc11(doc: dict[str, Any], payload: dict[str, Any], nbf: datetime | None, exp: datetime | None) -> None:
     # VC Data Model 1.1 §6.3.1 "JWT Decoding": claims fill in, or must agree with, the credential.
     iss, jti, sub = payload.get("iss"), payload.get("jti"), payload.get("sub")
-    if _issuer_id(doc) is None and isinstance(iss, str):
+    if nodes.issuer_id(doc) is None and isinstance(iss, str):
         issuer = doc.get("issuer")
         doc["issuer"] = {**issuer, "id": iss} if isinstance(issuer, dict) else iss
-    _agree(_issuer_id(doc), iss, "iss", "issuer.id")
+    _agree(nodes.issuer_id(doc), iss, "iss", "issuer.id")
     if "id" not in doc and isinstance(jti, str):
         doc["id"] = jti
     _agree(doc.get("id"), jti, "jti", "id")
     subject = doc.get("credentialSubject")
     if isinstance(subject, dict) and "id" not in subject and isinstance(sub, str):
         doc["credentialSubject"] = {**subject, "id": sub}
-    _agree(_subject_id(doc), sub, "sub", "credentialSubject.id")
+    _agree(nodes.subject_id(doc), sub, "sub", "credentialSubject.id")
     for claim, name, fields in (
         (nbf, "nbf", ("issuanceDate", "validFrom")),
         (exp, "exp", ("expirationDate", "validUntil")),
@@ -417,19 +454,3 @@ def _agree(stated: Any, claim: Any, claim_name: str, field_name: str) -> None:
         raise ClaimMismatch(
             f"JWT claim {claim_name} ({claim!r}) does not match the credential's {field_name} ({stated!r})"
         )
-
-
-def _issuer_id(doc: dict[str, Any]) -> str | None:
-    issuer = doc.get("issuer")
-    if isinstance(issuer, str):
-        return issuer
-    if isinstance(issuer, dict) and isinstance(issuer.get("id"), str):
-        return str(issuer["id"])
-    return None
-
-
-def _subject_id(doc: dict[str, Any]) -> str | None:
-    subject = doc.get("credentialSubject")
-    if isinstance(subject, dict) and isinstance(subject.get("id"), str):
-        return str(subject["id"])
-    return None

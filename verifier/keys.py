@@ -18,7 +18,6 @@ input it cannot turn into a key; none of them returns a partial result.
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import base58
@@ -26,7 +25,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from verifier.errors import KeyResolutionError
+from verifier.codec import b64url_decode, b64url_encode
+from verifier.errors import DocumentError, KeyResolutionError
 
 PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
@@ -94,13 +94,11 @@ def _b64url_decode(value: Any) -> bytes:
     if not isinstance(value, str):
         raise KeyResolutionError("JWK member is not a string")
     try:
-        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    except ValueError as exc:
-        raise KeyResolutionError(f"JWK member is not base64url: {exc}") from exc
+        # RFC 7518 §6: JWK key members are base64url as RFC 7515 §2 defines it (unpadded).
+        return b64url_decode(value, what="JWK member")
+    except DocumentError as exc:
+        raise KeyResolutionError(str(exc)) from None
 
-
-def _b64url_encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 # -- multikey --------------------------------------------------------------
@@ -214,7 +212,7 @@ def public_key_from_jwk(jwk: Any) -> PublicKey:
 def jwk_from_public_key(key: PublicKey) -> dict[str, str]:
     """The public JWK of a key (members in RFC 7638 order, no ``kid``)."""
     if isinstance(key, ed25519.Ed25519PublicKey):
-        return {"crv": "Ed25519", "kty": "OKP", "x": _b64url_encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw))}
+        return {"crv": "Ed25519", "kty": "OKP", "x": b64url_encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw))}
     if isinstance(key, ec.EllipticCurvePublicKey):
         crv = _CURVE_JWK_NAMES.get(key.curve.name)
         if crv is None:
@@ -224,15 +222,15 @@ def jwk_from_public_key(key: PublicKey) -> dict[str, str]:
         return {
             "crv": crv,
             "kty": "EC",
-            "x": _b64url_encode(nums.x.to_bytes(size, "big")),
-            "y": _b64url_encode(nums.y.to_bytes(size, "big")),
+            "x": b64url_encode(nums.x.to_bytes(size, "big")),
+            "y": b64url_encode(nums.y.to_bytes(size, "big")),
         }
     if isinstance(key, rsa.RSAPublicKey):
         pn = key.public_numbers()
         return {
-            "e": _b64url_encode(pn.e.to_bytes((pn.e.bit_length() + 7) // 8, "big")),
+            "e": b64url_encode(pn.e.to_bytes((pn.e.bit_length() + 7) // 8, "big")),
             "kty": "RSA",
-            "n": _b64url_encode(pn.n.to_bytes((pn.n.bit_length() + 7) // 8, "big")),
+            "n": b64url_encode(pn.n.to_bytes((pn.n.bit_length() + 7) // 8, "big")),
         }
     raise KeyResolutionError(f"no JWK encoding for {type(key).__name__}")
 
@@ -262,7 +260,7 @@ def did_jwk_from_public_key(key: PublicKey) -> str:
     """The ``did:jwk`` DID of a key: base64url of the JWK's UTF-8 JSON (did:jwk §2.1)."""
     import json
 
-    return "did:jwk:" + _b64url_encode(json.dumps(jwk_from_public_key(key), separators=(",", ":")).encode())
+    return "did:jwk:" + b64url_encode(json.dumps(jwk_from_public_key(key), separators=(",", ":")).encode())
 
 
 def public_key_bytes(key: PublicKey) -> bytes:

@@ -39,8 +39,6 @@ the checks not yet made are reported as skipped.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import itertools
 import json
 import math
@@ -53,11 +51,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pyld import jsonld
-from pyld.jsonld import _is_absolute_iri as _pyld_is_absolute_iri
 
-from verifier import ob1
+from verifier import jose, ob1
 from verifier.contexts import document_loader
 from verifier.errors import ContextError, DocumentError, FetchError, HTTPStatusError
+from verifier.jsonld import is_absolute_iri
 from verifier.models import (
     AchievementInfo,
     Check,
@@ -440,7 +438,7 @@ def _fast_iri(value: Any, terms: _Ob2Terms) -> bool:
     scheme, colon, _ = value.partition(":")
     if not colon or not scheme or scheme == "_" or scheme in terms.names:
         return False
-    return bool(_pyld_is_absolute_iri(value)) and not value.startswith(terms.iris)
+    return is_absolute_iri(value) and not value.startswith(terms.iris)
 
 
 # -- shared steps -------------------------------------------------------------
@@ -664,44 +662,28 @@ async def verify_signed(token: str, session: Session, *, input: str) -> Verifica
     return run.result()
 
 
-def _b64url(segment: str, what: str) -> bytes:
-    if not segment or any(c not in _B64URL for c in segment):
-        raise DocumentError(f"the JWS {what} is not base64url")
-    try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise DocumentError(f"the JWS {what} is not base64url: {exc}") from exc
-
-
-_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-
-
 async def _signed(run: _Run, token: str) -> None:
     if len(token) > MAX_JWS_CHARS:
         run.stop(errored(CheckId.STRUCTURE, f"the JWS is longer than {MAX_JWS_CHARS} characters"))
-    parts = token.split(".")
-    if len(parts) != 3:
-        run.stop(errored(CheckId.STRUCTURE, "not a compact JWS (three dot-separated parts)"))
     try:
-        header = json.loads(_b64url(parts[0], "header"))
-        payload_bytes = _b64url(parts[1], "payload")
-        raw = json.loads(payload_bytes)
-        signature = _b64url(parts[2], "signature") if parts[2] else b""
-    except (DocumentError, ValueError, UnicodeDecodeError) as exc:
+        jws = jose.decode_compact(token)
+    except jose.MalformedJws as exc:
         run.stop(errored(CheckId.STRUCTURE, f"malformed JWS: {exc}"))
-    if not isinstance(header, dict) or not isinstance(raw, dict):
-        run.stop(failed(CheckId.STRUCTURE, "the JWS header and payload must be JSON objects"))
+    raw = jws.payload
     run.fields["document"] = raw
     # 1. pinned algorithm, before anything is fetched
-    alg = header.get("alg")
-    if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
-        run.stop(failed(CheckId.SIGNATURE, _refused_algorithm(alg)))
-    if header.get("crit"):
+    try:
+        jose.check_header(jws, algorithms=ALLOWED_ALGORITHMS)
+    except jose.AlgorithmRefused:
+        run.stop(failed(CheckId.SIGNATURE, _refused_algorithm(jws.header.get("alg"))))
+    except jose.CriticalHeader:
         run.stop(
             failed(
-                CheckId.SIGNATURE, f"the JWS marks header parameters critical that are not supported: {header['crit']}"
+                CheckId.SIGNATURE,
+                f"the JWS marks header parameters critical that are not supported: {jws.header['crit']}",
             )
         )
+    signature = jws.signature
     if not signature:
         run.stop(failed(CheckId.SIGNATURE, "the JWS has an empty signature"))
     # 2. the payload is the assertion
@@ -736,9 +718,8 @@ async def _signed(run: _Run, token: str) -> None:
     key = run.compact(key_raw, "signing key", url=creator)
     run.set(passed(CheckId.STRUCTURE, "well-formed Open Badges 2.0 Assertion, BadgeClass and issuer profile"))
     public_key = _rsa_key(run, key, creator)
-    signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
     try:
-        public_key.verify(signature, signing_input, padding.PKCS1v15(), hashes.SHA256())
+        public_key.verify(signature, jws.signing_input, padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature:
         run.stop(
             failed(

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from verifier.models import Check, CheckId, Outcome, Skill, failed, passed, skipped, warned
+from verifier.nodes import as_list, node_id, types_of
 from verifier.recipient import IdentityFormatError, identity_matches
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
@@ -34,22 +35,6 @@ class RuleError(Exception):
     def __init__(self, check: Check) -> None:
         super().__init__(check.message)
         self.check = check
-
-
-def as_list(value: Any) -> list[Any]:
-    """``value`` as a list (``None`` -> ``[]``, scalar -> ``[value]``)."""
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def node_id(value: Any) -> str | None:
-    """The IRI of a reference: a string, or the ``id`` of an embedded node."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return str(value["id"])
-    return None
 
 
 def is_http_url(value: Any) -> bool:
@@ -85,11 +70,6 @@ def _host_of_uncached(url: Any) -> str | None:
         return (urlsplit(url).hostname or "").lower() or None
     except ValueError:
         return None
-
-
-def types_of(doc: dict[str, Any]) -> list[str]:
-    """The ``type`` values of a compacted node."""
-    return [t for t in as_list(doc.get("type")) if isinstance(t, str)]
 
 
 def parse_datetime(value: Any) -> datetime | None:

@@ -37,6 +37,7 @@ from verifier.models import (
     skipped,
     warned,
 )
+from verifier.nodes import as_list, node_id, types_of
 from verifier.recipient import IdentityFormatError, identity_matches
 
 VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
@@ -52,29 +53,6 @@ ENDORSEMENT_TYPE = "EndorsementCredential"
 CLR_TYPE = "ClrCredential"
 # The achievementType values whose achievement is itself a skill (OB 3.0 §B.2.1 "AchievementType").
 SKILL_ACHIEVEMENT_TYPES = ("Competency",)
-
-
-def as_list(value: Any) -> list[Any]:
-    """``value`` as a list (``None`` is empty)."""
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def types_of(node: Any) -> list[str]:
-    """The string entries of a node's ``type``."""
-    if not isinstance(node, dict):
-        return []
-    return [t for t in as_list(node.get("type")) if isinstance(t, str)]
-
-
-def node_id(value: Any) -> str | None:
-    """The id of a node given as an IRI string or an object with ``id``."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return str(value["id"])
-    return None
 
 
 def text(value: Any) -> str | None:

@@ -18,15 +18,13 @@ order as soon as each is ready.
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from verifier import baked, ob2, platforms, vc
+from verifier import baked, jose, nodes, ob2, platforms, vc
 from verifier.detect import Detected, detect
 from verifier.errors import DocumentError, FetchError, HTTPStatusError, InputError, VerifierError
 from verifier.models import CheckId, Format, VerificationResult, error_result, failed, make_result
@@ -161,8 +159,8 @@ async def verify_url(url: str, session: Session, *, input: str, depth: int = 0) 
 
 def classify_json(doc: dict[str, Any]) -> str:
     """``ob2``, ``vc`` or ``unknown`` for a JSON document."""
-    contexts = _as_list(doc.get("@context"))
-    types = {t for t in _as_list(doc.get("type")) if isinstance(t, str)}
+    contexts = nodes.as_list(doc.get("@context"))
+    types = {t for t in nodes.as_list(doc.get("type")) if isinstance(t, str)}
     if OB2_CONTEXT in contexts or "Assertion" in types:
         return "ob2"
     if types & {"VerifiableCredential", "VerifiablePresentation"} or any(
@@ -188,27 +186,16 @@ async def route_json(doc: dict[str, Any], session: Session, *, input: str) -> Ve
     )
 
 
-def peek_jws_payload(token: str) -> Any:
-    """The payload of a compact JWS decoded WITHOUT verifying it (for routing only)."""
-    try:
-        segment = token.split(".")[1]
-        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-        return json.loads(raw)
-    except (IndexError, ValueError, UnicodeDecodeError) as exc:
-        raise DocumentError(f"JWS payload is not base64url JSON: {exc}") from exc
-
-
 async def route_jws(token: str, session: Session, *, input: str) -> VerificationResult:
     """Verify a compact JWS by what its payload is."""
     try:
-        payload = peek_jws_payload(token)
+        payload = jose.peek_payload(token)
     except DocumentError as exc:
         return error_result(input, CheckId.STRUCTURE, str(exc))
-    if isinstance(payload, dict):
-        if "vc" in payload or "vp" in payload or classify_json(payload) == "vc":
-            return await vc.verify_vc_jwt(token, session, input=input)
-        if classify_json(payload) == "ob2":
-            return await ob2.verify_signed(token, session, input=input)
+    if "vc" in payload or "vp" in payload or classify_json(payload) == "vc":
+        return await vc.verify_vc_jwt(token, session, input=input)
+    if classify_json(payload) == "ob2":
+        return await ob2.verify_signed(token, session, input=input)
     return make_result(
         input,
         [failed(CheckId.STRUCTURE, "JWS payload is neither an Open Badges 2.0 assertion nor a verifiable credential")],
@@ -260,9 +247,3 @@ async def map_batch(
             t = pending.get_nowait()
             if t is not None:
                 t.cancel()
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]

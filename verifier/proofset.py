@@ -25,23 +25,43 @@ credential"):
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 from verifier.errors import VerifierError
+from verifier.jsonld import Expansion
 from verifier.models import Check, CheckId, errored, failed, passed
+from verifier.proofs import verify_proofs
 from verifier.session import Session
 
 
 class ProofOutcome(Protocol):
     """What this module reads from a :class:`verifier.proofs.ProofReport`."""
 
-    type: str
-    cryptosuite: str | None
-    verification_method: str | None
-    valid: bool | None
-    message: str
+    @property
+    def type(self) -> str | None:
+        """The proof's ``type``, if any."""
+        ...
+
+    @property
+    def cryptosuite(self) -> str | None:
+        """The proof's ``cryptosuite``, if any."""
+        ...
+
+    @property
+    def verification_method(self) -> str | None:
+        """The proof's ``verificationMethod``, if any."""
+        ...
+
+    @property
+    def valid(self) -> bool | None:
+        """True, False, or None when the outcome could not be determined."""
+        ...
+
+    @property
+    def message(self) -> str:
+        """Why, in words."""
+        ...
 
 
 def describe(index: int, report: ProofOutcome) -> str:
@@ -84,7 +104,7 @@ async def check_proofs(
     issuer_id: str | None,
     purpose: str = "assertionMethod",
     what: str = "credential",
-    expanded: Any = None,
+    expanded: Expansion | None = None,
 ) -> Check:
     """Verify every embedded proof of ``document`` and judge the set.
 
@@ -96,13 +116,7 @@ async def check_proofs(
     if not has_proof(document):
         return judge([], what=what)
     try:
-        from verifier.proofs import verify_proofs
-    except ImportError:  # the proof suites are not installed in this build
-        return errored(CheckId.SIGNATURE, "Data Integrity proof verification is not available")
-    try:
-        extra: dict[str, Any] = {"expanded": expanded} if expanded is not None else {}
-        outcome: Any = verify_proofs(document, session, issuer_id=issuer_id, purpose=purpose, **extra)
-        reports = await outcome if inspect.isawaitable(outcome) else outcome
+        reports = await verify_proofs(document, session, issuer_id=issuer_id, purpose=purpose, expanded=expanded)
     except VerifierError as exc:
         return errored(CheckId.SIGNATURE, f"the proofs could not be checked: {exc}")
-    return judge(list(reports), what=what)
+    return judge(reports, what=what)

@@ -50,7 +50,6 @@ Decisions where the specs leave room:
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import re
 import zlib
@@ -58,7 +57,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from verifier import dates
+from verifier import dates, nodes
+from verifier.codec import b64url_decode
 from verifier.errors import DocumentError, FetchError, VerifierError
 from verifier.models import Check, CheckId, errored, failed, passed, skipped
 from verifier.session import Session
@@ -146,7 +146,7 @@ def parse_entries(credential: dict[str, Any]) -> list[ListEntry | RevocationList
     for item in items:
         if not isinstance(item, dict):
             raise StatusError("credentialStatus must be an object")
-        types = _types(item)
+        types = nodes.types_of(item)
         if BITSTRING_ENTRY in types or STATUSLIST2021_ENTRY in types:
             out.append(_parse_list_entry(item, BITSTRING_ENTRY if BITSTRING_ENTRY in types else STATUSLIST2021_ENTRY))
         elif REVOCATION_LIST in types:
@@ -202,9 +202,10 @@ def decode_list(encoded: Any, *, multibase: bool, max_bytes: int = MAX_LIST_BYTE
     if text.startswith("u") and (multibase or not text.startswith("H4sI")):
         text = text[1:]
     try:
-        compressed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except ValueError as exc:
-        raise StatusError(f"encodedList is not base64url: {exc}") from exc
+        # Bitstring Status List §3.2 says unpadded; StatusList2021 lists were often padded (RFC 4648 §3.2).
+        compressed = b64url_decode(text, what="encodedList", padding="optional")
+    except DocumentError as exc:
+        raise StatusError(str(exc)) from None
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # GZIP only
     try:
         bits = inflater.decompress(compressed, max_bytes + 1)
@@ -250,14 +251,14 @@ async def _load_list(entry: ListEntry, session: Session, *, issuer_id: str) -> S
         doc = await _verified_jwt_list(body, session, issuer_id=issuer_id)
     else:
         doc = await _verified_json_list(response.content, entry, session, issuer_id=issuer_id)
-    types = _types(doc)
+    types = nodes.types_of(doc)
     if "VerifiableCredential" not in types or credential_type not in types:
         raise StatusUnavailable(f"{entry.list_url} is not a {credential_type}")
     window = dates.validity_problem(doc, session.now)
     if window is not None:
         raise StatusUnavailable(f"status list credential is not valid now: {window}")
     subject = doc.get("credentialSubject")
-    if not isinstance(subject, dict) or subject_type not in _types(subject):
+    if not isinstance(subject, dict) or subject_type not in nodes.types_of(subject):
         raise StatusError(f"status list credentialSubject is not a {subject_type}")
     raw_purposes = subject.get("statusPurpose")
     purposes = tuple(
@@ -303,7 +304,7 @@ async def _verified_jwt_list(token: str, session: Session, *, issuer_id: str) ->
 
 
 def _check_list_issuer(doc: dict[str, Any], issuer_id: str) -> None:
-    list_issuer = _issuer_id(doc)
+    list_issuer = nodes.issuer_id(doc)
     if list_issuer != issuer_id:
         raise StatusUnavailable(
             f"status list is issued by {list_issuer!r}, not by the credential's issuer {issuer_id!r}"
@@ -366,7 +367,7 @@ async def _check_entry(
     issuer_id: str,
 ) -> _Finding:
     if isinstance(entry, dict):
-        kind = ", ".join(_types(entry)) or "untyped"
+        kind = ", ".join(nodes.types_of(entry)) or "untyped"
         return _Finding(False, True, f"credentialStatus type {kind} is not supported")
     if isinstance(entry, RevocationListEntry):
         return await _check_revocation_list(entry, credential, session, issuer_id=issuer_id)
@@ -409,7 +410,7 @@ async def _check_revocation_list(
         doc = await _load_revocation_list(entry, session)
     except StatusUnavailable as exc:
         return _Finding(False, True, f"revocation status unknown: {exc}")
-    named = _issuer_id(doc)
+    named = nodes.issuer_id(doc)
     if named is not None and named != issuer_id:
         return _Finding(False, True, f"revocation list names issuer {named!r}, not {issuer_id!r}")
     revoked = doc.get("revokedCredentials")
@@ -437,18 +438,3 @@ def _status_value(text: str) -> int | None:
         return int(text, 16)
     except ValueError:
         return None
-
-
-def _types(node: dict[str, Any]) -> list[str]:
-    raw = node.get("type")
-    items = raw if isinstance(raw, list) else [raw]
-    return [t for t in items if isinstance(t, str)]
-
-
-def _issuer_id(doc: dict[str, Any]) -> str | None:
-    issuer = doc.get("issuer")
-    if isinstance(issuer, str):
-        return issuer
-    if isinstance(issuer, dict) and isinstance(issuer.get("id"), str):
-        return str(issuer["id"])
-    return None

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from verifier import did, keys
+from verifier.codec import b64url_encode
 from verifier.errors import KeyBindingError, KeyResolutionError
 from verifier.fetch import Fetcher
 from verifier.session import Session
@@ -92,7 +93,7 @@ async def test_did_jwk_resolves_method_zero(session: Session) -> None:
 
 async def test_did_jwk_for_encryption_cannot_sign_assertions(session: Session) -> None:
     jwk = keys.jwk_from_public_key(keys.public_key_from_multikey(KEYS["p256-a"]["publicKeyMultibase"])) | {"use": "enc"}
-    did_jwk = "did:jwk:" + keys._b64url_encode(json.dumps(jwk).encode())
+    did_jwk = "did:jwk:" + b64url_encode(json.dumps(jwk).encode())
     vm = await did.resolve_verification_method(f"{did_jwk}#0", session)
     with pytest.raises(KeyBindingError, match="assertionMethod"):
         did.check_key_binding(vm, did_jwk, "assertionMethod")

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from cachetools import LRUCache
+from hypothesis import given
+from hypothesis import strategies as st
 from pyld import jsonld as pyld_jsonld
 from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
@@ -239,3 +241,29 @@ def test_memoised_context_processing_gives_pyld_s_own_canonical_forms_for_every_
     documents = _jsonld_documents()
     assert len(documents) > 100
     assert _assert_same_as_pyld(documents) > 100
+
+
+@given(
+    st.one_of(
+        st.text(max_size=30),
+        st.from_regex(r"[A-Za-z_][A-Za-z0-9+,.\-_:]{0,10}:[^:]{0,10}\n?", fullmatch=True),
+    )
+)
+def test_absolute_iri_test_agrees_with_pyld_s_own(value: str) -> None:
+    # verifier.jsonld.is_absolute_iri replaces pyld's private _is_absolute_iri in the
+    # graph-name filter and the OB 2.0 fast path; both must give the processor's answer.
+    assert jsonld.is_absolute_iri(value) is bool(pyld_jsonld._is_absolute_iri(value))
+
+
+def test_an_inline_context_jcs_cannot_key_is_resolved_by_pyld_itself() -> None:
+    # RFC 8785 refuses integers beyond I-JSON's range; such a context gets no JCS key
+    # and pyld processes it (and here refuses it) itself, rather than the key failing.
+    doc = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", {"big": {"@id": "https://example.org/big"}, "n": 2**60}],
+        "type": "VerifiableCredential",
+        "big": "x",
+    }
+    with pytest.raises(DocumentError, match="invalid term definition"):
+        jsonld.canonize(doc, algorithm="RDFC-1.0")
+    ok = {"@context": ["https://www.w3.org/ns/credentials/v2", {"big": "https://example.org/big"}], "big": 2**60}
+    assert "https://example.org/big" in jsonld.canonize(ok, algorithm="RDFC-1.0")

@@ -39,8 +39,6 @@ same.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 from dataclasses import dataclass
@@ -53,6 +51,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from verifier import jsonld
+from verifier.codec import b64url_decode, b64url_encode
 from verifier.contexts import Variant
 from verifier.errors import DocumentError, ProofError
 from verifier.keys import PrivateKey, PublicKey
@@ -171,17 +170,11 @@ DETACHED_HEADER = {"alg": "EdDSA", "b64": False, "crit": ["b64"]}
 MAX_JWS_CHARS = 4096
 
 
-_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-
-
-def _b64url_decode(segment: str) -> bytes:
-    # RFC 7515 §2: base64url without padding; any other character is an error.
-    if not segment or len(segment) % 4 == 1 or not _B64URL.issuperset(segment):
-        raise ProofError("not base64url")
+def _b64url_decode(segment: str, what: str) -> bytes:
     try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise ProofError("not base64url") from exc
+        return b64url_decode(segment, what=what)
+    except DocumentError as exc:
+        raise ProofError(str(exc)) from None
 
 
 def parse_detached_jws(value: Any) -> tuple[bytes, bytes]:
@@ -199,7 +192,7 @@ def parse_detached_jws(value: Any) -> tuple[bytes, bytes]:
     if len(parts) != 3 or parts[1] != "":
         raise ProofError("the jws is not a detached JWS (header..signature)")
     try:
-        header = json.loads(_b64url_decode(parts[0]))
+        header = json.loads(_b64url_decode(parts[0], "the jws header"))
     except (ProofError, ValueError) as exc:
         raise ProofError("the jws header is not base64url JSON") from exc
     if not isinstance(header, dict):
@@ -208,18 +201,21 @@ def parse_detached_jws(value: Any) -> tuple[bytes, bytes]:
         raise ProofError(f"the jws algorithm is {header.get('alg')!r}, not EdDSA")
     if header.get("b64") is not False or header.get("crit") != ["b64"] or set(header) - {"alg", "b64", "crit"}:
         raise ProofError("the jws header is not the unencoded-payload header of Ed25519Signature2018")
-    return parts[0].encode("ascii") + b".", _b64url_decode(parts[2])
+    signature = _b64url_decode(parts[2], "the jws signature")
+    if not parts[0] or not signature:
+        raise ProofError("the jws header or signature is empty")
+    return parts[0].encode("ascii") + b".", signature
 
 
 def detached_jws(header_prefix: bytes, signature: bytes) -> str:
     """The ``jws`` value for a signature made over ``header_prefix || hash data``."""
-    return header_prefix.decode("ascii") + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode("ascii")
+    return header_prefix.decode("ascii") + "." + b64url_encode(signature)
 
 
 def detached_header_prefix() -> bytes:
     """``ASCII(BASE64URL(header)) || "."`` for :data:`DETACHED_HEADER`."""
     raw = json.dumps(DETACHED_HEADER, separators=(",", ":")).encode("utf-8")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=") + b"."
+    return b64url_encode(raw).encode("ascii") + b"."
 
 
 def hash_data(canonical_config: bytes, canonical_doc: bytes, hash_name: str) -> bytes:
