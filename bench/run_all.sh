@@ -24,6 +24,7 @@ run hosted_10k_workers2 bench/hosted_ob2.py --workers 2
 run hosted_2k_profile bench/hosted_ob2.py --assertions 2000 --profile "$out/hosted_2k_profile.txt"
 run ob3 bench/ob3_throughput.py --size 1000 --workers 2 --profile "$out/ob3_profile.txt"
 run dashboard bench/dashboard_scale.py --candidates 10000 --badges-each 5
+run intake bench/intake_resumes.py --count 200 --workers 2
 if [ "$with_dask" = "--with-dask" ]; then
   export PYTHONPATH=$PWD
   .venv/bin/dask scheduler --host 127.0.0.1 --port 8786 --no-dashboard > "$out/dask-scheduler.log" 2>&1 &

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from talent.intake import Extraction, ReadLimits, expand_sync, extract_files, extract_links
 from talent.intake.linkedin import is_linkedin_file
+from talent.intake.sources import extract_each
 from verifier.fetch import FetchLimits
 from verifier.offline import OfflineTransport, routes_from_folders
 from verifier.profiles import DEFAULT_MAX_BADGES
@@ -64,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--max-pages", type=_positive_int, default=ReadLimits().max_pages, metavar="N", help="PDF page cap")
     x.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per-request timeout when expanding")
     x.add_argument(
+        "--workers", type=_positive_int, default=1, metavar="N", help="read the files on N processes (default 1)"
+    )
+    x.add_argument(
         "--offline-issuers",
         metavar="DIR",
         help="answer requests from DIR/<host>/... instead of the network (nothing else is reached)",
@@ -88,23 +92,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
     limits = ReadLimits(max_pages=args.max_pages)
-    results: list[Extraction] = []
-    loose: list[tuple[str, bytes]] = []  # LinkedIn's CSV files given one by one: read together
+    slots: list[list[Extraction]] = []  # one per argument, in order
+    files: list[tuple[str, bytes]] = []
+    file_slots: list[int] = []
+    loose: list[tuple[str, bytes]] = []  # LinkedIn's CSV files given one by one: read together, last
     for item in args.files:
         if item.lower().startswith(("http://", "https://")):
-            results.append(extract_links(item, source=item))
+            slots.append([extract_links(item, source=item)])
             continue
         try:
             data = Path(item).read_bytes()
         except OSError as exc:
-            results.append(Extraction(item, problems=(f"cannot be read: {exc.strerror or exc}",)))
+            slots.append([Extraction(item, problems=(f"cannot be read: {exc.strerror or exc}",))])
             continue
         if is_linkedin_file(item):
             loose.append((item, data))
         else:
-            results.extend(extract_files([(item, data)], limits=limits))
+            file_slots.append(len(slots))
+            slots.append([])
+            files.append((item, data))
+    for index, found in zip(file_slots, extract_each(files, limits=limits, workers=args.workers), strict=True):
+        slots[index] = found
     if loose:
-        results.extend(extract_files(loose, limits=limits))
+        slots.append(extract_files(loose, limits=limits))
+    results = [e for slot in slots for e in slot]
     if args.expand:
         transport = None
         if args.offline_issuers:

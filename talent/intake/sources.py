@@ -18,7 +18,9 @@ file is read on its own (a failure never leaves half of another one behind).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import PurePosixPath
 
 from talent.intake.document import Document, analyse
@@ -124,20 +126,49 @@ def _zip_sources(name: str, data: bytes, limits: ReadLimits) -> list[Extraction]
         return out
 
 
-def extract_files(files: Iterable[tuple[str, bytes]], *, limits: ReadLimits = ReadLimits()) -> list[Extraction]:
-    """One extraction per source in ``files`` (see the module docstring)."""
+def _extract_one(item: tuple[str, bytes, ReadLimits]) -> list[Extraction]:
+    name, data, limits = item
+    if _kind(name, data) == ".zip":
+        return _zip_sources(name, data, limits)
+    return [extract_resume(name, data, limits=limits)]
+
+
+def extract_each(
+    files: Sequence[tuple[str, bytes]], *, limits: ReadLimits = ReadLimits(), workers: int = 1
+) -> list[list[Extraction]]:
+    """The extractions of each file, file by file (a ZIP gives several): résumés and ZIPs only.
+
+    ``workers`` > 1 reads the files on that many processes (pypdf is pure
+    Python, so a batch of PDFs is bound by one core per process); the result
+    is the same as with one.
+    """
+    jobs = [(name, data, limits) for name, data in files]
+    if workers > 1 and len(jobs) > workers:
+        # spawn, not fork: the dashboard's server runs threads, which a forked child would inherit mid-flight
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            return list(pool.map(_extract_one, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+    return [_extract_one(job) for job in jobs]
+
+
+def extract_files(
+    files: Iterable[tuple[str, bytes]], *, limits: ReadLimits = ReadLimits(), workers: int = 1
+) -> list[Extraction]:
+    """One extraction per source in ``files`` (see the module docstring), in order; ``workers``
+    as for :func:`extract_each`."""
     out: list[Extraction] = []
     loose_linkedin: dict[str, bytes] = {}
+    jobs: list[tuple[str, bytes]] = []
+    too_many: list[Extraction] = []
     for name, data in files:
-        if len(out) >= MAX_SOURCES:
-            out.append(Extraction(name, problems=(f"more than {MAX_SOURCES} sources at once; not read",)))
-            continue
-        if is_linkedin_file(name):
+        if len(jobs) + len(loose_linkedin) >= MAX_SOURCES:
+            too_many.append(Extraction(name, problems=(f"more than {MAX_SOURCES} sources at once; not read",)))
+        elif is_linkedin_file(name):
             loose_linkedin[name] = data
-        elif _kind(name, data) == ".zip":
-            out.extend(_zip_sources(name, data, limits))
         else:
-            out.append(extract_resume(name, data, limits=limits))
+            jobs.append((name, data))
+    for found in extract_each(jobs, limits=limits, workers=workers):
+        out.extend(found)
+    out.extend(too_many)
     if loose_linkedin:
         label = " + ".join(sorted(loose_linkedin))
         out.append(read_export(loose_linkedin, source=label))
@@ -158,4 +189,4 @@ def extract_links(text: str, *, source: str = "pasted links") -> Extraction:
     return Extraction(source, links=collector.links(), problems=tuple(collector.problems), kind="links")
 
 
-__all__ = ["LINKEDIN_FILES", "extract_files", "extract_links", "extract_resume", "read_document"]
+__all__ = ["LINKEDIN_FILES", "extract_each", "extract_files", "extract_links", "extract_resume", "read_document"]

@@ -95,3 +95,12 @@ def test_dashboard_scale_bench_runs_every_page_without_an_exception() -> None:
     assert all(v["rerun_s_max"] is not None for v in s["pages"].values())
     assert s["peak_rss_mib"] > 0
     assert s["targets_met"]["no_page_exception"], s["pages"]
+
+
+@pytest.mark.slow
+def test_intake_resumes_bench_reads_every_resume_and_finds_what_they_hold() -> None:
+    _, s = run_bench("intake_resumes", "--count", "5", "--writer", "fpdf2", "--workers", "1")
+    assert (s["resumes"], s["pdf"], s["docx"]) == (5, 4, 1)
+    assert s["pdf_pages"] == 8  # two pages each
+    assert s["found"] == {"links": 15, "claims": 10, "emails": 5, "problems": 0}
+    assert s["extract_seconds"] > 0

@@ -184,3 +184,9 @@ def test_zip_of_resumes_gives_one_line_each_and_unreadable_ones_import_nothing()
     assert "unsafe path" in by["batch.zip/../escape.pdf"].problems[0]
     people = group_candidates(results)
     assert [p.sources for p in people] == [("batch.zip/cvs/good.pdf",)]  # nothing from the unreadable ones
+
+
+def test_reading_on_worker_processes_gives_the_same_result() -> None:
+    files = [(p.name, p.read_bytes()) for p in sorted(FIX.iterdir()) if p.suffix in (".pdf", ".docx", ".zip")]
+    files.append(("locked.pdf", _encrypted("pw")))
+    assert extract_files(files, workers=2) == extract_files(files)
