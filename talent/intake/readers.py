@@ -4,7 +4,8 @@ Each reader returns a :class:`talent.intake.document.Document` or raises
 :class:`Unreadable` with a sentence saying why. Every reader is bounded
 (:class:`ReadLimits`), because résumés come from strangers:
 
-- **PDF**: at most ``max_bytes``; encrypted files are read only when they
+- **PDF**: at most ``max_bytes``, ``max_objects`` declared objects and
+  ``max_page_content`` bytes of drawing instructions per page; encrypted files are read only when they
   open with the empty password (many "protected" PDFs only restrict
   printing), else refused; at most ``max_pages`` pages; the work stops at
   ``seconds`` (checked between pages). Link targets come from the pages'
@@ -58,6 +59,8 @@ class ReadLimits:
 
     max_bytes: int = 10 * 1024 * 1024
     max_pages: int = 30
+    max_page_content: int = 2 * 1024 * 1024
+    max_objects: int = 100_000
     seconds: float = 10.0
     max_members: int = 1_000
     max_unpacked: int = 40 * 1024 * 1024
@@ -85,6 +88,10 @@ def read_pdf(data: bytes, *, limits: ReadLimits = ReadLimits()) -> Document:
                 raise Unreadable(f"the PDF is encrypted and cannot be opened ({exc})") from exc
             if not opened:
                 raise Unreadable("the PDF is password-protected; ask for an unprotected copy")
+        declared = reader.trailer.get("/Size", 0)
+        objects = int(declared) if isinstance(declared, int) else 0
+        if objects > limits.max_objects:
+            raise Unreadable(f"the PDF declares {objects:,} objects; at most {limits.max_objects:,} are read")
         pages = len(reader.pages)
     except Unreadable:
         raise
@@ -99,7 +106,9 @@ def read_pdf(data: bytes, *, limits: ReadLimits = ReadLimits()) -> Document:
         if time.monotonic() - started > limits.seconds:
             raise Unreadable(f"reading took longer than {limits.seconds:g} s (stopped at page {number + 1})")
         try:
-            _pdf_page(reader.pages[number], doc, limits)
+            _pdf_page(reader.pages[number], number, doc, limits)
+        except Unreadable:
+            raise
         except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
                 OSError, ZeroDivisionError) as exc:  # fmt: skip
             # pypdf raises many kinds of errors on damaged content streams: one bad
@@ -110,8 +119,17 @@ def read_pdf(data: bytes, *, limits: ReadLimits = ReadLimits()) -> Document:
     return doc
 
 
-def _pdf_page(page: Any, doc: Document, limits: ReadLimits) -> None:
+def _pdf_page(page: Any, number: int, doc: Document, limits: ReadLimits) -> None:
     chunks: list[tuple[float, float, str]] = []
+    # A page's drawing instructions are parsed in pure Python: bound them before parsing
+    # (a dense résumé page is well under 200 KB; pypdf itself stops inflating at 75 MB).
+    contents = page.get_contents()
+    size = len(contents.get_data()) if contents is not None else 0
+    if size > limits.max_page_content:
+        raise Unreadable(
+            f"page {number + 1} holds {size_text(size)} of drawing instructions; "
+            f"at most {size_text(limits.max_page_content)} per page are read"
+        )
 
     def visit(text: str, cm: list[float], tm: list[float], font: Any, size: Any) -> None:
         if text and text.strip():

@@ -190,3 +190,33 @@ def test_reading_on_worker_processes_gives_the_same_result() -> None:
     files = [(p.name, p.read_bytes()) for p in sorted(FIX.iterdir()) if p.suffix in (".pdf", ".docx", ".zip")]
     files.append(("locked.pdf", _encrypted("pw")))
     assert extract_files(files, workers=2) == extract_files(files)
+
+
+def _one_page_with(content: bytes) -> bytes:
+    from pypdf.generic import DecodedStreamObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=612, height=792)
+    stream = DecodedStreamObject()
+    stream.set_data(content)
+    page.replace_contents(stream.flate_encode())
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_page_with_a_flood_of_drawing_instructions_is_refused_quickly() -> None:
+    flood = b"BT /F1 12 Tf 72 700 Td (x) Tj ET\n" * 200_000  # 6.6 MB of text operations, ~60 kB compressed
+    data = _one_page_with(flood)
+    assert len(data) < 1024 * 1024
+    started = time.monotonic()
+    results = extract_files([("flood.pdf", data), ("good.pdf", GOOD)])
+    assert "drawing instructions" in results[0].problems[0]
+    assert not results[0].readable
+    assert time.monotonic() - started < 10
+    _good_line(results)
+
+
+def test_pdf_declaring_too_many_objects_is_refused() -> None:
+    e = extract_resume("many.pdf", GOOD, limits=ReadLimits(max_objects=5))
+    assert "objects; at most 5 are read" in e.problems[0]
