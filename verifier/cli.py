@@ -15,6 +15,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import IO, Any
 
 from verifier.bundle import Bundle, BundleError, BundleWriter, reverify, verify_recorded
@@ -24,6 +25,13 @@ from verifier.models import Status, VerificationResult
 from verifier.net import HTTPClient, OriginPools, allow_host_entry
 from verifier.pipeline import BadgeInput, map_batch, verify_batch
 from verifier.recording import recording_batch
+from verifier.registries import (
+    SNAPSHOT_FILE,
+    Registries,
+    RegistryConfigError,
+    load_registry_list,
+    snapshot_registries,
+)
 from verifier.session import Session
 from verifier.trust import TrustList
 
@@ -49,6 +57,9 @@ CSV_COLUMNS = (
     "platform",
     "checked_at",
     "summary",
+    "issuer_identity",
+    "issuer_proven",
+    "issuer_impersonation",
 )
 
 
@@ -123,6 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--trust", metavar="FILE", help="issuer trust list (JSON/YAML with allow/deny lists, or CSV issuer,verdict)"
     )
+    v.add_argument(
+        "--registries",
+        metavar="FILE",
+        default="bundled",
+        help="issuer registries in the DCC known-registries JSON form ([{name, type: dcc-legacy, url} | "
+        "{name, type: oidf, trustAnchorEC | fetchEndpoint}]); 'bundled' (the default) uses the bundled dated "
+        "snapshot of the DCC's public registries, offline; 'none' consults no registry",
+    )
     v.add_argument("--include-document", action="store_true", help="add the credential document to each JSON result")
     ev = v.add_argument_group("evidence bundles (verifier.bundle)")
     ev.add_argument(
@@ -190,6 +209,7 @@ def main(
     try:
         items = _collect_inputs(args, stdin)
         trust = TrustList.load(args.trust) if args.trust else None
+        registries = _registries(args.registries)
         first = next(items, None)
     except (UsageError, InputListError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -208,7 +228,14 @@ def main(
     now = args.now or datetime.now(UTC)
     if args.scheduler or args.workers > 1:
         return _run_scaled(
-            itertools.chain([first], items), args, limits=limits, now=now, trust=trust, mode=mode, out=stdout
+            itertools.chain([first], items),
+            args,
+            limits=limits,
+            now=now,
+            trust=trust,
+            registries=registries,
+            mode=mode,
+            out=stdout,
         )
     try:
         all_ok = asyncio.run(
@@ -219,6 +246,7 @@ def main(
                 now=now,
                 emails=tuple(args.email),
                 trust=trust,
+                registries=registries,
                 mode=mode,
                 out=stdout,
                 include_document=args.include_document,
@@ -240,6 +268,7 @@ async def _run(
     now: datetime,
     emails: tuple[str, ...],
     trust: TrustList | None,
+    registries: Registries | None = None,
     mode: str,
     out: IO[str],
     include_document: bool,
@@ -254,7 +283,7 @@ async def _run(
     window = max(64, limits.concurrency * 4)
     try:
         async with Fetcher(limits=limits, allow_hosts=allow_hosts, http_client=http_client) as fetcher:
-            session = Session(fetcher=fetcher, now=now, emails=emails, trust=trust)
+            session = Session(fetcher=fetcher, now=now, emails=emails, trust=trust, registries=registries)
             if bundle is None:
                 async for result in verify_batch(items, session, window=window):
                     writer.write(result)
@@ -278,8 +307,17 @@ def _bundle_writer(args: argparse.Namespace, now: datetime) -> BundleWriter:
         args.bundle_out,
         now=now,
         trust_file=args.trust,
-        registries_file=getattr(args, "registries", None),
+        registries_file=_registries_file(getattr(args, "registries", None)),
     )
+
+
+def _registries_file(value: str | None) -> str | Path | None:
+    """The file behind ``--registries`` (the bundled snapshot's for ``bundled``), for the evidence bundle."""
+    if value is None or value.strip().lower() == "none":
+        return None
+    if value.strip().lower() == "bundled":
+        return SNAPSHOT_FILE
+    return value
 
 
 def _reverify_bundle(args: argparse.Namespace, *, out: IO[str]) -> int:
@@ -369,6 +407,7 @@ def _run_scaled(
     limits: FetchLimits,
     now: datetime,
     trust: TrustList | None,
+    registries: Registries | None = None,
     mode: str,
     out: IO[str],
 ) -> int:
@@ -376,7 +415,12 @@ def _run_scaled(
     from verifier import distributed
 
     config = distributed.BatchConfig(
-        limits=limits, allow_hosts=tuple(args.allow_host), now=now, emails=tuple(args.email), trust=trust
+        limits=limits,
+        allow_hosts=tuple(args.allow_host),
+        now=now,
+        emails=tuple(args.email),
+        trust=trust,
+        registries=registries,
     )
     writer = ResultWriter(out, mode, include_document=args.include_document)
 
@@ -422,6 +466,7 @@ def _collect_inputs(args: argparse.Namespace, stdin: IO[str]) -> Iterator[BadgeI
 
 def csv_row(result: VerificationResult) -> list[Any]:
     """The CSV columns (:data:`CSV_COLUMNS`) of one result."""
+    ident = result.issuer.identity
     return [
         result.input,
         result.status.value,
@@ -441,6 +486,9 @@ def csv_row(result: VerificationResult) -> list[Any]:
         result.platform or "",
         result.checked_at or "",
         result.summary,
+        ident.level.value if ident else "",
+        (ident.proven or "") if ident else "",
+        (ident.impersonation.why if ident.impersonation else "") if ident else "",
     ]
 
 
@@ -458,6 +506,18 @@ def spreadsheet_safe(value: Any) -> str:
     if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
+
+
+def _registries(value: str | None) -> Registries | None:
+    """``--registries``: a file, ``bundled`` (the snapshot) or ``none``."""
+    if value is None or value.strip().lower() == "bundled":
+        return snapshot_registries()
+    if value.strip().lower() == "none":
+        return None
+    try:
+        return load_registry_list(value)
+    except RegistryConfigError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _allow_host(text: str) -> str:

@@ -50,6 +50,7 @@ import httpx
 from verifier.fetch import Fetcher, FetchLimits
 from verifier.models import CheckId, VerificationResult, error_result
 from verifier.pipeline import BadgeInput, verify_batch
+from verifier.registries import Registries
 from verifier.session import Session
 from verifier.trust import TrustList
 
@@ -72,6 +73,7 @@ class BatchConfig:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     emails: tuple[str, ...] = ()
     trust: TrustList | None = None
+    registries: Registries | None = None
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     transport_factory: Callable[[], httpx.AsyncBaseTransport] | None = None
 
@@ -107,7 +109,13 @@ class WorkerRuntime:
             limits=self.config.limits,
             allow_hosts=self.config.allow_hosts,
         )
-        return Session(fetcher=fetcher, now=self.config.now, emails=self.config.emails, trust=self.config.trust)
+        return Session(
+            fetcher=fetcher,
+            now=self.config.now,
+            emails=self.config.emails,
+            trust=self.config.trust,
+            registries=self.config.registries,
+        )
 
     def verify(self, items: Sequence[BadgeInput]) -> list[VerificationResult]:
         """Verify a partition; one result per input, in order."""

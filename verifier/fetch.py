@@ -244,6 +244,7 @@ class Fetcher:
             resolve=transport is None or resolver is not None,
             max_url_length=self.limits.max_url_length,
         )
+        own_client = transport is None
         if transport is None:
             transport = http_client(
                 self.netguard,
@@ -262,6 +263,11 @@ class Fetcher:
         # headers and file every response's cookies in a jar nothing reads
         # (a server's cookies must never be sent back).
         self._transport = transport
+        # Whether an https answer proves its host: only the fetcher's own
+        # client connects for real and checks certificates (a caller's
+        # transport, in tests and offline, answers without TLS); see
+        # verifier.identity.
+        self.verifies_tls = own_client
         self._header_sets: dict[str, list[tuple[str, str]]] = {}
         self._global = asyncio.Semaphore(self.limits.concurrency)
         self._hosts: dict[tuple[str, int], asyncio.Semaphore] = {}

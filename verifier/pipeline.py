@@ -8,6 +8,7 @@
                VC / OB 3.0 / presentation / CLR -> verifier.vc.verify_vc_json
       -> JWS:  OB 2.0 signed assertion -> verifier.ob2.verify_signed
                VC-JWT / VC-JOSE -> verifier.vc.verify_vc_jwt
+      -> issuer identity on the result and its members (verifier.identity)
 
 Every input gets exactly one result; exceptions that escape a verification
 path become an ``error`` result naming the problem, so a batch never stops.
@@ -24,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from verifier import baked, jose, nodes, ob2, platforms, vc
+from verifier import baked, identity, jose, nodes, ob2, platforms, vc
 from verifier.detect import Detected, detect
 from verifier.errors import DocumentError, FetchError, HTTPStatusError, InputError, VerifierError
 from verifier.models import CheckId, Format, VerificationResult, error_result, failed, make_result
@@ -62,7 +63,7 @@ async def verify_input(item: BadgeInput | str, session: Session) -> Verification
     emails = item.emails or session.emails
     sess = session if emails == session.emails else session.for_candidate(emails)
     try:
-        result = await _verify_item(item, sess)
+        result = await identity.assess(await _verify_item(item, sess), sess)
     except VerifierError as exc:
         result = error_result(item.source, CheckId.STRUCTURE, str(exc))
     except asyncio.CancelledError:

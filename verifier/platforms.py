@@ -411,3 +411,24 @@ async def locate(url: str, fetcher: Fetcher) -> Located:
             "is a web page too, not a badge document"
         )
     return Located(document.content, document.url, platform, found.how)
+
+
+# Display names and the organisation domain of each platform, for issuer.identity.
+PLATFORM_NAMES = {
+    CREDLY: "Credly",
+    BADGR: "Badgr / Canvas Credentials",
+    ACCREDIBLE: "Accredible",
+    OPENBADGEFACTORY: "Open Badge Factory",
+}
+
+
+def platform_of_host(host: str | None) -> tuple[str, str, str] | None:
+    """``(platform, display name, domain)`` when ``host`` is one a known platform
+    serves badges from (any host of :data:`PLATFORMS`), else None. The domain is
+    the host's last two labels (``api.credly.com`` -> ``credly.com``)."""
+    host = (host or "").lower().rstrip(".")
+    for rule in PLATFORMS:
+        if host in rule.hosts:
+            name = "Parchment (Canvas Credentials)" if host.endswith("parchment.com") else PLATFORM_NAMES[rule.platform]
+            return rule.platform, name, ".".join(host.split(".")[-2:])
+    return None

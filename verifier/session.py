@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from verifier.fetch import Fetcher
 from verifier.trust import TrustList
+
+if TYPE_CHECKING:
+    from verifier.registries import Registries
 
 
 @dataclass
@@ -24,7 +27,9 @@ class Session:
     means the recipient check is skipped and ``recipient_match`` is null.
     ``cache`` is free for verification steps to memoise resolved documents
     (DID documents, processed contexts, status lists) within the batch,
-    keyed by a (kind, id) tuple.
+    keyed by a (kind, id) tuple. ``registries`` are the issuer registries
+    that ``issuer.identity`` consults (none: only domains and platforms are
+    checked; the trust list still counts as a registry).
     """
 
     fetcher: Fetcher
@@ -32,7 +37,15 @@ class Session:
     emails: tuple[str, ...] = ()
     trust: TrustList | None = None
     cache: dict[tuple[str, str], Any] = field(default_factory=dict)
+    registries: Registries | None = None
 
     def for_candidate(self, emails: tuple[str, ...]) -> Session:
         """The same batch state (fetcher, caches) for another candidate."""
-        return Session(fetcher=self.fetcher, now=self.now, emails=emails, trust=self.trust, cache=self.cache)
+        return Session(
+            fetcher=self.fetcher,
+            now=self.now,
+            emails=emails,
+            trust=self.trust,
+            cache=self.cache,
+            registries=self.registries,
+        )

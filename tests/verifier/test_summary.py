@@ -109,7 +109,7 @@ def test_summary_is_in_the_json_and_csv_output(tmp_path: Path, capsys: pytest.Ca
     assert line["summary"].endswith(f"{NOTHING_BAD}.")
     assert cli.main(["verify", str(bad), "--csv"]) == 1
     header, row = capsys.readouterr().out.splitlines()[:2]
-    assert header.split(",")[-1] == "summary"
+    assert "summary" in header.split(",")
     assert NOTHING_BAD in row
 
 

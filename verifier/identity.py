@@ -1,0 +1,467 @@
+"""``issuer.identity``: how far "issued by who it claims" is proven.
+
+:func:`assess` runs after a credential's own checks, on every result
+(members of presentations and CLRs included), and sets
+``issuer.identity`` (``docs/verifier-contract.md`` "Issuer identity
+levels"). Strongest first:
+
+``registry``
+    The credential is bound to its issuer id (its signature verified with a
+    key that is the issuer's, or an OB 2.0 hosted assertion passed its
+    hosted check) and a configured registry lists that id
+    (:mod:`verifier.registries`; the employer's trust list counts as one).
+``platform``
+    Bound, and the documents came from a known badge platform's host
+    (:func:`verifier.platforms.platform_of_host`): the platform vouches for
+    the organisation. Checked before ``domain`` because on a platform's host
+    the domain proven is the platform's, not the issuer's.
+``domain``
+    Bound, and a domain is proven to be the issuer's:
+
+    - ``did:web`` / an ``https`` issuer id: the DID document (or issuer
+      document) holding the signing key was served by that host;
+    - OB 2.0 hosted: the assertion, its BadgeClass and the issuer profile
+      were served by the issuer id's host (the assertion from an origin the
+      issuer's verification policy allows, which the ``hosted`` check
+      established);
+    - OB 2.0 signed: the issuer profile listing the signing key was served
+      by the issuer id's host;
+    - any DID whose claimed ``url`` origin publishes a valid DIF Well-Known
+      DID Configuration linking it (:mod:`verifier.didconfig`).
+``self-asserted``
+    Nothing above: the name and url are only what the badge says.
+
+What "served by that host" proves depends on the transport. Only an
+``https`` answer through the guarded fetcher's own transport, which checks
+the certificate against the host name, proves a domain. Tests and on-premise
+issuers are reached over plain ``http`` on hosts the operator named with
+``--allow-host``: an answer from such a host counts, because the operator
+has declared that host to be the one it names (a loopback test server plays
+the issuer's domain), and ``how`` says that no TLS was involved. Through any
+other transport (a mock, an offline folder) an answer proves nothing about
+its host unless that host was allowed the same way.
+
+Impersonation: the claimed name (NFKC, casefold, UTS #39 skeleton; see
+:mod:`verifier.names`) equal to a registry or allow-list entry's name, or
+the claimed ``url`` host equal to an entry's domain, while the issuer is
+none of those entries, makes the ``issuer`` check fail (the result is then
+``failed``); a near match is a warning on that check.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+from rapidfuzz import fuzz, process
+
+from verifier import didconfig, platforms
+from verifier.did import did_web_url
+from verifier.errors import KeyResolutionError
+from verifier.models import (
+    Check,
+    CheckId,
+    Format,
+    IdentityLevel,
+    Impersonation,
+    IssuerIdentity,
+    Outcome,
+    Status,
+    UncheckedRegistry,
+    VerificationResult,
+    derive_status,
+    failed,
+    warned,
+)
+from verifier.names import NEAR_MATCH, comparable
+from verifier.registries import TRUST_LIST_NAME, Entry, Registries
+from verifier.session import Session
+from verifier.trust import issuer_domain
+
+log = logging.getLogger(__name__)
+
+CREDENTIALS_CHECK = "credentials"
+_PASSING = (Outcome.PASS, Outcome.WARN)
+
+
+async def assess(result: VerificationResult, session: Session) -> VerificationResult:
+    """``result`` with ``issuer.identity`` set (members too), the ``issuer`` check
+    failed or warned on impersonation, and the status re-derived."""
+    members = tuple([await assess(m, session) for m in result.credentials])
+    try:
+        identity = await establish(result, session)
+    except Exception as exc:  # identity must never cost a result; it is reported instead
+        log.exception("issuer identity could not be established")
+        identity = IssuerIdentity(
+            how=f"issuer identity could not be established: {exc.__class__.__name__}",
+            claims_name=result.issuer.name,
+            claims_url=result.issuer.url,
+        )
+    checks = list(result.checks)
+    imp = identity.impersonation
+    if imp is not None:
+        checks = _with_issuer_check(checks, imp)
+    if members != result.credentials:
+        checks = _with_members_check(checks, members)
+    out = replace(result, issuer=replace(result.issuer, identity=identity), credentials=members)
+    if checks != list(result.checks):
+        out = replace(out, checks=tuple(checks), status=_status(checks, result.status))
+    return out
+
+
+def _status(checks: Iterable[Check], before: Status) -> Status:
+    status = derive_status(checks)
+    # Identity only ever adds a failure; it never lifts an error to verified.
+    if before is Status.ERROR and status is Status.VERIFIED:
+        return Status.ERROR
+    return status
+
+
+def _with_issuer_check(checks: list[Check], imp: Impersonation) -> list[Check]:
+    out: list[Check] = []
+    seen = False
+    for c in checks:
+        if c.id == CheckId.ISSUER.value and not seen:
+            seen = True
+            if imp.severity == "fail":
+                c = failed(CheckId.ISSUER, imp.why)
+            elif c.outcome in _PASSING:
+                c = warned(CheckId.ISSUER, f"{c.message}; {imp.why}" if c.message else imp.why)
+        out.append(c)
+    if not seen:
+        out.append(failed(CheckId.ISSUER, imp.why) if imp.severity == "fail" else warned(CheckId.ISSUER, imp.why))
+    return out
+
+
+def _with_members_check(checks: list[Check], members: tuple[VerificationResult, ...]) -> list[Check]:
+    bad = [(n, m) for n, m in enumerate(members, start=1) if m.status is Status.FAILED]
+    if not bad:
+        return checks
+    message = "; ".join(f"#{n} failed: {m.reason}" for n, m in bad)
+    replaced = [failed(CREDENTIALS_CHECK, message) if c.id == CREDENTIALS_CHECK else c for c in checks]
+    if not any(c.id == CREDENTIALS_CHECK for c in checks):
+        replaced.append(failed(CREDENTIALS_CHECK, message))
+    return replaced
+
+
+# -- levels ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Proof:
+    level: IdentityLevel
+    proven: str
+    how: str
+
+
+async def establish(result: VerificationResult, session: Session) -> IssuerIdentity:
+    """The identity of ``result``'s issuer (see the module docstring)."""
+    issuer = result.issuer
+    registries = _registries(session)
+    entries, unchecked = await registries.known_entries(session) if registries is not None else ((), ())
+    unchecked_all = list(unchecked)
+    bound = _bound(result)
+    proof: _Proof | None = None
+    listings: tuple[Entry, ...] = ()
+    if bound is not None and issuer.id:
+        if registries is not None:
+            lookup = await registries.lookup(issuer.id, session)
+            listings = lookup.listings
+            unchecked_all = _merge(unchecked_all, lookup.unchecked)
+        if listings:
+            names = ", ".join(dict.fromkeys(e.registry for e in listings))
+            listed_as = next((e.name for e in listings if e.name), None)
+            proof = _Proof(
+                IdentityLevel.REGISTRY,
+                issuer.id.split("#", 1)[0],
+                f"{issuer.id} is listed{f' as {listed_as!r}' if listed_as else ''} by {names}, and {bound}",
+            )
+        else:
+            proof = _platform(result, bound) or await _domain(result, bound, session)
+    if proof is None:
+        proof = _Proof(IdentityLevel.SELF_ASSERTED, "", _self_asserted_how(result, bound))
+    identity = IssuerIdentity(
+        level=proof.level,
+        proven=proof.proven or None,
+        how=proof.how,
+        registries=tuple(e.listing() for e in listings),
+        unchecked_registries=tuple(unchecked_all),
+        claims_name=issuer.name,
+        claims_url=issuer.url,
+    )
+    if proof.level is not IdentityLevel.REGISTRY:
+        index = _index(tuple(entries), registries, session)
+        identity = replace(identity, impersonation=_impersonation(result, proof, index))
+    return identity
+
+
+def _registries(session: Session) -> Registries | None:
+    registries = session.registries
+    if session.trust is not None and session.trust.allow:
+        registries = (registries or Registries()).with_trust(session.trust)
+    return registries
+
+
+def _merge(a: list[UncheckedRegistry], b: Iterable[UncheckedRegistry]) -> list[UncheckedRegistry]:
+    seen = {(u.name, u.reason) for u in a}
+    return a + [u for u in b if (u.name, u.reason) not in seen]
+
+
+def _check(result: VerificationResult, check_id: str) -> Check | None:
+    return next((c for c in result.checks if c.id == check_id), None)
+
+
+def _bound(result: VerificationResult) -> str | None:
+    """How the credential is bound to its issuer id (a clause for ``how``), or None."""
+    if result.format == Format.PRESENTATION.value:
+        return None
+    signature = _check(result, CheckId.SIGNATURE.value)
+    if signature is not None and signature.outcome in _PASSING:
+        return "the credential is signed with its key"
+    hosted = _check(result, CheckId.HOSTED.value)
+    issuer_check = _check(result, CheckId.ISSUER.value)
+    if (
+        result.format == Format.OB2_HOSTED.value
+        and hosted is not None
+        and hosted.outcome in _PASSING
+        and issuer_check is not None
+        and issuer_check.outcome in _PASSING
+    ):
+        return "the assertion is hosted where its issuer's verification policy allows"
+    return None
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return parts.hostname.lower()
+
+
+def served_clause(url: str | None, session: Session) -> str | None:
+    """How an answer from ``url`` proves its host (a clause for ``how``), or None
+    when it does not (see the module docstring on transports)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if not host:
+        return None
+    allowed = {a.lower() for a in session.fetcher.allow_hosts}
+    if host in allowed or (port is not None and f"{host}:{port}" in allowed) or parts.netloc.lower() in allowed:
+        return f"from {parts.netloc}, a host this verifier was told to trust (--allow-host), without TLS"
+    if parts.scheme == "https" and session.fetcher.verifies_tls:
+        return f"over TLS with a certificate valid for {host}"
+    return None
+
+
+def _platform(result: VerificationResult, bound: str) -> _Proof | None:
+    for url in (result.source_url, result.issuer.id, result.achievement.id):
+        found = platforms.platform_of_host(_host(url))
+        if found is not None:
+            _, name, domain = found
+            return _Proof(
+                IdentityLevel.PLATFORM,
+                domain,
+                f"served by {name} ({_host(url)}), a known badge platform that vouches for the organisation; {bound}",
+            )
+    return None
+
+
+async def _domain(result: VerificationResult, bound: str, session: Session) -> _Proof | None:
+    issuer_id = result.issuer.id or ""
+    if issuer_id.startswith("did:web:") and bound.startswith("the credential is signed"):
+        try:
+            url = did_web_url(issuer_id.split("#", 1)[0])
+        except KeyResolutionError:
+            url = ""
+        how = served_clause(url, session) if ("controller-document", url) in session.cache else None
+        domain = issuer_domain(issuer_id)
+        if how is not None and domain:
+            return _Proof(
+                IdentityLevel.DOMAIN,
+                domain,
+                f"did:web: the DID document holding the signing key was served by {domain} {how}",
+            )
+    if issuer_id.startswith("https://") and result.format in (Format.OB3.value, Format.VC.value, Format.CLR.value):
+        doc_url = issuer_id.split("#", 1)[0]
+        how = served_clause(doc_url, session) if ("controller-document", doc_url) in session.cache else None
+        if how is not None and bound.startswith("the credential is signed"):
+            host = _host(issuer_id) or ""
+            return _Proof(
+                IdentityLevel.DOMAIN, host, f"the issuer document holding the signing key was served by {host} {how}"
+            )
+    if result.format == Format.OB2_HOSTED.value and issuer_id.startswith(("https://", "http://")):
+        proof = _ob2_hosted(result, session)
+        if proof is not None:
+            return proof
+    if result.format == Format.OB2_SIGNED.value and issuer_id.startswith(("https://", "http://")):
+        how = served_clause(issuer_id, session)
+        if how is not None:
+            host = _host(issuer_id) or ""
+            return _Proof(
+                IdentityLevel.DOMAIN,
+                host,
+                f"the issuer profile listing the signing key was served by {host} {how}",
+            )
+    if issuer_id.startswith("did:") and bound.startswith("the credential is signed") and result.issuer.url:
+        linked, message = await didconfig.check_linkage(issuer_id.split("#", 1)[0], result.issuer.url, session)
+        if linked is not None:
+            return _Proof(IdentityLevel.DOMAIN, linked, message)
+        session.cache[("identity-linkage-note", issuer_id)] = message
+    return None
+
+
+def _ob2_hosted(result: VerificationResult, session: Session) -> _Proof | None:
+    issuer_id = result.issuer.id or ""
+    issuer_host = _host(issuer_id)
+    assertion_url = result.source_url or result.credential_id
+    badge_url = result.achievement.id if _host(result.achievement.id) else None
+    hows = [served_clause(u, session) for u in (assertion_url, badge_url, issuer_id) if u]
+    if issuer_host is None or any(h is None for h in hows):
+        return None
+    # The BadgeClass is the issuer's when it is on the issuer's host or on the
+    # assertion's (an origin the issuer's policy allows, per the hosted check).
+    if badge_url is not None and _host(badge_url) not in (issuer_host, _host(assertion_url)):
+        return None
+    return _Proof(
+        IdentityLevel.DOMAIN,
+        issuer_host,
+        f"the assertion, BadgeClass and issuer profile were served {hows[-1]}, from the issuer's own origin "
+        f"{issuer_host} or one its verification policy allows",
+    )
+
+
+def _self_asserted_how(result: VerificationResult, bound: str | None) -> str:
+    issuer_id = result.issuer.id or ""
+    if result.format == Format.PRESENTATION.value:
+        return "a presentation: each credential in it has its own issuer identity"
+    if bound is None:
+        return "not proven: the credential's own checks did not bind it to its issuer"
+    method = issuer_id.split(":")[1] if issuer_id.startswith("did:") and ":" in issuer_id[4:] else ""
+    if method in ("key", "jwk"):
+        why = f"did:{method} is a key anyone can make; it names no organisation"
+    elif issuer_id.lower().startswith("urn:"):
+        why = "a URN names no organisation"
+    elif not issuer_id:
+        why = "the credential names no issuer id"
+    else:
+        why = f"nothing proves that {issuer_id} belongs to the organisation it names"
+    return f"{why}: the name and url are only what the credential says"
+
+
+# -- impersonation -----------------------------------------------------------------
+
+
+def _entry_domain(entry: Entry) -> str | None:
+    host = _host(entry.url) if entry.registry != TRUST_LIST_NAME else entry.url
+    return _bare(host or (issuer_domain(entry.id) if entry.id else None))
+
+
+def _bare(host: str | None) -> str | None:
+    if not host:
+        return None
+    host = host.lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+def _trust_entries(registries: Registries | None) -> list[Entry]:
+    if registries is None or registries.trust is None:
+        return []
+    out = []
+    for allowed in registries.trust.allow:
+        domain = issuer_domain(allowed) if "://" in allowed or allowed.startswith("did:") else allowed
+        out.append(Entry(TRUST_LIST_NAME, allowed, None, (domain or "").lower().lstrip(".") or None))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """Registry and allow-list entries by name skeleton and by domain, built once per batch."""
+
+    entries: tuple[Entry, ...]
+    by_name: dict[str, tuple[Entry, ...]]
+    by_domain: dict[str, tuple[Entry, ...]]
+    names: tuple[str, ...]
+
+
+def _index(entries: tuple[Entry, ...], registries: Registries | None, session: Session) -> _Index:
+    key = ("identity-index", str(id(registries)))
+    cached = session.cache.get(key)
+    if isinstance(cached, _Index) and cached.entries[: len(entries)] == entries:
+        return cached
+    everything = (*entries, *_trust_entries(registries))
+    by_name: dict[str, list[Entry]] = {}
+    by_domain: dict[str, list[Entry]] = {}
+    for e in everything:
+        skel = comparable(e.name)
+        if skel:
+            by_name.setdefault(skel, []).append(e)
+        d = _entry_domain(e)
+        if d:
+            by_domain.setdefault(d, []).append(e)
+    index = _Index(
+        everything,
+        {k: tuple(v) for k, v in by_name.items()},
+        {k: tuple(v) for k, v in by_domain.items()},
+        tuple(by_name),
+    )
+    session.cache[key] = index
+    return index
+
+
+def _impersonation(result: VerificationResult, proof: _Proof, index: _Index) -> Impersonation | None:
+    issuer = result.issuer
+    claimed_name = comparable(issuer.name)
+    claimed_domain = _bare(_host(issuer.url))
+    if (claimed_name is None and claimed_domain is None) or not index.entries:
+        return None
+    issuer_key = (issuer.id or "").split("#", 1)[0]
+    proven_domain = _bare(proof.proven) if proof.level is IdentityLevel.DOMAIN else None
+
+    def is_issuer(e: Entry) -> bool:
+        d = _entry_domain(e)
+        if e.registry == TRUST_LIST_NAME:
+            return (
+                d is not None and proven_domain is not None and (proven_domain == d or proven_domain.endswith("." + d))
+            )
+        return e.id == issuer_key or (d is not None and d == proven_domain)
+
+    by_name = list(index.by_name.get(claimed_name or "", ()))
+    by_domain = list(index.by_domain.get(claimed_domain or "", ()))
+    matched = by_name + by_domain
+    if matched and not any(is_issuer(e) for e in matched):
+        target = matched[0]
+        what = f"{issuer.name!r}" if by_name else f"the domain {claimed_domain}"
+        registered = ", ".join(dict.fromkeys(e.id for e in matched))
+        where = ", ".join(dict.fromkeys(e.registry for e in matched))
+        verb = "issued" if result.format == Format.OB2_HOSTED.value else "signed"
+        return Impersonation(
+            resembles=target.name or _entry_domain(target) or target.id,
+            why=f"claims to be {what}, registered as {registered} ({where}), but is {verb} by "
+            f"{issuer.id or 'an unnamed issuer'}",
+            severity="fail",
+        )
+    if claimed_name and not by_name:
+        best = process.extractOne(claimed_name, index.names, scorer=fuzz.ratio, score_cutoff=NEAR_MATCH)
+        if best is not None:
+            for e in index.by_name[best[0]]:
+                if not is_issuer(e):
+                    return Impersonation(
+                        resembles=e.name or e.id,
+                        why=f"the name {issuer.name!r} closely resembles {e.name!r}, registered as {e.id} "
+                        f"({e.registry}); {issuer.id or 'this issuer'} is not that issuer",
+                        severity="warn",
+                    )
+    return None
