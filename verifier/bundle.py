@@ -59,6 +59,7 @@ from verifier.fetch import Fetcher, FetchLimits
 from verifier.models import VerificationResult, errored, make_result, result_from_dict
 from verifier.pipeline import BadgeInput, map_batch, verify_input
 from verifier.recording import DocumentKey, DocumentRecorder, RecordedDocument, recording_batch, recording_item
+from verifier.registries import Registries, registries_from_json
 from verifier.session import Session
 from verifier.trust import TrustList
 
@@ -175,11 +176,17 @@ class BundleWriter:
         self._files: dict[str, dict[str, Any]] = {}
         self._badges: list[dict[str, Any]] = []
         self._policy: dict[str, str | None] = {"trust": None, "registries": None}
+        self._identity_transport: dict[str, Any] | None = None
         if trust_file is not None:
             suffix = Path(trust_file).suffix.lower() or ".json"
             self._policy["trust"] = self._write(f"policy/trust{suffix}", Path(trust_file).read_bytes())
         if registries_file is not None:
             self._policy["registries"] = self._write("policy/registries.json", Path(registries_file).read_bytes())
+
+    def note_transport(self, fetcher: Fetcher) -> None:
+        """Record whether the recording fetcher checks TLS and which hosts it vouches
+        for, so that re-verification judges ``issuer.identity`` on the same terms."""
+        self._identity_transport = {"verifies_tls": fetcher.verifies_tls, "vouched_hosts": list(fetcher.vouched_hosts)}
 
     def _write(self, name: str, data: bytes) -> str:
         if name not in self._files:
@@ -231,6 +238,7 @@ class BundleWriter:
             "now": self.now.isoformat().replace("+00:00", "Z"),
             "emails": list(emails),
             "policy": self._policy,
+            "identity_transport": self._identity_transport,
             "badges": self._badges,
             "documents": documents,
             "files": self._files,
@@ -275,6 +283,17 @@ class Bundle:
     documents: dict[DocumentKey, RecordedDocument]
     problems: list[str] = field(default_factory=list)
     trust: TrustList | None = None
+    registries: Registries | None = None
+
+    @property
+    def identity_transport(self) -> tuple[bool, tuple[str, ...]]:
+        """Whether the recording fetcher checked TLS, and the hosts it vouched for
+        (``issuer.identity`` is judged again on the recorded answers as it was then)."""
+        note = self.manifest.get("identity_transport")
+        if not isinstance(note, Mapping):
+            return False, ()
+        hosts = tuple(str(h) for h in _list(note.get("vouched_hosts")))
+        return note.get("verifies_tls") is True, hosts
 
     @property
     def now(self) -> datetime | None:
@@ -328,7 +347,8 @@ class _BundleReader:
             documents = self._documents(manifest, good)
             badges = [self._badge(b, good, documents) for b in _list(manifest.get("badges"))]
             trust = self._trust(manifest, good)
-        return Bundle(self.path, manifest, badges, documents, self.problems, trust)
+            registries = self._registries(manifest, good)
+        return Bundle(self.path, manifest, badges, documents, self.problems, trust, registries)
 
     def _screen(self, infos: list[zipfile.ZipInfo]) -> dict[str, zipfile.ZipInfo]:
         entries: dict[str, zipfile.ZipInfo] = {}
@@ -488,6 +508,21 @@ class _BundleReader:
             self.problems.append(f"the trust list {name} cannot be read: {exc}")
             return None
 
+    def _registries(self, manifest: Mapping[str, Any], good: Mapping[str, bytes]) -> Registries | None:
+        policy = manifest.get("policy") or {}
+        name = policy.get("registries") if isinstance(policy, Mapping) else None
+        if not name:
+            return None
+        data = good.get(str(name))
+        if data is None:
+            self.problems.append(f"the registry list {name} is missing or altered; re-verified without it")
+            return None
+        try:
+            return registries_from_json(json.loads(data))
+        except (ValueError, UnicodeDecodeError) as exc:
+            self.problems.append(f"the registry list {name} cannot be read: {exc}")
+            return None
+
 
 def _yaml(text: str) -> Any:
     import yaml
@@ -612,6 +647,7 @@ async def reverify(
     trust: TrustList | None = None,
     online_fetcher: Fetcher | None = None,
     limits: FetchLimits | None = None,
+    registries: Registries | None = None,
 ) -> AsyncIterator[Reverified]:
     """Verify every badge of ``bundle`` again and say what changed, in bundle order.
 
@@ -625,9 +661,14 @@ async def reverify(
     policy = trust if trust is not None else bundle.trust
     transport = BundleTransport(bundle.documents)
     fetcher = online_fetcher or Fetcher(transport=transport, allow_hosts=transport.allow_hosts, limits=limits)
+    if online_fetcher is None:
+        # The recorded answers prove their hosts exactly as much as they did when recorded.
+        fetcher.verifies_tls, fetcher.vouched_hosts = bundle.identity_transport
     try:
         emails = tuple(str(e) for e in _list(bundle.manifest.get("emails")))
-        session = Session(fetcher=fetcher, now=judged_at, emails=emails, trust=policy)
+        session = Session(
+            fetcher=fetcher, now=judged_at, emails=emails, trust=policy, registries=registries or bundle.registries
+        )
         usable = [b for b in bundle.badges if not b.problems]
         items = [
             BadgeInput(b.input, data=b.input_bytes, filename=b.filename, candidate=b.candidate, emails=b.emails)

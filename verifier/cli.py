@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--registries",
         metavar="FILE",
-        default="bundled",
+        default=None,
         help="issuer registries in the DCC known-registries JSON form ([{name, type: dcc-legacy, url} | "
         "{name, type: oidf, trustAnchorEC | fetchEndpoint}]); 'bundled' (the default) uses the bundled dated "
         "snapshot of the DCC's public registries, offline; 'none' consults no registry",
@@ -288,6 +288,7 @@ async def _run(
                 async for result in verify_batch(items, session, window=window):
                     writer.write(result)
             else:
+                bundle.note_transport(fetcher)
                 with recording_batch(bundle.recorder):
                     async for result, record in map_batch(items, session, verify_recorded, window=window):
                         writer.write(result)
@@ -313,9 +314,9 @@ def _bundle_writer(args: argparse.Namespace, now: datetime) -> BundleWriter:
 
 def _registries_file(value: str | None) -> str | Path | None:
     """The file behind ``--registries`` (the bundled snapshot's for ``bundled``), for the evidence bundle."""
-    if value is None or value.strip().lower() == "none":
+    if value is not None and value.strip().lower() == "none":
         return None
-    if value.strip().lower() == "bundled":
+    if value is None or value.strip().lower() == "bundled":
         return SNAPSHOT_FILE
     return value
 
@@ -328,7 +329,9 @@ def _reverify_bundle(args: argparse.Namespace, *, out: IO[str]) -> int:
     try:
         bundle = Bundle.open(args.bundle)
         trust = TrustList.load(args.trust) if args.trust else None
-    except (BundleError, OSError, ValueError) as exc:
+        # The bundle's own registries unless others are named.
+        registries = _registries(args.registries) if args.registries else None
+    except (BundleError, OSError, ValueError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     for problem in bundle.problems:
@@ -340,7 +343,9 @@ def _reverify_bundle(args: argparse.Namespace, *, out: IO[str]) -> int:
         limits = FetchLimits(concurrency=args.concurrency, per_host=args.per_host, timeout=args.timeout)
         online = Fetcher(limits=limits, allow_hosts=tuple(args.allow_host)) if args.bundle_online else None
         try:
-            async for item in reverify(bundle, now=args.now, trust=trust, online_fetcher=online, limits=limits):
+            async for item in reverify(
+                bundle, now=args.now, trust=trust, online_fetcher=online, limits=limits, registries=registries
+            ):
                 writer.write(item.result, extra={"changed": [c.to_dict() for c in item.changed]})
         finally:
             if online is not None:

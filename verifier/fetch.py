@@ -268,6 +268,9 @@ class Fetcher:
         # transport, in tests and offline, answers without TLS); see
         # verifier.identity.
         self.verifies_tls = own_client
+        # Hosts whose answers count as their own without TLS: those the
+        # operator allowed (tests, on-premise issuers); see verifier.identity.
+        self.vouched_hosts: tuple[str, ...] = self.allow_hosts
         self._header_sets: dict[str, list[tuple[str, str]]] = {}
         self._global = asyncio.Semaphore(self.limits.concurrency)
         self._hosts: dict[tuple[str, int], asyncio.Semaphore] = {}

@@ -258,7 +258,7 @@ def served_clause(url: str | None, session: Session) -> str | None:
     host = (parts.hostname or "").lower()
     if not host:
         return None
-    allowed = {a.lower() for a in session.fetcher.allow_hosts}
+    allowed = {a.lower() for a in session.fetcher.vouched_hosts}
     if host in allowed or (port is not None and f"{host}:{port}" in allowed) or parts.netloc.lower() in allowed:
         return f"from {parts.netloc}, a host this verifier was told to trust (--allow-host), without TLS"
     if parts.scheme == "https" and session.fetcher.verifies_tls:

@@ -223,6 +223,23 @@ def load_registry_list(path: str | Path) -> Registries:
     return Registries(parse_registry_list(data, where=str(path)))
 
 
+def registries_from_json(data: Any) -> Registries:
+    """Registries from a known-registries list or a bundled snapshot document
+    (as an evidence bundle stores either); :class:`RegistryConfigError` otherwise."""
+    if isinstance(data, Mapping) and isinstance(data.get("registries"), list) and "retrieved" in data:
+        return _snapshot_from(data)
+    return Registries(parse_registry_list(data))
+
+
+def _snapshot_from(snap: Mapping[str, Any]) -> Registries:
+    specs = []
+    for r in snap["registries"]:
+        if not isinstance(r, Mapping) or not isinstance(r.get("name"), str) or not isinstance(r.get("data"), Mapping):
+            raise RegistryConfigError("a registry snapshot entry needs a name and its data")
+        specs.append(RegistrySpec(r["name"], "dcc-legacy", url=str(r.get("url") or r["name"]), bundled=r["data"]))
+    return Registries(tuple(specs), source="snapshot")
+
+
 @cache
 def _snapshot() -> dict[str, Any]:
     data: dict[str, Any] = json.loads(SNAPSHOT_FILE.read_text("utf-8"))
@@ -231,12 +248,7 @@ def _snapshot() -> dict[str, Any]:
 
 def snapshot_registries() -> Registries:
     """The bundled DCC registries (offline; see :func:`snapshot_info`)."""
-    return Registries(
-        tuple(
-            RegistrySpec(r["name"], "dcc-legacy", url=r["url"], bundled=r["data"]) for r in _snapshot()["registries"]
-        ),
-        source="snapshot",
-    )
+    return _snapshot_from(_snapshot())
 
 
 @dataclass(frozen=True, slots=True)

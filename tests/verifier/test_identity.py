@@ -464,3 +464,24 @@ def test_cli_reports_identity_and_registries(
     assert identity["registries"] == [{"name": "CLI Registry", "entry": {"name": "Issuer U", "url": None}}]
     assert identity["unchecked_registries"] == []
     assert identity["impersonation"] is None
+
+
+def test_a_bundle_reverifies_identity_with_its_recorded_registries(
+    server: IssuerServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    signer = Signer.did_key()
+    spec = legacy(server, "Bundled Registry", {signer.did: {"name": "Issuer U"}})
+    regfile = tmp_path / "registries.json"
+    regfile.write_text("[" + spec + "]", "utf-8")
+    token = tmp_path / "c.jwt"
+    token.write_text(vc_jwt(signer, name="Issuer U"), "utf-8")
+    bundle = tmp_path / "b.zip"
+    args = ["verify", str(token), "--json", "--now", AT.isoformat(), "--registries", str(regfile)]
+    args += [a for h in server.allow_hosts for a in ("--allow-host", h)]
+    assert cli.main([*args, "--bundle-out", str(bundle)]) == 0
+    capsys.readouterr()
+    server.stop()  # offline from here: the registry is answered from the bundle
+    assert cli.main(["verify", "--bundle", str(bundle), "--json", "--now", AT.isoformat()]) == 0
+    line = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert line["issuer"]["identity"]["level"] == "registry"
+    assert line["changed"] == []
