@@ -143,6 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
         "snapshot of the DCC's public registries, offline; 'none' consults no registry",
     )
     v.add_argument("--include-document", action="store_true", help="add the credential document to each JSON result")
+    v.add_argument(
+        "--strict-status-signer",
+        action="store_true",
+        help="treat a status list signed by someone other than the credential's issuer as unverifiable (error) "
+        "instead of accepting it with a warning",
+    )
     ev = v.add_argument_group("evidence bundles (verifier.bundle)")
     ev.add_argument(
         "--bundle-out",
@@ -252,6 +258,7 @@ def main(
                 include_document=args.include_document,
                 bundle=_bundle_writer(args, now) if args.bundle_out else None,
                 http_client=http_client,
+                strict_status_signer=args.strict_status_signer,
             )
         )
     except (InputListError, OSError) as exc:
@@ -274,6 +281,7 @@ async def _run(
     include_document: bool,
     bundle: BundleWriter | None = None,
     http_client: HTTPClient = OriginPools,
+    strict_status_signer: bool = False,
 ) -> bool:
     writer = ResultWriter(out, mode, include_document=include_document)
     # Results are flushed at least every FLUSH_SECONDS (and at the end), not one
@@ -283,7 +291,14 @@ async def _run(
     window = max(64, limits.concurrency * 4)
     try:
         async with Fetcher(limits=limits, allow_hosts=allow_hosts, http_client=http_client) as fetcher:
-            session = Session(fetcher=fetcher, now=now, emails=emails, trust=trust, registries=registries)
+            session = Session(
+                fetcher=fetcher,
+                now=now,
+                emails=emails,
+                trust=trust,
+                registries=registries,
+                strict_status_signer=strict_status_signer,
+            )
             if bundle is None:
                 async for result in verify_batch(items, session, window=window):
                     writer.write(result)
@@ -426,6 +441,7 @@ def _run_scaled(
         emails=tuple(args.email),
         trust=trust,
         registries=registries,
+        strict_status_signer=args.strict_status_signer,
     )
     writer = ResultWriter(out, mode, include_document=args.include_document)
 

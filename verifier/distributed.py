@@ -74,6 +74,7 @@ class BatchConfig:
     emails: tuple[str, ...] = ()
     trust: TrustList | None = None
     registries: Registries | None = None
+    strict_status_signer: bool = False
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     transport_factory: Callable[[], httpx.AsyncBaseTransport] | None = None
 
@@ -115,6 +116,7 @@ class WorkerRuntime:
             emails=self.config.emails,
             trust=self.config.trust,
             registries=self.config.registries,
+            strict_status_signer=self.config.strict_status_signer,
         )
 
     def verify(self, items: Sequence[BadgeInput]) -> list[VerificationResult]:

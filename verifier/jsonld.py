@@ -622,7 +622,6 @@ def is_absolute_iri(iri: str) -> bool:
     return _ABSOLUTE_IRI.match(iri) is not None
 
 
-
 def _check_dataset(dataset: dict[str, list[dict[str, Any]]], limits: CanonLimits) -> None:
     quads = 0
     blanks: set[str] = set()

@@ -100,7 +100,6 @@ def _b64url_decode(value: Any) -> bytes:
         raise KeyResolutionError(str(exc)) from None
 
 
-
 # -- multikey --------------------------------------------------------------
 
 

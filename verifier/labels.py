@@ -49,6 +49,7 @@ CHECK_LABELS = MappingProxyType(
         "revocation": "Not revoked",
         "expiry": "Within its validity dates",
         "recipient": "Issued to this candidate",
+        "conformance": "Follows its standard",
         "credentials": "Credentials inside",
     }
 )

@@ -56,6 +56,7 @@ class CheckId(enum.StrEnum):
     REVOCATION = "revocation"
     EXPIRY = "expiry"
     RECIPIENT = "recipient"
+    CONFORMANCE = "conformance"  # data-model findings: warn or pass, never the reason for failed
 
 
 class Format(enum.StrEnum):

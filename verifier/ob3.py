@@ -2,15 +2,19 @@
 particular, says: its shape, its issuer and achievement, its recipient and
 the skills it states. No cryptography here (see :mod:`verifier.vc`).
 
-- :func:`structure_check`: VC Data Model 2.0 §4.3 "Contexts" (the first
-  ``@context`` is the base context, 1.1 or 2.0), §4.5 "Types" (``type``
-  includes ``VerifiableCredential`` / ``VerifiablePresentation``), §4.7
-  "Issuer" (a URL or an object with an ``id``), §4.8 "Credential Subject";
-  OB 3.0 §B.1.1 "AchievementCredential" (``type`` includes
-  ``OpenBadgeCredential`` or ``AchievementCredential`` when the OB 3.0
-  context is used; §9.1 step 1: the subject has an ``id`` and/or an
-  ``identifier``) and CLR 2.0 ``ClrCredential``; every term defined by its
-  contexts (JSON-LD expansion in safe mode, :mod:`verifier.jsonld`).
+- :func:`read_structure` / :func:`structure_check`: VC Data Model 2.0 §4.3
+  "Contexts" (the first ``@context`` is the base context, 1.1 or 2.0), §4.5
+  "Types" (``type`` includes ``VerifiableCredential`` /
+  ``VerifiablePresentation``), §4.7 "Issuer" (a URL or an object with an
+  ``id``), §4.8 "Credential Subject"; a document without these cannot be
+  interpreted (``structure`` indeterminate, the result ``error``). Departures
+  that leave it interpretable are *findings*, reported as warnings of the
+  ``conformance`` check and never the reason for ``failed``: OB 3.0 §B.1.1
+  (``type`` includes ``OpenBadgeCredential`` or ``AchievementCredential``
+  when the OB 3.0 context is loaded), §B.1.5 / §9.1 step 1 (the subject has
+  an ``id`` and/or an ``identifier``), CLR 2.0 ``ClrCredential`` members,
+  and terms no context defines (JSON-LD expansion in safe mode,
+  :mod:`verifier.jsonld`).
 - :func:`issuer_info`, :func:`achievement_info`, :func:`skills`:
   OB 3.0 §B.1.3 "Profile", §B.1.2 "Achievement", §B.1.4 "Alignment",
   §B.1.12 "Result" / §B.1.13 "ResultDescription".
@@ -20,6 +24,7 @@ the skills it states. No cryptography here (see :mod:`verifier.vc`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from verifier import jsonld
@@ -30,6 +35,7 @@ from verifier.models import (
     CheckId,
     Format,
     IssuerInfo,
+    Outcome,
     Skill,
     errored,
     failed,
@@ -87,78 +93,142 @@ def _uses_ob_context(doc: dict[str, Any]) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Structure:
+    """What reading a credential or presentation found.
+
+    ``check`` is the ``structure`` check: ``fail`` is always indeterminate
+    (the document cannot be interpreted), never an accusation. ``findings``
+    are data-model departures that touch neither authenticity, validity nor
+    the recipient; they become the ``conformance`` check's warnings.
+    ``expanded`` is the safe-mode expansion of the document without its
+    proof, when it expanded without loss (the proofs' canonicalization starts
+    from it). ``undefined`` names the terms no context defines.
+    """
+
+    check: Check
+    findings: tuple[str, ...] = ()
+    expanded: jsonld.Expansion | None = None
+    undefined: tuple[str, ...] = ()
+
+    @property
+    def readable(self) -> bool:
+        """Whether the document could be interpreted at all."""
+        return self.check.outcome is not Outcome.FAIL
+
+    def conformance(self) -> Check:
+        """The ``conformance`` check: ``warn`` listing the findings, else ``pass``."""
+        if self.findings:
+            return warned(CheckId.CONFORMANCE, "; ".join(self.findings))
+        return passed(CheckId.CONFORMANCE, "no departures from the data model found")
+
+
 def structure_check(doc: dict[str, Any], *, what: str = "credential") -> Check:
     """The ``structure`` check of a credential or presentation (see module docstring).
 
     Proofs are left out of the term check: each proof is checked by its own
     suite, and an unknown proof type must not make the credential malformed.
     """
-    return checked_structure(doc, what=what)[0]
+    return read_structure(doc, what=what).check
 
 
 def checked_structure(doc: dict[str, Any], *, what: str = "credential") -> tuple[Check, jsonld.Expansion | None]:
     """:func:`structure_check`, with the safe-mode expansion of the document
-    without its ``proof`` when the term check got that far (the proofs'
-    canonicalization starts from the same expansion), else None."""
+    without its ``proof`` when it expanded without loss, else None."""
+    found = read_structure(doc, what=what)
+    return found.check, found.expanded
+
+
+def read_structure(doc: dict[str, Any], *, what: str = "credential") -> Structure:
+    """Read a credential or presentation: its ``structure`` check and its
+    data-model findings (see :class:`Structure`).
+
+    What cannot be interpreted (no VC base context, not a VerifiableCredential,
+    no issuer or subject, a context that is not bundled, invalid JSON-LD) is
+    indeterminate: nothing about the badge's authenticity or validity follows
+    from it. Departures that leave the badge interpretable are findings.
+    """
     contexts = as_list(doc.get("@context"))
     if not contexts or contexts[0] not in BASE_CONTEXTS:
         first = contexts[0] if contexts else None
-        return failed(
-            CheckId.STRUCTURE,
-            f"the first @context must be {VC2_CONTEXT} or {VC1_CONTEXT}, not {first!r} (VC Data Model §4.3)",
-        ), None
+        return Structure(
+            errored(
+                CheckId.STRUCTURE,
+                f"not a verifiable credential: the first @context must be {VC2_CONTEXT} or {VC1_CONTEXT}, "
+                f"not {first!r} (VC Data Model §4.3)",
+            )
+        )
     types = types_of(doc)
     presentation = "VerifiablePresentation" in types
+    findings: list[str] = []
     if not presentation:
-        shape = _credential_shape(doc, types)
+        shape = _credential_shape(doc, types, findings)
         if shape is not None:
-            return shape, None
+            return Structure(shape)
     body = {k: v for k, v in doc.items() if k != "proof"}
     if presentation:
         body.pop("verifiableCredential", None)  # each member is checked on its own
+    expanded: jsonld.Expansion | None = None
+    undefined: tuple[str, ...] = ()
     try:
         expanded = jsonld.expansion(body)
     except ContextError as exc:
-        return failed(CheckId.STRUCTURE, f"unknown JSON-LD context {exc.url}: the {what} cannot be interpreted"), None
+        return Structure(
+            errored(CheckId.STRUCTURE, f"unknown JSON-LD context {exc.url}: the {what} cannot be interpreted")
+        )
     except UndefinedTermError as exc:
-        terms = ", ".join(exc.terms)
-        return failed(CheckId.STRUCTURE, f"terms not defined by the {what}'s JSON-LD contexts: {terms}"), None
+        # VC Data Model 2.0 §4.3 / JSON-LD 1.1 §9.1: a term no context defines has
+        # no meaning; it is a data-model finding. What it means for a proof over the
+        # RDF form (Data Integrity 1.0 §2.4.3) is the signature check's to say.
+        undefined = tuple(exc.terms)
+        findings.append(f"terms not defined by the {what}'s JSON-LD contexts: {', '.join(undefined)}")
     except DocumentError as exc:
-        return failed(CheckId.STRUCTURE, f"the {what} is not valid JSON-LD: {exc}"), None
+        return Structure(errored(CheckId.STRUCTURE, f"the {what} is not valid JSON-LD: {exc}"))
     version = "VC 2.0" if contexts[0] == VC2_CONTEXT else "VC 1.1"
     if version == "VC 1.1" and any(t in types for t in (*OB3_TYPES, ENDORSEMENT_TYPE, CLR_TYPE)):
         # OB 3.0 (final) and CLR 2.0 are built on VC 2.0; earlier drafts used VC 1.1 and are still issued.
-        return warned(
+        check = warned(
             CheckId.STRUCTURE,
             f"well-formed {what}, but in the VC 1.1 data model that Open Badges 3.0 / CLR 2.0 drafts used "
             "(the final specifications use VC 2.0)",
-        ), expanded
-    return passed(CheckId.STRUCTURE, f"well-formed {version} {'presentation' if presentation else what}"), expanded
+        )
+    else:
+        check = passed(CheckId.STRUCTURE, f"well-formed {version} {'presentation' if presentation else what}")
+    return Structure(check, tuple(findings), expanded, undefined)
 
 
-def _credential_shape(doc: dict[str, Any], types: list[str]) -> Check | None:
-    """The failed structure check for a credential missing a required part, else None."""
+def _credential_shape(doc: dict[str, Any], types: list[str], findings: list[str]) -> Check | None:
+    """The indeterminate structure check for a credential missing a part it cannot
+    be read without, else None; data-model findings are added to ``findings``."""
     if "VerifiableCredential" not in types:
-        return failed(CheckId.STRUCTURE, f"type must include VerifiableCredential, got {types or None}")
+        return errored(
+            CheckId.STRUCTURE,
+            f"not a verifiable credential: type must include VerifiableCredential, got {types or None}",
+        )
     if node_id(doc.get("issuer")) is None:
-        return failed(CheckId.STRUCTURE, "the credential has no issuer (a URL or an object with an id)")
+        return errored(CheckId.STRUCTURE, "the credential names no issuer (a URL or an object with an id)")
     if not any(isinstance(s, dict) for s in as_list(doc.get("credentialSubject"))):
-        return failed(CheckId.STRUCTURE, "the credential has no credentialSubject")
+        return errored(CheckId.STRUCTURE, "the credential has no credentialSubject")
     if _uses_ob_context(doc) and not any(
         t in types for t in (*OB3_TYPES, ENDORSEMENT_TYPE, CLR_TYPE, "BitstringStatusListCredential")
     ):
-        return failed(
-            CheckId.STRUCTURE,
-            "an Open Badges 3.0 credential's type must include OpenBadgeCredential or AchievementCredential "
-            f"(OB 3.0 §B.1.1), got {', '.join(types)}",
+        # OB 3.0 §B.1.1: an OB credential's type includes OpenBadgeCredential or
+        # AchievementCredential. Loading the context defines terms; it claims nothing.
+        findings.append(
+            "loads the Open Badges 3.0 / CLR context but its type is neither OpenBadgeCredential nor "
+            f"AchievementCredential (OB 3.0 §B.1.1): read as a plain verifiable credential ({', '.join(types)})"
         )
     if any(t in types for t in OB3_TYPES) and not all("id" in sub or "identifier" in sub for sub in subjects(doc)):
-        # OB 3.0 §9.1 "OpenBadgeCredential Verification" step 1.
-        return failed(CheckId.STRUCTURE, "the credentialSubject is identified by neither an id nor an identifier")
+        # OB 3.0 §9.1 step 1 / §B.1.5: an AchievementSubject has an id or an identifier. Without
+        # either the credential names no recipient: the recipient check is skipped, not failed.
+        findings.append(
+            "the credentialSubject is identified by neither an id nor an identifier (OB 3.0 §B.1.5): "
+            "the credential does not say who it was issued to"
+        )
     if CLR_TYPE in types and not any(
         isinstance(s, dict) and "verifiableCredential" in s for s in as_list(doc.get("credentialSubject"))
     ):
-        return failed(CheckId.STRUCTURE, "a ClrCredential's credentialSubject has no verifiableCredential")
+        findings.append("a ClrCredential's credentialSubject has no verifiableCredential (CLR 2.0 §B.1.3)")
     return None
 
 
@@ -316,7 +386,7 @@ def recipient_check(doc: dict[str, Any], emails: tuple[str, ...]) -> tuple[Check
     for identity in email_ids:
         value = identity.get("identityHash")
         if not isinstance(value, str):
-            return failed(CheckId.RECIPIENT, "an IdentityObject has no identityHash"), False
+            return errored(CheckId.RECIPIENT, "an IdentityObject has no identityHash: it cannot be compared"), None
         salt = identity.get("salt")
         hashed = identity.get("hashed") in (True, "true")
         try:

@@ -28,13 +28,14 @@ from typing import Any, TypeVar
 from verifier import baked, identity, jose, nodes, ob2, platforms, vc
 from verifier.detect import Detected, detect
 from verifier.errors import DocumentError, FetchError, HTTPStatusError, InputError, VerifierError
-from verifier.models import CheckId, Format, VerificationResult, error_result, failed, make_result
+from verifier.models import CheckId, Format, VerificationResult, error_result, errored, failed, make_result
 from verifier.session import Session
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
+VC_BASE_CONTEXTS = ("https://www.w3.org/2018/credentials/v1", "https://www.w3.org/ns/credentials/v2")
 MAX_NESTING = 3  # URL -> baked image -> embedded URL -> document
 
 
@@ -159,16 +160,27 @@ async def verify_url(url: str, session: Session, *, input: str, depth: int = 0) 
 
 
 def classify_json(doc: dict[str, Any]) -> str:
-    """``ob2``, ``vc`` or ``unknown`` for a JSON document."""
+    """``ob2``, ``vc`` or ``unknown`` for a JSON document.
+
+    Routed by what secures the document and by its contexts, never by a type
+    name alone: ``Assertion`` is OB 2.0's assertion type and also a term of
+    other vocabularies (the Digital Credentials Consortium's VCs are typed
+    ``["VerifiableCredential", "Assertion"]``). A document that loads a W3C VC
+    base context, or carries an embedded ``proof`` beside a VC type, is a
+    verifiable credential (VC Data Model 2.0 §4.3); a document that loads the
+    OB 2.0 context without a VC base context is an OB 2.0 assertion.
+    """
     contexts = nodes.as_list(doc.get("@context"))
     types = {t for t in nodes.as_list(doc.get("type")) if isinstance(t, str)}
-    if OB2_CONTEXT in contexts or "Assertion" in types:
-        return "ob2"
-    if types & {"VerifiableCredential", "VerifiablePresentation"} or any(
-        isinstance(c, str) and ("/credentials/" in c or "/ns/credentials" in c) for c in contexts
-    ):
+    vc_types = types & {"VerifiableCredential", "VerifiablePresentation"}
+    vc_context = any(isinstance(c, str) and c in VC_BASE_CONTEXTS for c in contexts)
+    if vc_context or (vc_types and "proof" in doc):
         return "vc"
-    if "badge" in doc and "recipient" in doc:
+    if OB2_CONTEXT in contexts:
+        return "ob2"
+    if vc_types or any(isinstance(c, str) and ("/credentials/" in c or "/ns/credentials" in c) for c in contexts):
+        return "vc"
+    if "Assertion" in types or ("badge" in doc and "recipient" in doc):
         return "ob2"  # OB 1.x / 2.0 without a context
     return "unknown"
 
@@ -182,7 +194,7 @@ async def route_json(doc: dict[str, Any], session: Session, *, input: str) -> Ve
         return await vc.verify_vc_json(doc, session, input=input)
     return make_result(
         input,
-        [failed(CheckId.STRUCTURE, "JSON is neither an Open Badges 2.0 assertion nor a verifiable credential")],
+        [errored(CheckId.STRUCTURE, "JSON is neither an Open Badges 2.0 assertion nor a verifiable credential")],
         document=doc,
     )
 
@@ -199,7 +211,7 @@ async def route_jws(token: str, session: Session, *, input: str) -> Verification
         return await ob2.verify_signed(token, session, input=input)
     return make_result(
         input,
-        [failed(CheckId.STRUCTURE, "JWS payload is neither an Open Badges 2.0 assertion nor a verifiable credential")],
+        [errored(CheckId.STRUCTURE, "JWS payload is neither an Open Badges 2.0 assertion nor a verifiable credential")],
     )
 
 

@@ -21,6 +21,13 @@ credential"):
    the message but do not block.
 4. Otherwise (every proof indeterminate): ``error`` (indeterminate), never
    "valid".
+
+A proof that holds only over the document without its undefined terms
+(VC Data Integrity 1.0 §2.4.3 "Securing Data Losslessly": RDF
+canonicalization drops them, so they are not secured) makes the check
+``warn``, naming the terms, unless another proof secures the whole document.
+Whether those terms matter to what the result reports is the caller's to
+decide (:mod:`verifier.vc`).
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from typing import Any, Protocol
 
 from verifier.errors import VerifierError
 from verifier.jsonld import Expansion
-from verifier.models import Check, CheckId, errored, failed, passed
+from verifier.models import Check, CheckId, errored, failed, passed, warned
 from verifier.proofs import verify_proofs
 from verifier.session import Session
 
@@ -84,9 +91,18 @@ def judge(reports: Sequence[ProofOutcome], *, what: str = "credential") -> Check
     lines = "; ".join(describe(i, r) for i, r in enumerate(reports, start=1))
     if any(r.valid is False for r in reports):
         return failed(CheckId.SIGNATURE, lines)
-    if any(r.valid is True for r in reports):
+    valid = [r for r in reports if r.valid is True]
+    if valid and all(unsigned_terms(r) for r in valid):
+        return warned(CheckId.SIGNATURE, lines)
+    if valid:
         return passed(CheckId.SIGNATURE, lines)
     return errored(CheckId.SIGNATURE, lines)
+
+
+def unsigned_terms(report: ProofOutcome) -> tuple[str, ...]:
+    """The undefined terms a valid proof does not secure (see module docstring)."""
+    terms = getattr(report, "unsigned_terms", ())
+    return tuple(terms) if isinstance(terms, (tuple, list)) else ()
 
 
 def has_proof(document: dict[str, Any]) -> bool:

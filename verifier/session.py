@@ -7,7 +7,7 @@ state. The caller owns the fetcher's lifetime (``async with Fetcher() as f``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,9 @@ class Session:
     keyed by a (kind, id) tuple. ``registries`` are the issuer registries
     that ``issuer.identity`` consults (none: only domains and platforms are
     checked; the trust list still counts as a registry).
+    ``strict_status_signer`` refuses (``error``) a status list issued by
+    someone other than the credential's issuer, which is otherwise accepted
+    with a warning (see :mod:`verifier.status`).
     """
 
     fetcher: Fetcher
@@ -38,14 +41,8 @@ class Session:
     trust: TrustList | None = None
     cache: dict[tuple[str, str], Any] = field(default_factory=dict)
     registries: Registries | None = None
+    strict_status_signer: bool = False
 
     def for_candidate(self, emails: tuple[str, ...]) -> Session:
-        """The same batch state (fetcher, caches) for another candidate."""
-        return Session(
-            fetcher=self.fetcher,
-            now=self.now,
-            emails=emails,
-            trust=self.trust,
-            cache=self.cache,
-            registries=self.registries,
-        )
+        """The same batch state (fetcher, caches, registries, options) for another candidate."""
+        return replace(self, emails=emails)

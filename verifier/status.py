@@ -13,10 +13,17 @@ What this module guarantees:
 
 - "Not revoked" is only ever said after the list was fetched AND verified:
   a status list credential must be a ``VerifiableCredential`` of the right
-  type, issued by the same issuer as the credential it speaks for, carry a
-  proof that verifies with that issuer's key, be within its own validity
-  period, and declare the entry's ``statusPurpose``. Anything less is
-  indeterminate (``error``), never "not revoked".
+  type, carry a proof that verifies with a key of the issuer it names, be
+  within its own validity period, and declare the entry's
+  ``statusPurpose``. Anything less is indeterminate (``error``), never
+  "not revoked".
+- The list's issuer should be the credential's. A list issued and signed
+  by someone else (a platform that hosts lists for many issuers), fetched
+  from the URL that the issuer's signed credential names, with a proof that
+  verifies with its signer's key, is accepted with a ``warn`` naming the
+  signer: the issuer chose that URL, and the Digital Credentials
+  Consortium's verifier accepts such lists. ``Session.strict_status_signer``
+  (``--strict-status-signer``) makes it ``error`` instead.
 - A set ``revocation`` or ``suspension`` bit makes the credential ``failed``;
   the message says which (§2.1 statusPurpose). Other purposes (``message``,
   ``refresh``) are reported but never decide the verdict.
@@ -24,8 +31,13 @@ What this module guarantees:
   ``u`` prefix for Bitstring Status List §2.2, without it for StatusList2021)
   of a GZIP stream, inflated with a hard cap (:data:`MAX_LIST_BYTES`) so a
   decompression bomb costs nothing.
-- A list shorter than 131,072 entries (16 KiB at one bit each) is refused
-  as malformed (STATUS_LIST_LENGTH_ERROR), which leaves the status unknown.
+- A list shorter than 131,072 entries (16 KiB at one bit each; Bitstring
+  Status List §2.2 "BitstringStatusListCredential" sets this minimum for
+  herd privacy, §3.2 raises STATUS_LIST_LENGTH_ERROR) is still read: the
+  bit it holds is the issuer's word on the credential, and lists as
+  deployed are smaller (the Digital Credentials Consortium's hold 100,000).
+  The check is ``warn``: a small list tells its host more about whose
+  status is being checked. A set bit in it fails the credential as any other.
 - Bits are read MSB first: index 0 is the left-most bit of the first byte
   (Bitstring Status List §3.2 step 8 / §3.4 "Bitstring Expansion").
 - Verified lists are cached per batch in ``session.cache`` under
@@ -60,7 +72,7 @@ from typing import Any
 from verifier import dates, nodes
 from verifier.codec import b64url_decode
 from verifier.errors import DocumentError, FetchError, VerifierError
-from verifier.models import Check, CheckId, errored, failed, passed, skipped
+from verifier.models import Check, CheckId, errored, failed, passed, skipped, warned
 from verifier.session import Session
 
 # Bitstring Status List §2.2 sets a 16 KiB (131,072 entries) minimum for
@@ -115,6 +127,7 @@ class StatusList:
     list_id: str | None
     purposes: tuple[str, ...]
     bits: bytes
+    signer: str | None = None  # the list's issuer, when it is not the credential's
 
     @property
     def length(self) -> int:
@@ -251,6 +264,7 @@ async def _load_list(entry: ListEntry, session: Session, *, issuer_id: str) -> S
         doc = await _verified_jwt_list(body, session, issuer_id=issuer_id)
     else:
         doc = await _verified_json_list(response.content, entry, session, issuer_id=issuer_id)
+    list_issuer = nodes.issuer_id(doc)
     types = nodes.types_of(doc)
     if "VerifiableCredential" not in types or credential_type not in types:
         raise StatusUnavailable(f"{entry.list_url} is not a {credential_type}")
@@ -266,7 +280,7 @@ async def _load_list(entry: ListEntry, session: Session, *, issuer_id: str) -> S
     )
     bits = decode_list(subject.get("encodedList"), multibase=entry.type == BITSTRING_ENTRY)
     list_id = doc.get("id") if isinstance(doc.get("id"), str) else None
-    return StatusList(entry.list_url, list_id, purposes, bits)
+    return StatusList(entry.list_url, list_id, purposes, bits, None if list_issuer == issuer_id else list_issuer)
 
 
 async def _verified_json_list(content: bytes, entry: ListEntry, session: Session, *, issuer_id: str) -> dict[str, Any]:
@@ -278,8 +292,8 @@ async def _verified_json_list(content: bytes, entry: ListEntry, session: Session
         raise StatusUnavailable(f"status list at {entry.list_url} is neither JSON nor a JWT: {exc}") from exc
     if not isinstance(doc, dict):
         raise StatusUnavailable(f"status list at {entry.list_url} is not a JSON object")
-    _check_list_issuer(doc, issuer_id)
-    signature = await proofset.check_proofs(doc, session, issuer_id=issuer_id, what="status list")
+    signer = _list_signer(doc, issuer_id)
+    signature = await proofset.check_proofs(doc, session, issuer_id=signer, what="status list")
     if signature.outcome.value != "pass":
         raise StatusUnavailable(f"status list credential does not verify: {signature.message}")
     return doc
@@ -291,8 +305,8 @@ async def _verified_jwt_list(token: str, session: Session, *, issuer_id: str) ->
     try:
         jws = jose.parse_compact(token)
         mapped = jose.credential_from_claims(jws.payload)
-        _check_list_issuer(mapped.document, issuer_id)
-        bound = await jose.resolve_key(jws, session, issuer_id=issuer_id)
+        signer = _list_signer(mapped.document, issuer_id)
+        bound = await jose.resolve_key(jws, session, issuer_id=signer)
         jose.verify_signature(jws, bound.key)
     except VerifierError as exc:
         raise StatusUnavailable(f"status list JWT does not verify: {exc}") from exc
@@ -303,12 +317,15 @@ async def _verified_jwt_list(token: str, session: Session, *, issuer_id: str) ->
     return mapped.document
 
 
-def _check_list_issuer(doc: dict[str, Any], issuer_id: str) -> None:
+def _list_signer(doc: dict[str, Any], issuer_id: str) -> str:
+    """The issuer whose key must have signed the list: the one it names (the
+    caller judges a list named for someone other than ``issuer_id``)."""
     list_issuer = nodes.issuer_id(doc)
-    if list_issuer != issuer_id:
+    if list_issuer is None:
         raise StatusUnavailable(
-            f"status list is issued by {list_issuer!r}, not by the credential's issuer {issuer_id!r}"
+            f"status list names no issuer, so no key can be bound to it (credential: {issuer_id!r})"
         )
+    return list_issuer
 
 
 async def _load_revocation_list(entry: RevocationListEntry, session: Session) -> dict[str, Any]:
@@ -341,6 +358,7 @@ class _Finding:
     decisive: bool  # a revocation / suspension that makes the credential fail
     indeterminate: bool
     text: str
+    caveats: tuple[str, ...] = ()  # what makes a clear status a warning
 
 
 async def check_status(credential: dict[str, Any], session: Session, *, issuer_id: str | None) -> Check:
@@ -348,7 +366,8 @@ async def check_status(credential: dict[str, Any], session: Session, *, issuer_i
     try:
         entries = parse_entries(credential)
     except StatusError as exc:
-        return failed(CheckId.REVOCATION, f"malformed credentialStatus: {exc}")
+        # A status entry that cannot be read says nothing either way.
+        return errored(CheckId.REVOCATION, f"malformed credentialStatus, so the status cannot be read: {exc}")
     if not entries:
         return skipped(
             CheckId.REVOCATION, "the credential has no credentialStatus: the issuer offers no revocation check"
@@ -378,12 +397,9 @@ async def _check_entry(
             raise StatusUnavailable(
                 f"the status list declares purpose {', '.join(status_list.purposes) or 'none'}, not {entry.purpose!r}"
             )
-        # Bitstring Status List §3.2 / §2.2: a list shorter than 131,072 entries is
-        # malformed (STATUS_LIST_LENGTH_ERROR): too small for herd privacy.
-        if status_list.length < MIN_LIST_ENTRIES * entry.size:
-            raise StatusError(
-                f"status list has {status_list.length // entry.size} entries, "
-                f"fewer than the {MIN_LIST_ENTRIES} the spec requires"
+        if status_list.signer is not None and session.strict_status_signer:
+            raise StatusUnavailable(
+                f"status list is issued by {status_list.signer!r}, not by the credential's issuer {issuer_id!r}"
             )
         value = status_list.value(entry.index, entry.size)
     except VerifierError as exc:  # unavailable, unverifiable or malformed: the status is unknown
@@ -391,13 +407,33 @@ async def _check_entry(
     where = f"{entry.type} {entry.list_url} index {entry.index}"
     if status_list.list_id and status_list.list_id != entry.list_url:
         where += f" (list id {status_list.list_id})"
+    caveats = _caveats(entry, status_list)
     if entry.purpose in DECIDING_PURPOSES:
         if value:
             word = "revoked" if entry.purpose == "revocation" else "suspended"
-            return _Finding(True, False, f"{word} by the issuer: {where}")
-        return _Finding(False, False, f"not {'revoked' if entry.purpose == 'revocation' else 'suspended'}: {where}")
+            by = "by the issuer" if status_list.signer is None else f"by the list's signer {status_list.signer}"
+            return _Finding(True, False, f"{word} {by}: {where}")
+        word = "revoked" if entry.purpose == "revocation" else "suspended"
+        return _Finding(False, False, f"not {word}: {where}", caveats)
     text = next((m for s, m in entry.messages if _status_value(s) == value), "")
-    return _Finding(False, False, f"{entry.purpose} status {value:#x}{': ' + text if text else ''} ({where})")
+    return _Finding(False, False, f"{entry.purpose} status {value:#x}{': ' + text if text else ''} ({where})", caveats)
+
+
+def _caveats(entry: ListEntry, status_list: StatusList) -> tuple[str, ...]:
+    out = []
+    if status_list.signer is not None:
+        out.append(
+            f"the status list is issued and signed by {status_list.signer}, not by the credential's issuer; "
+            "it is trusted because the issuer's signed credential names its URL"
+        )
+    entries = status_list.length // entry.size
+    if entries < MIN_LIST_ENTRIES:
+        # Bitstring Status List §2.2 / §3.2 (STATUS_LIST_LENGTH_ERROR); §6.1 "Privacy Considerations".
+        out.append(
+            f"the status list has {entries} entries, fewer than the {MIN_LIST_ENTRIES} the specification "
+            "requires for herd privacy: its host learns more about whose status is checked"
+        )
+    return tuple(out)
 
 
 async def _check_revocation_list(
@@ -430,6 +466,9 @@ def _combine(findings: Sequence[_Finding]) -> Check:
         return failed(CheckId.REVOCATION, text)
     if any(f.indeterminate for f in findings):
         return errored(CheckId.REVOCATION, text)
+    caveats = list(dict.fromkeys(c for f in findings for c in f.caveats))
+    if caveats:
+        return warned(CheckId.REVOCATION, "; ".join([text, *caveats]))
     return passed(CheckId.REVOCATION, text)
 
 

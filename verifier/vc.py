@@ -94,15 +94,101 @@ async def verify_vc_jwt(token: str, session: Session, *, input: str) -> Verifica
 async def _verify_json(doc: dict[str, Any], session: Session, *, input: str, depth: int) -> VerificationResult:
     if ob3.classify(doc) == Format.PRESENTATION.value:
         return await _verify_presentation(doc, session, input=input, depth=depth, jws_check=None)
-    structure, expanded = ob3.checked_structure(doc)
-    if structure.outcome is Outcome.FAIL:
-        return _unreadable(doc, structure, input=input)
+    found = ob3.read_structure(doc)
+    if not found.readable:
+        return _unreadable(doc, found.check, input=input)
     issuer_id = ob3.node_id(doc.get("issuer"))
     # Step 2: embedded proofs, by the issuer, for assertionMethod. The structure
     # check's expansion of the document (without its proof) is the first step of
     # canonicalizing it for the proofs, and is not done again.
-    signature = await proofset.check_proofs(doc, session, issuer_id=issuer_id, expanded=expanded)
-    return await _finish(doc, session, input=input, depth=depth, checks=[structure, signature])
+    signature = await proofset.check_proofs(doc, session, issuer_id=issuer_id, expanded=found.expanded)
+    signature = _unsecured_terms(signature, found.undefined)
+    return await _finish(doc, session, input=input, depth=depth, checks=[found.check, signature], found=found)
+
+
+# The terms whose values this verifier reads to decide a result or to show it.
+# A proof that holds only without some undefined terms (Data Integrity 1.0
+# §2.4.3) leaves what they say unsecured: anyone could have written it.
+STATUS_TERMS = frozenset(
+    {
+        "credentialStatus",
+        "statusPurpose",
+        "statusListIndex",
+        "statusListCredential",
+        "statusSize",
+        "statusMessage",
+        status.BITSTRING_ENTRY,
+        status.STATUSLIST2021_ENTRY,
+        status.REVOCATION_LIST,
+    }
+)
+REPORTED_TERMS = frozenset(
+    {
+        "id",
+        "type",
+        "issuer",
+        "credentialSubject",
+        "name",
+        "description",
+        "url",
+        "email",
+        "image",
+        "achievement",
+        "achievementType",
+        "criteria",
+        "narrative",
+        "creditsAvailable",
+        "alignment",
+        "targetName",
+        "targetFramework",
+        "targetCode",
+        "targetUrl",
+        "targetType",
+        "tag",
+        "result",
+        "resultDescription",
+        "identifier",
+        "identityHash",
+        "identityType",
+        "hashed",
+        "salt",
+        "validFrom",
+        "validUntil",
+        "issuanceDate",
+        "expirationDate",
+        "awardedDate",
+        "endorsement",
+        "endorsementJwt",
+        "verifiableCredential",
+        "holder",
+    }
+)
+
+
+def _unsecured_terms(signature: Check, undefined: tuple[str, ...]) -> Check:
+    """The signature check when its proof held only over the document without
+    its ``undefined`` terms (``warn`` from :func:`verifier.proofset.judge`).
+
+    Data Integrity 1.0 §2.4.3 "Securing Data Losslessly" requires an error
+    where data is dropped, because dropped data is not secured. Read to the
+    letter that would make every such credential unverifiable, though the
+    proof does secure everything else. The rule here: the proof stands for
+    what it secures, the terms it does not are named (``warn``), and when
+    among them is one this verifier reports (issuer, achievement, recipient,
+    dates, ...) the check is indeterminate, since the value shown could have
+    been written by anyone. Status terms are left to the revocation check
+    (:func:`_status`). Never ``failed``: nothing shows the proof is bad.
+    """
+    if signature.outcome is not Outcome.WARN or not undefined:
+        return signature
+    shown = sorted(set(undefined) & REPORTED_TERMS)
+    if not shown:
+        return signature
+    return errored(
+        CheckId.SIGNATURE,
+        f"{signature.message}; among the terms it does not secure are {', '.join(shown)}, which this result "
+        "would report: what the credential says there cannot be shown to be the issuer's",
+    )
 
 
 def _unreadable(doc: dict[str, Any], structure: Check, *, input: str) -> VerificationResult:
@@ -126,16 +212,18 @@ async def _finish(
     input: str,
     depth: int,
     checks: list[Check],
+    found: ob3.Structure,
     jwt_window: jose.Mapped | None = None,
 ) -> VerificationResult:
-    """Steps 3-7 for a credential whose structure and signature were checked."""
+    """Steps 3-7 for a credential whose structure and signature were checked;
+    then the ``conformance`` check of what reading it found."""
     issuer_id = ob3.node_id(doc.get("issuer"))
     trust = session.trust.verdict(issuer_id) if session.trust is not None else None
     checks.append(
         _issuer_check(doc, trust, signed=any(c.id == "signature" and c.outcome is Outcome.PASS for c in checks))
     )
     checks.append(_expiry(doc, session, jwt_window))
-    checks.append(await status.check_status(doc, session, issuer_id=issuer_id))
+    checks.append(await _status(doc, session, issuer_id=issuer_id, signature=checks[1], found=found))
     recipient, match = ob3.recipient_check(doc, session.emails)
     checks.append(recipient)
     members: tuple[VerificationResult, ...] = ()
@@ -143,6 +231,7 @@ async def _finish(
         members = await _clr_members(doc, session, input=input, depth=depth)
         checks.append(_members_check(members, "CLR"))
     endorsements = await _endorsements(doc, session, input=input, depth=depth)
+    checks.append(found.conformance())
     issued, expires = ob3.dates_of(doc)
     return make_result(
         input,
@@ -158,6 +247,22 @@ async def _finish(
         credentials=members,
         document=doc,
     )
+
+
+async def _status(
+    doc: dict[str, Any], session: Session, *, issuer_id: str | None, signature: Check, found: ob3.Structure
+) -> Check:
+    """Step 5, unless the status entry is among what the proof does not secure
+    (see :func:`_unsecured_terms`): an entry anyone could have rewritten (to
+    point at an index that is not set) says nothing about revocation."""
+    unsecured = sorted(set(found.undefined) & STATUS_TERMS)
+    if unsecured and signature.outcome is not Outcome.PASS and "credentialStatus" in doc:
+        return errored(
+            CheckId.REVOCATION,
+            f"the credential's status entry ({', '.join(unsecured)}) is not defined by its JSON-LD contexts, so "
+            "its proof does not secure it (Data Integrity 1.0 §2.4.3): whether it is revoked cannot be established",
+        )
+    return await status.check_status(doc, session, issuer_id=issuer_id)
 
 
 def _issuer_check(doc: dict[str, Any], trust: str | None, *, signed: bool) -> Check:
@@ -198,22 +303,30 @@ async def _verify_jwt(token: str, session: Session, *, input: str, depth: int) -
     except jose.AlgorithmRefused as exc:
         return make_result(input, [failed(CheckId.SIGNATURE, str(exc))], format=Format.VC.value)
     except DocumentError as exc:
-        return make_result(input, [failed(CheckId.STRUCTURE, f"malformed JWS: {exc}")], format=Format.VC.value)
+        return make_result(input, [errored(CheckId.STRUCTURE, f"malformed JWS: {exc}")], format=Format.VC.value)
     try:
         mapped = jose.credential_from_claims(jws.payload)
-    except DocumentError as exc:
+    except jose.ClaimMismatch as exc:
+        # The token contradicts itself about who issued it or when (VC-JWT 1.1 §6.3.1;
+        # OB 3.0 §8.2.4-8.2.5): a signed claim set naming two issuers is evidence, not a gap.
         return make_result(input, [failed(CheckId.STRUCTURE, str(exc))], format=Format.VC.value, document=jws.payload)
+    except DocumentError as exc:
+        return make_result(input, [errored(CheckId.STRUCTURE, str(exc))], format=Format.VC.value, document=jws.payload)
     doc = mapped.document
     if mapped.kind == "vp-jwt" or ob3.classify(doc) == Format.PRESENTATION.value:
         holder = ob3.node_id(doc.get("holder"))
         jws_check = await _jws_check(jws, session, signer=holder, purpose="authentication", what="presentation")
         return await _verify_presentation(doc, session, input=input, depth=depth, jws_check=jws_check)
-    structure = ob3.structure_check(doc)
-    if structure.outcome is Outcome.FAIL:
-        return _unreadable(doc, structure, input=input)
+    # A JWS secures the payload's bytes: undefined terms are signed like the rest
+    # and are only a data-model finding here.
+    found = ob3.read_structure(doc)
+    if not found.readable:
+        return _unreadable(doc, found.check, input=input)
     issuer_id = ob3.node_id(doc.get("issuer"))
     signature = await _jws_check(jws, session, signer=issuer_id, purpose="assertionMethod", what="credential")
-    return await _finish(doc, session, input=input, depth=depth, checks=[structure, signature], jwt_window=mapped)
+    return await _finish(
+        doc, session, input=input, depth=depth, checks=[found.check, signature], found=found, jwt_window=mapped
+    )
 
 
 async def _jws_check(jws: jose.CompactJws, session: Session, *, signer: str | None, purpose: str, what: str) -> Check:
@@ -257,7 +370,7 @@ async def _verify_member(item: Any, session: Session, *, input: str, depth: int)
         data = item.get("id")
         if not (isinstance(data, str) and data.startswith("data:") and "," in data):
             return make_result(
-                input, [failed(CheckId.STRUCTURE, "EnvelopedVerifiableCredential id is not a data: URL")]
+                input, [errored(CheckId.STRUCTURE, "EnvelopedVerifiableCredential id is not a data: URL")]
             )
         header, _, body = data[5:].partition(",")
         media, *params = header.split(";")
@@ -272,12 +385,12 @@ async def _verify_member(item: Any, session: Session, *, input: str, depth: int)
                 token = base64.b64decode(token, validate=True).decode("ascii").strip()
             except (ValueError, UnicodeDecodeError):
                 return make_result(
-                    input, [failed(CheckId.STRUCTURE, "EnvelopedVerifiableCredential data is not base64")]
+                    input, [errored(CheckId.STRUCTURE, "EnvelopedVerifiableCredential data is not base64")]
                 )
         return await _verify_jwt(token, session, input=input, depth=depth)
     if isinstance(item, dict):
         return await _verify_json(item, session, input=input, depth=depth)
-    return make_result(input, [failed(CheckId.STRUCTURE, "a contained credential is neither an object nor a JWT")])
+    return make_result(input, [errored(CheckId.STRUCTURE, "a contained credential is neither an object nor a JWT")])
 
 
 async def _verify_members(
@@ -300,7 +413,7 @@ async def _verify_members(
 
 def _members_check(members: tuple[VerificationResult, ...], what: str) -> Check:
     if not members:
-        return failed(CREDENTIALS_CHECK, f"the {what} holds no credentials")
+        return errored(CREDENTIALS_CHECK, f"the {what} holds no credentials: there is nothing to verify")
     counts = {s: sum(1 for m in members if m.status is s) for s in Status}
     summary = f"{counts[Status.VERIFIED]} of {len(members)} credentials verified"
     if counts[Status.FAILED]:
@@ -314,11 +427,11 @@ def _members_check(members: tuple[VerificationResult, ...], what: str) -> Check:
 async def _verify_presentation(
     doc: dict[str, Any], session: Session, *, input: str, depth: int, jws_check: Check | None
 ) -> VerificationResult:
-    structure = ob3.structure_check(doc, what="presentation")
-    if structure.outcome is Outcome.FAIL:
-        return _unreadable(doc, structure, input=input)
+    found = ob3.read_structure(doc, what="presentation")
+    if not found.readable:
+        return _unreadable(doc, found.check, input=input)
     holder = ob3.node_id(doc.get("holder"))
-    checks = [structure]
+    checks = [found.check]
     if jws_check is not None:
         checks.append(jws_check)
     elif proofset.has_proof(doc):
@@ -331,6 +444,7 @@ async def _verify_presentation(
     items = ob3.as_list(doc.get("verifiableCredential"))
     members = await _verify_members(items, session, input=input, depth=depth)
     checks.append(_members_check(members, "presentation"))
+    checks.append(found.conformance())
     return make_result(
         input,
         checks,

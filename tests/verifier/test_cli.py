@@ -35,6 +35,7 @@ def test_help_lists_every_contract_option() -> None:
         "--now",
         "--allow-host",
         "--trust",
+        "--strict-status-signer",
     ):
         assert option in proc.stdout
 
@@ -45,7 +46,7 @@ def test_one_json_object_per_input_in_input_order(tmp_path: Path) -> None:
     code, results = run(["verify", str(bad), str(tmp_path / "missing.json"), "--json"])
     assert code == 1
     assert [r["input"] for r in results] == [str(bad), str(tmp_path / "missing.json")]
-    assert results[0]["status"] == "failed"
+    assert results[0]["status"] == "error"  # not a badge at all: nothing to accuse
     assert results[1]["status"] == "error"
     assert results[1]["checks"][0]["id"] == "fetch"
 

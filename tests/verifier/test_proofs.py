@@ -97,18 +97,40 @@ async def test_unreachable_key_is_indeterminate_not_invalid(session: Session) ->
     assert "could not be resolved" in report.message
 
 
-async def test_undefined_term_is_named_in_the_report(session: Session) -> None:
-    doc = load("credentials/undefined-term.json")
-    doc["proof"]["cryptosuite"] = "eddsa-rdfc-2022"  # the RDFC suites must refuse the document
+async def test_rdfc_proof_over_a_document_with_an_undefined_term_names_what_it_does_not_secure(
+    session: Session,
+) -> None:
+    # Data Integrity 1.0 §2.4.3: RDF canonicalization drops an undefined term, so a
+    # term added after signing leaves the proof intact and is not secured by it.
+    doc = load("credentials/v1-context-valid.json")
+    doc["credentialSubject"]["favouriteColour"] = "teal"
     [report] = await verify_proofs(doc, session, issuer_id=doc["issuer"]["id"])
+    assert report.valid is True
+    assert report.unsigned_terms == ("favouriteColour",)
+    assert "without its undefined terms favouriteColour" in report.message
+
+
+async def test_rdfc_proof_that_does_not_hold_without_the_undefined_terms_is_never_valid(session: Session) -> None:
+    # The rest was changed: the proof does not hold over the lossy reading. How the
+    # signer read the undefined term is unknown, so this is an error (Data Integrity
+    # 1.0 §2.4.3, DATA_LOSS_DETECTION_ERROR), never valid.
+    doc = load("credentials/v1-context-valid.json")
+    doc["credentialSubject"]["favouriteColour"] = "teal"
+    doc["credentialSubject"]["achievement"]["name"] = "Advanced Data Science"
+    [report] = await verify_proofs(doc, session, issuer_id=doc["issuer"]["id"])
+    assert report.valid is None
     assert report.problem == Problem.STRUCTURE
     assert "favouriteColour" in report.message
+    del doc["credentialSubject"]["favouriteColour"]  # the same tampering with every term defined
+    [report] = await verify_proofs(doc, session, issuer_id=doc["issuer"]["id"])
+    assert report.valid is False
+    assert report.problem == Problem.SIGNATURE
 
 
 async def test_unknown_context_is_named_in_the_report(session: Session) -> None:
     doc = load("credentials/unknown-context.json")
     [report] = await verify_proofs(doc, session, issuer_id=doc["issuer"]["id"])
-    assert report.valid is False
+    assert report.valid is None  # cannot be canonicalized: not evidence against the proof
     assert "https://contexts.example/unknown.jsonld" in report.message
 
 
@@ -278,11 +300,11 @@ async def test_any_proof_field_value_is_reported_and_never_verifies_unless_uncha
         assert value == original or (value is None and field in ("id", "previousProof"))
 
 
-async def test_document_that_cannot_be_canonicalized_fails_even_when_the_key_is_unreachable(session: Session) -> None:
+async def test_document_that_cannot_be_canonicalized_is_judged_before_the_key_is_fetched(session: Session) -> None:
     doc = load("credentials/https-unreachable.json")
     doc["@context"].append("https://contexts.example/unknown.jsonld")
     [report] = await verify_proofs(doc, session, issuer_id=doc["issuer"]["id"])
-    assert report.valid is False
+    assert report.valid is None
     assert report.problem == Problem.STRUCTURE
     assert session.fetcher.stats.requests == 0
 

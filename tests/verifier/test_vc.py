@@ -115,39 +115,36 @@ async def test_validity_is_judged_at_session_now(served: Fetcher) -> None:
     assert result.expires == "2025-01-01T00:00:00Z"
 
 
-@pytest.mark.parametrize(
-    ("name", "says"),
-    [
-        ("unknown-context.json", "https://contexts.example/badges/v1"),
-        ("undefined-term.json", "favouriteColour"),
-    ],
-)
-async def test_uninterpretable_credential_fails_structure_and_skips_the_rest(
-    name: str, says: str, served: Fetcher
-) -> None:
-    result = await verify(name, served)
-    assert result.status is Status.FAILED
-    assert outcome(result, "structure") == "fail"
-    assert says in result.reason
+async def test_credential_with_an_unknown_context_cannot_be_interpreted(served: Fetcher) -> None:
+    result = await verify("unknown-context.json", served)
+    assert result.status is Status.ERROR
+    assert outcome(result, "structure") == "error"
+    assert "https://contexts.example/badges/v1" in result.reason
     assert outcome(result, "signature") == "skip"
 
 
+async def test_undefined_term_is_a_conformance_warning_not_the_reason_for_the_verdict(served: Fetcher) -> None:
+    result = await verify("undefined-term.json", served)  # unsigned: it fails on that, not on the term
+    assert outcome(result, "structure") in ("pass", "warn")  # warn: the VC 1.1 model
+    assert outcome(result, "conformance") == "warn"
+    assert "favouriteColour" in result.check("conformance").message  # type: ignore[union-attr]
+    assert result.status is Status.FAILED
+    assert result.reason == result.check("signature").message  # type: ignore[union-attr]
+
+
 async def test_structure_requires_issuer_subject_and_base_context(served: Fetcher) -> None:
+    # Without these the document cannot be read as a credential: error, never an accusation.
     base = load("unsigned.json")
     cases = {
         "no issuer": {k: v for k, v in base.items() if k != "issuer"},
         "no subject": {k: v for k, v in base.items() if k != "credentialSubject"},
         "no base context": {**base, "@context": base["@context"][1:]},
         "not a VC": {**base, "type": ["OpenBadgeCredential"]},
-        "anonymous subject": {
-            **base,
-            "credentialSubject": {k: v for k, v in base["credentialSubject"].items() if k != "identifier"},
-        },
     }
     for label, doc in cases.items():
         result = await verify_vc_json(doc, session(served), input=label)
-        assert result.status is Status.FAILED, label
-        assert outcome(result, "structure") == "fail", label
+        assert result.status is Status.ERROR, label
+        assert outcome(result, "structure") == "error", label
 
 
 async def test_recipient_matches_salted_hash(served: Fetcher) -> None:
@@ -286,7 +283,7 @@ async def test_unsigned_presentation_rests_on_its_members(served: Fetcher) -> No
     assert outcome(result, "signature") == "skip"
     assert result.status is Status.VERIFIED
     empty = await verify_vc_json({**doc, "verifiableCredential": []}, session(served), input="empty-vp")
-    assert empty.status is Status.FAILED
+    assert empty.status is Status.ERROR  # nothing to verify, which is not evidence against anyone
 
 
 async def test_clr_yields_its_achievement_credentials(served: Fetcher) -> None:

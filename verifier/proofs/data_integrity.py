@@ -109,6 +109,7 @@ class ProofReport:
     controller: str | None = None
     key_binding: str | None = None
     context_revision: str | None = None
+    unsigned_terms: tuple[str, ...] = ()  # verified over the document read without these undefined terms
 
 
 def _parse_datetime(value: Any) -> datetime | None:
@@ -289,6 +290,40 @@ def _try_revisions(
     return False, None, tried
 
 
+def _verifies_lossy(
+    suite: suites.Suite,
+    unsecured: dict[str, Any],
+    config: dict[str, Any],
+    undefined: UndefinedTermError,
+    verifies: Callable[[tuple[bytes, bytes]], bool],
+) -> bool:
+    """Whether the proof holds over the document read without its undefined terms.
+
+    VC Data Integrity 1.0 §2.4.3 "Securing Data Losslessly": RDF
+    canonicalization drops undefined terms silently, so what they say is not
+    secured, and a processor must raise an error (DATA_LOSS_DETECTION_ERROR)
+    rather than pretend otherwise. Here the proof is checked over the lossy
+    reading: if it holds, it secures the rest of the document and the caller
+    is told which terms it does not cover (never reported as signed); if it
+    does not, how the signer's processor read those terms (dropped, resolved
+    against a base, under a @vocab) is unknown, so the mismatch is no evidence
+    of tampering and the outcome is indeterminate, as the spec requires.
+    """
+    terms = ", ".join(undefined.terms)
+    try:
+        forms = (suites.canonical(suite, config), suites.canonical(suite, unsecured, strict=False))
+    except DocumentError as exc:
+        raise _Outcome(None, Problem.STRUCTURE, f"the credential cannot be canonicalized: {exc}") from exc
+    if verifies(forms):
+        return True
+    raise _Outcome(
+        None,
+        Problem.STRUCTURE,
+        f"the signature does not match the document read without its undefined terms {terms}; how the signer "
+        "read them is unknown, so whether the proof holds cannot be determined (Data Integrity 1.0 §2.4.3)",
+    )
+
+
 async def _verify_one(
     document: dict[str, Any],
     proof: Any,
@@ -373,18 +408,15 @@ async def _verify_one(
         except ProofError as exc:
             raise _Outcome(False, Problem.MALFORMED, str(exc)) from exc
         # 5. transform and configure (canonical forms do not depend on the key,
-        # so a document that cannot be canonicalized fails even offline). The
-        # JCS suites sign the JSON itself, but the credential still means what
-        # its JSON-LD expansion says: a term no context defines is refused for
-        # them too (Data Integrity 1.0 §4.6 "Context Validation"; §2.4.1 on
-        # expanding in safe mode).
+        # so a document that cannot be interpreted is judged even offline). The
+        # JCS suites sign the JSON itself, undefined terms included: a term no
+        # context defines is a data-model finding for the caller, not a gap in
+        # what the proof secures. For the RDF suites see _lossy_forms.
         #
         # A context URL whose document changed over time (verifier.contexts) is
         # read first as its default revision; the earlier revisions are tried
         # only if that does not verify (below, after the key). A document no
         # revision can interpret fails here, before the key is sought.
-        if suite.canon == "jcs" and "@context" in unsecured:
-            jsonld.check_terms(unsecured, expanded=expanded)
         config = suites.proof_configuration(suite, proof, unsecured)
         candidates = _revision_candidates(suite, unsecured)
         default_forms: tuple[bytes, bytes] | None = None
@@ -393,16 +425,12 @@ async def _verify_one(
         try:
             default_forms = _forms(suite, proof, unsecured, config, memo, expanded, contexts.LATEST)
         except UndefinedTermError as exc:
-            if not candidates:
-                raise
             default_error = exc
             for rev in candidates:
                 try:
                     early.append((rev, _forms(suite, proof, unsecured, config, memo, None, rev.key)))
                 except DocumentError:
                     continue
-            if not early:
-                raise
         # 6. the key
         try:
             vm = await did.resolve_verification_method(vm_id, session)
@@ -432,12 +460,13 @@ async def _verify_one(
                 default_forms,
                 lambda v: _forms(suite, proof, unsecured, config, memo, None, v),
             )
+        if not ok and default_forms is None and default_error is not None:
+            ok = _verifies_lossy(suite, unsecured, config, default_error, verifies)
+            extra["unsigned_terms"] = tuple(default_error.terms)
         extra["signature_valid"] = ok
         if matched is not None:
             extra["context_revision"] = matched.describe()
         if not ok:
-            if default_forms is None and default_error is not None:
-                raise default_error
             also = f" (also tried {tried} earlier revision{'s' if tried != 1 else ''} of its contexts)" if tried else ""
             raise _Outcome(
                 False,
@@ -454,16 +483,24 @@ async def _verify_one(
         if binding == "self-certifying":
             who = f"{vm.controller} (the issuer {issuer_id} is a URN; its identity is asserted, not proven)"
         note = _revision_note(matched) if matched is not None else ""
+        if extra.get("unsigned_terms"):
+            note += (
+                f"; verified over the document without its undefined terms {', '.join(extra['unsigned_terms'])}, "
+                "which it does not secure (Data Integrity 1.0 §2.4.3)"
+            )
         return ProofReport(
             **base, **extra, valid=True, message=f"{suite.name} proof verified with a key of {who}{note}"
         )
     except _Outcome as out:
         return ProofReport(**base, **extra, valid=out.valid, message=out.message, problem=out.problem)
     except (UndefinedTermError, ContextError, CanonicalizationLimit, DocumentError) as exc:
+        # A document this verifier cannot canonicalize (a context it does not hold,
+        # a graph over the limits, invalid JSON-LD) is not evidence against the
+        # proof: whether it holds cannot be determined.
         return ProofReport(
             **base,
             **extra,
-            valid=False,
+            valid=None,
             message=f"the credential cannot be canonicalized: {exc}",
             problem=Problem.STRUCTURE,
         )

@@ -142,20 +142,29 @@ def proof_configuration(suite: Suite, proof: dict[str, Any], unsecured: dict[str
 
 
 def canonical(
-    suite: Suite, data: dict[str, Any], *, ob303: Variant = "latest", expanded: jsonld.Expansion | None = None
+    suite: Suite,
+    data: dict[str, Any],
+    *,
+    ob303: Variant = "latest",
+    expanded: jsonld.Expansion | None = None,
+    strict: bool = True,
 ) -> bytes:
     """``data`` (a document or a proof configuration) in the suite's canonical form, as bytes.
 
     Transformation: EdDSA / ECDSA §3.x.3 (RDFC-1.0 N-Quads or RFC 8785 JCS);
     errors are :class:`DocumentError` subclasses. ``expanded`` may spare the
     RDF suites expanding ``data`` again (see :func:`verifier.jsonld.canonize`).
+    ``strict=False`` drops undefined terms instead of raising (the caller must
+    then say what the proof does not secure).
     """
     if suite.canon == "jcs":
         try:
             return rfc8785.dumps(data)
         except (rfc8785.CanonicalizationError, TypeError, ValueError, RecursionError) as exc:
             raise DocumentError(f"cannot canonicalize with JCS: {exc}") from exc
-    return jsonld.canonize(data, algorithm=suite.algorithm, ob303=ob303, expanded=expanded).encode("utf-8")
+    return jsonld.canonize(data, algorithm=suite.algorithm, ob303=ob303, expanded=expanded, strict=strict).encode(
+        "utf-8"
+    )
 
 
 def canonical_forms(
