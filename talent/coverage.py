@@ -14,8 +14,12 @@ What never counts as coverage (the ``why_not`` column says which rule, in this
 order): a badge whose status is not ``verified`` (failed: revoked, tampered,
 wrong recipient...; error: could not be verified); a badge expired at ``now``;
 a low-confidence skill match; an issuer whose trust weight is 0 (the
-``deny`` list by default); an issuer outside the requirement's accepted
-issuers; evidence older than the requirement's maximum age, or of unknown
+``deny`` list by default); an issuer whose identity level does not count
+(``issuer.identity.level``: by default ``registry``, ``domain`` and
+``platform`` count and ``self-asserted`` does not; the workspace's
+:class:`CoveragePolicy` and a requirement's ``identity_levels`` choose
+otherwise; results stored before identity was assessed count as before);
+an issuer outside the requirement's accepted issuers; evidence older than the requirement's maximum age, or of unknown
 issue date when there is an age limit; a stated level below the minimum.
 
 A requirement is met when at least one piece of evidence counts; its strength
@@ -51,6 +55,9 @@ EVIDENCE_COLUMNS = (
     "issuer_id",
     "issuer_name",
     "trust",
+    "identity_level",
+    "identity_proven",
+    "identity_note",
     "status",
     "reason",
     "checked_at",
@@ -75,12 +82,17 @@ EVIDENCE_COLUMNS = (
 
 # Repeated strings are stored as categoricals: coverage then works on their integer codes.
 CATEGORICAL_COLUMNS = (
-    "candidate_id", "badge_key", "badge_name", "issuer_id", "issuer_name", "trust", "status", "reason",
+    "candidate_id", "badge_key", "badge_name", "issuer_id", "issuer_name", "trust", "identity_level",
+    "identity_proven", "identity_note", "status", "reason",
     "checked_at", "checks", "issued_on", "expires", "skill_field", "skill_id", "skill_label", "match_method",
 )  # fmt: skip
 PAIR_COLUMNS = ("ev_row", "req_row", "candidate_id", "role_id", "req_index", "counts", "strength", "why_not")
 
 _DEFAULT_TRUST_WEIGHTS: Mapping[str, float] = MappingProxyType({"allow": 1.0, "unknown": 1.0, "deny": 0.0})
+_DEFAULT_IDENTITY_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {"registry": 1.0, "domain": 1.0, "platform": 1.0, "self-asserted": 0.0}
+)
+UNASSESSED = ""  # a result stored before issuer identity was assessed
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +106,82 @@ class CoveragePolicy:
 
     trust_weights: Mapping[str, float] = field(default_factory=lambda: _DEFAULT_TRUST_WEIGHTS)
     unknown_level_counts: bool = True
+    identity_weights: Mapping[str, float] = field(default_factory=lambda: _DEFAULT_IDENTITY_WEIGHTS)
+    unassessed_identity_weight: float = 1.0
+
+    def identity_weight(self, level: str) -> float:
+        """The strength factor of evidence whose issuer identity is at ``level``."""
+        if level == UNASSESSED:
+            return self.unassessed_identity_weight
+        return float(self.identity_weights.get(level, 0.0))
+
+    @classmethod
+    def counting(cls, levels: Iterable[str]) -> CoveragePolicy:
+        """The default policy except that exactly ``levels`` count (weight 1)."""
+        chosen = set(levels)
+        return cls(
+            identity_weights=MappingProxyType({k: 1.0 if k in chosen else 0.0 for k in _DEFAULT_IDENTITY_WEIGHTS})
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The policy as stored in a workspace's settings."""
+        return {
+            "trust_weights": dict(self.trust_weights),
+            "unknown_level_counts": self.unknown_level_counts,
+            "identity_weights": dict(self.identity_weights),
+            "unassessed_identity_weight": self.unassessed_identity_weight,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CoveragePolicy:
+        """From :meth:`to_dict`'s form; missing keys keep their defaults, bad values raise ``ValueError``."""
+        base = cls()
+
+        def weights(key: str, default: Mapping[str, float]) -> Mapping[str, float]:
+            raw = data.get(key)
+            if raw is None:
+                return default
+            if not isinstance(raw, Mapping):
+                raise ValueError(f"{key} must map names to weights")
+            merged = dict(default)
+            for k, v in raw.items():
+                if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1:
+                    raise ValueError(f"{key}.{k} must be a number from 0 to 1")
+                merged[str(k)] = float(v)
+            return MappingProxyType(merged)
+
+        unassessed = data.get("unassessed_identity_weight", base.unassessed_identity_weight)
+        if isinstance(unassessed, bool) or not isinstance(unassessed, int | float) or not 0 <= unassessed <= 1:
+            raise ValueError("unassessed_identity_weight must be a number from 0 to 1")
+        return cls(
+            trust_weights=weights("trust_weights", base.trust_weights),
+            unknown_level_counts=bool(data.get("unknown_level_counts", base.unknown_level_counts)),
+            identity_weights=weights("identity_weights", base.identity_weights),
+            unassessed_identity_weight=float(unassessed),
+        )
+
+
+def identity_columns(result: VerificationResult) -> tuple[str, str, str]:
+    """``(level, proven, note)`` of a badge's issuer identity for the evidence frame and
+    exports: the level (``""`` when never assessed), what is proven, and one line
+    saying it ("domain: example.org" / "issuer identity not proven: did:key, claims 'X'")."""
+    ident = result.issuer.identity
+    if ident is None:
+        return UNASSESSED, "", "issuer identity not assessed"
+    level = ident.level.value
+    proven = ident.proven or ""
+    if proven:
+        where = ", ".join(dict.fromkeys(r.name for r in ident.registries))
+        return level, proven, f"{level}: {proven}" + (f" ({where})" if where else "")
+    issuer_id = result.issuer.id or ""
+    if issuer_id.startswith("did:"):
+        kind = ":".join(issuer_id.split(":")[:2])
+    elif issuer_id.lower().startswith("urn:"):
+        kind = "urn"
+    else:
+        kind = issuer_id or "no issuer id"
+    claims = f", claims {ident.claims_name!r}" if ident.claims_name else ""
+    return level, "", f"issuer identity not proven: {kind}{claims}"
 
 
 def badge_key(result: VerificationResult) -> str:
@@ -169,6 +257,7 @@ def evidence_frame(
             issuer_id or "",
             badge.issuer.name or "",
             verdict,
+            *identity_columns(badge),
             status.value,
             reason,
             badge.checked_at or "",
@@ -183,7 +272,7 @@ def evidence_frame(
         for s in skills:
             rows.append((*base, s.name, s.field, s.framework, s.code, s.url, s.level))
             keys.append(SkillKey(s.name, s.code, s.url))
-    base_cols = [c for c in EVIDENCE_COLUMNS if c not in ("issued_dt", "expires_dt")][:12]
+    base_cols = [c for c in EVIDENCE_COLUMNS if c not in ("issued_dt", "expires_dt")][:15]
     skill_cols = ["skill_name", "skill_field", "framework", "code", "url", "level"]
     frame = pd.DataFrame(rows, columns=[*base_cols, *skill_cols], dtype=object)
     matches = match_table(matcher, (k for k in keys if k is not None))
@@ -238,11 +327,12 @@ def requirements_frame(roles: Sequence[Role], catalogue: Catalogue) -> pd.DataFr
                     "min_level": np.nan if r.min_level is None else float(r.min_level),
                     "max_age_days": np.nan if r.max_age_days is None else float(r.max_age_days),
                     "accepted_issuers": tuple(r.accepted_issuers),
+                    "identity_levels": tuple(r.identity_levels),
                 }
             )
     cols = [
         "role_id", "role_name", "req_index", "requirement", "skill_id", "weight",
-        "must_have", "min_level", "max_age_days", "accepted_issuers",
+        "must_have", "min_level", "max_age_days", "accepted_issuers", "identity_levels",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=cols)
 
@@ -576,6 +666,7 @@ def _judge(
     verdicts, inverse = np.unique(trust.astype(str), return_inverse=True)
     weights = np.array([float(policy.trust_weights.get(v, default_weight)) for v in verdicts], dtype=float)[inverse]
     rule(weights <= 0, lambda ix: [f"issuer trust: {trust[i]}" for i in ix])
+    weights = weights * _identity_weights(ev, reqs, ev_rows, req_rows, policy, col, rule)
 
     accepted = reqs["accepted_issuers"].to_numpy(dtype=object)[req_rows]
     has_acc = np.array([len(a) > 0 for a in accepted], dtype=bool)
@@ -617,6 +708,38 @@ def _judge(
 
     strength = np.where(why == "", weights, 0.0)
     return why, strength
+
+
+def _identity_weights(
+    ev: pd.DataFrame,
+    reqs: pd.DataFrame,
+    ev_rows: npt.NDArray[np.int64],
+    req_rows: npt.NDArray[np.int64],
+    policy: CoveragePolicy,
+    col: Callable[[str], npt.NDArray[Any]],
+    rule: Callable[[npt.NDArray[np.bool_], Callable[[npt.NDArray[np.int64]], list[str]]], None],
+) -> npt.NDArray[np.float64]:
+    """The identity factor of each pair's strength, excluding (with the evidence's own
+    note as the reason) issuers whose identity level does not count: the
+    requirement's ``identity_levels`` when it names some, else the policy's weights."""
+    levels = col("identity_level").astype(str)
+    notes = col("identity_note")
+    uniq, inverse = np.unique(levels, return_inverse=True)
+    factor = np.array([policy.identity_weight(v) for v in uniq], dtype=float)[inverse]
+    chosen = reqs["identity_levels"].to_numpy(dtype=object)[req_rows] if "identity_levels" in reqs else None
+    if chosen is not None:
+        named = np.flatnonzero(np.array([len(c) > 0 for c in chosen], dtype=bool))
+        for i in named.tolist():
+            if levels[i] != UNASSESSED:
+                factor[i] = 1.0 if levels[i] in chosen[i] else 0.0
+    def why(i: int) -> str:
+        note = str(notes[i])
+        if note.startswith("issuer identity not proven"):
+            return note
+        return f"issuer identity level {levels[i]} does not count here ({note})"
+
+    rule(factor <= 0, lambda ix: [why(i) for i in ix])
+    return factor
 
 
 def _naive_utc(values: pd.Series) -> npt.NDArray[np.datetime64]:

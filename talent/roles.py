@@ -13,6 +13,9 @@ File shape (YAML shown; JSON is the same structure)::
         max_age_years: 3        # or max_age_days; evidence issued earlier does not count
         accepted_issuers:       # optional; issuer ids, DIDs or domains (TrustList matching)
           - example.org
+        identity_levels:        # optional; issuer identity levels whose evidence counts here
+          - registry            # (default: the workspace's coverage policy; see talent.coverage)
+          - domain
 
 Loading validates every field and raises :class:`~talent.errors.RoleError`
 naming the file and the field (``requirements[1].weight: must be a positive
@@ -38,7 +41,11 @@ _ROLE_KEYS = {"id", "name", "description", "requirements"}
 _DEVICE_NAMES = frozenset(
     {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 )
-_REQ_KEYS = {"skill", "weight", "must_have", "min_level", "max_age_days", "max_age_years", "accepted_issuers", "note"}
+_REQ_KEYS = {
+    "skill", "weight", "must_have", "min_level", "max_age_days", "max_age_years", "accepted_issuers",
+    "identity_levels", "note",
+}  # fmt: skip
+IDENTITY_LEVELS = ("registry", "domain", "platform", "self-asserted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +59,7 @@ class Requirement:
     max_age_days: int | None = None
     accepted_issuers: tuple[str, ...] = ()
     note: str = ""
+    identity_levels: tuple[str, ...] = ()  # empty: the workspace's coverage policy decides
 
     def to_dict(self) -> dict[str, Any]:
         """The requirement as written to a role file (defaults left out)."""
@@ -64,6 +72,8 @@ class Requirement:
             out["accepted_issuers"] = list(self.accepted_issuers)
         if self.note:
             out["note"] = self.note
+        if self.identity_levels:
+            out["identity_levels"] = list(self.identity_levels)
         return out
 
 
@@ -160,8 +170,22 @@ def _requirement(raw: Any, *, path: str, source: str) -> Requirement:
     note = raw.get("note") or ""
     if not isinstance(note, str):
         raise RoleError("must be text", path=f"{path}.note", source=source)
+    levels = raw.get("identity_levels") or []
+    if not isinstance(levels, list) or not all(isinstance(v, str) and v.strip() in IDENTITY_LEVELS for v in levels):
+        raise RoleError(
+            f"must be a list of identity levels ({', '.join(IDENTITY_LEVELS)})",
+            path=f"{path}.identity_levels",
+            source=source,
+        )
     return Requirement(
-        skill.strip(), float(weight), must, level, age_days, tuple(i.strip() for i in issuers), note.strip()
+        skill.strip(),
+        float(weight),
+        must,
+        level,
+        age_days,
+        tuple(i.strip() for i in issuers),
+        note.strip(),
+        tuple(dict.fromkeys(v.strip() for v in levels)),
     )
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from talent.coverage import CoverageReport
+from talent.ranking import requirement_evidence
 from talent.shortlist import Shortlist, export_shortlist, safe_filename
 from ui.charts import coverage_heatmap, gaps_bar, profile_bars
 from ui.charts import html_report as build_html
@@ -55,11 +58,38 @@ def _html_report(db: str, rev: int, name: str, role_id: str, candidate_ids: tupl
     for cid in candidate_ids:
         who = display.get(cid, cid)
         sections.append((who, profile_bars(profile_at(rep, role_id, cid), title=who)))
+    sections.append(("Evidence and who issued it", evidence_identity_table(rep, role_id, candidate_ids, display)))
     sections.append(
-        ("About this report", "Only badges whose every applicable check passed (verified) count as evidence.")
+        (
+            "About this report",
+            "Only badges whose every applicable check passed (verified) count as evidence, and only from issuers "
+            "whose identity is proven by a registry, a domain or a badge platform unless the workspace or the "
+            "requirement says otherwise; the evidence table says what is proven about each issuer.",
+        )
     )
     html = build_html(f"{name} — {view.role_name}", sections)
     return Export(safe_filename(f"{name}-{role_id}", suffix=".html"), html.encode("utf-8"), "text/html")
+
+
+def evidence_identity_table(
+    rep: CoverageReport, role_id: str, candidate_ids: tuple[str, ...], display: Mapping[str, str]
+) -> pd.DataFrame:
+    """One row per piece of evidence of the shortlisted candidates: the badge, its issuer,
+    the issuer identity level and what is proven, and whether (or why not) it counts."""
+    ev = requirement_evidence(rep, role_id, list(candidate_ids))
+    ev = ev[ev["badge_key"].notna()]
+    return pd.DataFrame(
+        {
+            "candidate": ev["candidate_id"].map(lambda c: display.get(c, c)),
+            "requirement": ev["requirement"],
+            "badge": ev["badge_name"].fillna(""),
+            "issuer": ev["issuer_name"].fillna(""),
+            "identity": ev["identity_level"].fillna("").replace("", "not assessed"),
+            "proven": ev["identity_note"].fillna(""),
+            "counts": ev["counts"].astype("boolean").fillna(False).astype(bool),
+            "why not": ev["why_not"].fillna(""),
+        }
+    ).reset_index(drop=True)
 
 
 def log_export(name: str, filename: str, fmt: str, role_id: str, candidate_ids: tuple[str, ...]) -> None:

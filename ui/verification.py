@@ -7,6 +7,12 @@ fictional issuers (hosts under ``.example``, laid out in
 :class:`verifier.offline.OfflineTransport`; every other URL goes to the
 network through the SSRF guard, unless offline mode is on
 (``SKILLPROOF_OFFLINE=1``, used by tests), in which case it answers 404.
+
+Issuer identity (:mod:`verifier.identity`): answers from the network come
+through the guarded transport, which checks TLS; answers the sample serves
+from disk prove their hosts only because the application vouches for the
+documents it ships (the fetcher's ``vouched_hosts``; ``how`` says "without
+TLS"). Issuers are looked up in the bundled snapshot of the DCC registries.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from verifier.models import VerificationResult
 from verifier.net import guarded_transport
 from verifier.offline import OfflineTransport, routes_from_folders
 from verifier.pipeline import BadgeInput, verify_batch
+from verifier.registries import snapshot_registries
 from verifier.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,6 +55,12 @@ def make_transport(*, offline: bool | None = None) -> OfflineTransport:
     # sample's own files and from the network for everything else.
     shared = [u.split("/")[2] for u in routes if not u.split("/")[2].endswith(RESERVED_SUFFIXES)]
     return OfflineTransport(routes, fallback=fallback, shared_hosts=shared)
+
+
+def sample_hosts() -> tuple[str, ...]:
+    """The hosts the sample workspace answers from disk (``host[:port]``)."""
+    routes = routes_from_folders(SAMPLE_ISSUERS) if SAMPLE_ISSUERS.is_dir() else {}
+    return tuple(dict.fromkeys(u.split("/")[2] for u in routes))
 
 
 def verify_all(
@@ -80,8 +93,13 @@ async def _verify(
     limits: FetchLimits | None,
 ) -> list[VerificationResult]:
     out: list[VerificationResult] = []
+    offline = offline_only() if offline is None else offline
     async with Fetcher(transport=make_transport(offline=offline), limits=limits) as fetcher:
-        session = Session(fetcher=fetcher) if now is None else Session(fetcher=fetcher, now=now)
+        fetcher.verifies_tls = not offline  # the fallback is the guarded, certificate-checking transport
+        fetcher.vouched_hosts = sample_hosts()
+        session = Session(fetcher=fetcher, registries=snapshot_registries())
+        if now is not None:
+            session.now = now
         batch = verify_batch(items, session, window=32)
         try:
             async for result in batch:

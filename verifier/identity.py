@@ -179,7 +179,7 @@ async def establish(result: VerificationResult, session: Session) -> IssuerIdent
                 f"{issuer.id} is listed{f' as {listed_as!r}' if listed_as else ''} by {names}, and {bound}",
             )
         else:
-            proof = _platform(result, bound) or await _domain(result, bound, session)
+            proof = _platform(result, bound, session) or await _domain(result, bound, session)
     if proof is None:
         proof = _Proof(IdentityLevel.SELF_ASSERTED, "", _self_asserted_how(result, bound))
     identity = IssuerIdentity(
@@ -260,21 +260,26 @@ def served_clause(url: str | None, session: Session) -> str | None:
         return None
     allowed = {a.lower() for a in session.fetcher.vouched_hosts}
     if host in allowed or (port is not None and f"{host}:{port}" in allowed) or parts.netloc.lower() in allowed:
-        return f"from {parts.netloc}, a host this verifier was told to trust (--allow-host), without TLS"
+        return (
+            f"from {parts.netloc}, a host the operator vouches for (--allow-host, or documents the application "
+            "ships), without TLS"
+        )
     if parts.scheme == "https" and session.fetcher.verifies_tls:
         return f"over TLS with a certificate valid for {host}"
     return None
 
 
-def _platform(result: VerificationResult, bound: str) -> _Proof | None:
-    for url in (result.source_url, result.issuer.id, result.achievement.id):
+def _platform(result: VerificationResult, bound: str, session: Session) -> _Proof | None:
+    """The documents (the badge, the issuer profile) came from a known platform's host."""
+    for url in (result.source_url, result.issuer.id):
         found = platforms.platform_of_host(_host(url))
-        if found is not None:
+        how = served_clause(url, session) if found is not None else None
+        if found is not None and how is not None:
             _, name, domain = found
             return _Proof(
                 IdentityLevel.PLATFORM,
                 domain,
-                f"served by {name} ({_host(url)}), a known badge platform that vouches for the organisation; {bound}",
+                f"served by {name} {how}, a known badge platform that vouches for the organisation; {bound}",
             )
     return None
 
@@ -365,8 +370,21 @@ def _self_asserted_how(result: VerificationResult, bound: str | None) -> str:
 
 
 def _entry_domain(entry: Entry) -> str | None:
+    """The domain an entry names: its url's host, else the host of a path-less ``did:web``
+    (a ``did:web:host:path`` DID may live on a host shared by many issuers). A badge
+    platform's domain is shared by every organisation on it, so it names none of them."""
     host = _host(entry.url) if entry.registry != TRUST_LIST_NAME else entry.url
-    return _bare(host or (issuer_domain(entry.id) if entry.id else None))
+    if not host and entry.id.startswith("did:web:") and ":" not in entry.id.removeprefix("did:web:"):
+        host = issuer_domain(entry.id)
+    return _own_domain(host)
+
+
+def _own_domain(host: str | None) -> str | None:
+    """``host`` without ``www.``, or None when it is a badge platform's (shared) host."""
+    bare = _bare(host)
+    if bare is None or platforms.platform_of_host(bare) or platforms.platform_of_host("www." + bare):
+        return None
+    return bare
 
 
 def _bare(host: str | None) -> str | None:
@@ -424,7 +442,7 @@ def _index(entries: tuple[Entry, ...], registries: Registries | None, session: S
 def _impersonation(result: VerificationResult, proof: _Proof, index: _Index) -> Impersonation | None:
     issuer = result.issuer
     claimed_name = comparable(issuer.name)
-    claimed_domain = _bare(_host(issuer.url))
+    claimed_domain = _own_domain(_host(issuer.url))
     if (claimed_name is None and claimed_domain is None) or not index.entries:
         return None
     issuer_key = (issuer.id or "").split("#", 1)[0]

@@ -17,12 +17,14 @@ import httpx
 import pytest
 from joserfc.jwk import ECKey
 
+from tests.fixtures.ob2 import make_fixtures as ob2fx
 from tests.support.issuer_server import IssuerServer, loopback_available
 from tests.verifier.identity_helpers import NOW, Anchor, Signer, linkage_jwt, registry_document, vc_jwt
 from verifier import cli
 from verifier.fetch import Fetcher, FetchLimits
 from verifier.models import IdentityLevel, Status, VerificationResult
 from verifier.pipeline import BadgeInput, verify_input
+from verifier.proofs.data_integrity import sign
 from verifier.registries import (
     MAX_REGISTRY_BYTES,
     Registries,
@@ -37,6 +39,7 @@ from verifier.trust import TrustList
 pytestmark = pytest.mark.skipif(not loopback_available("127.0.0.3"), reason="needs 127.0.0.2-3 on loopback (Linux)")
 
 AT = datetime.fromtimestamp(NOW, UTC)
+OB2_NOW = datetime(2025, 1, 1, tzinfo=UTC)  # within the OB 2.0 fixtures' validity
 REG, ORG = "127.0.0.2", "127.0.0.3"
 
 
@@ -485,3 +488,108 @@ def test_a_bundle_reverifies_identity_with_its_recorded_registries(
     line = json.loads(capsys.readouterr().out.splitlines()[0])
     assert line["issuer"]["identity"]["level"] == "registry"
     assert line["changed"] == []
+
+
+# -- OB 2.0: hosted and signed on the issuer's origin; a platform's host ---------------------
+
+
+def ob2_site(server: IssuerServer) -> str:
+    a, b = server.origin(REG), server.origin(ORG)
+    for name in ("issuer", "key", "revocations", "badge"):
+        server.route(REG, f"/{name}.json", json_body=ob2fx.render(name, A=a, B=b))
+    server.route(REG, "/assertions/valid.json", json_body=ob2fx.variant("hosted", "valid", A=a, B=b))
+    return a
+
+
+async def test_ob2_hosted_on_the_issuers_origin_proves_its_domain(server: IssuerServer) -> None:
+    origin = ob2_site(server)
+    async with Fetcher(allow_hosts=server.allow_hosts, limits=FetchLimits(retries=0)) as f:
+        r = await verify_input(BadgeInput(origin + "/assertions/valid.json"), Session(fetcher=f, now=OB2_NOW))
+    i = ident(r)
+    assert r.status is Status.VERIFIED
+    assert (i.level, i.proven) == (IdentityLevel.DOMAIN, REG)
+    assert "assertion, BadgeClass and issuer profile" in i.how
+
+
+async def test_ob2_signed_whose_profile_lists_the_key_proves_its_domain(server: IssuerServer) -> None:
+    origin = ob2_site(server)
+    token = ob2fx.sign_rs256(ob2fx.variant("signed", "valid", A=origin, B=server.origin(ORG)))
+    async with Fetcher(allow_hosts=server.allow_hosts, limits=FetchLimits(retries=0)) as f:
+        r = await verify_input(BadgeInput("s.jws", data=token.encode()), Session(fetcher=f, now=OB2_NOW))
+    assert r.status is Status.VERIFIED
+    assert (ident(r).level, ident(r).proven) == (IdentityLevel.DOMAIN, REG)
+
+
+async def test_ob2_hosted_from_a_host_nobody_vouches_for_proves_nothing(server: IssuerServer) -> None:
+    origin = ob2_site(server)
+    async with Fetcher(allow_hosts=server.allow_hosts, limits=FetchLimits(retries=0)) as f:
+        f.vouched_hosts = ()  # reachable, but plain http and not vouched for: no domain proof
+        r = await verify_input(BadgeInput(origin + "/assertions/valid.json"), Session(fetcher=f, now=OB2_NOW))
+    assert r.status is Status.VERIFIED
+    assert ident(r).level is IdentityLevel.SELF_ASSERTED
+
+
+async def test_a_badge_served_by_a_known_platform_is_at_platform_level() -> None:
+    a, b = "https://api.badgr.io", "https://other.example"
+    docs = {f"{a}/{name}.json": ob2fx.render(name, A=a, B=b) for name in ("issuer", "key", "revocations", "badge")}
+    docs[f"{a}/assertions/valid.json"] = ob2fx.variant("hosted", "valid", A=a, B=b)
+    transport = httpx.MockTransport(
+        lambda req: httpx.Response(200, json=docs[str(req.url)]) if str(req.url) in docs else httpx.Response(404)
+    )
+    async with Fetcher(transport=transport, allow_hosts=("api.badgr.io",), limits=FetchLimits(retries=0)) as f:
+        r = await verify_input(BadgeInput(f"{a}/assertions/valid.json"), Session(fetcher=f, now=OB2_NOW))
+    i = ident(r)
+    assert r.status is Status.VERIFIED
+    assert (i.level, i.proven) == (IdentityLevel.PLATFORM, "badgr.io")
+    assert "Badgr" in i.how
+
+
+def jsonld_linkage(signer: Signer, origin: str, *, expiration: str = "2027-06-01T00:00:00Z") -> dict[str, Any]:
+    """A Domain Linkage Credential in the Linked Data Proof format (Ed25519Signature2020)."""
+    doc = {
+        "@context": [
+            "https://www.w3.org/2018/credentials/v1",
+            "https://identity.foundation/.well-known/did-configuration/v1",
+            "https://w3id.org/security/suites/ed25519-2020/v1",
+        ],
+        "issuer": signer.did,
+        "issuanceDate": "2026-01-01T00:00:00Z",
+        "expirationDate": expiration,
+        "type": ["VerifiableCredential", "DomainLinkageCredential"],
+        "credentialSubject": {"id": signer.did, "origin": origin},
+    }
+    return sign(
+        doc,
+        private_key=signer.key,
+        verification_method=signer.kid,
+        cryptosuite="Ed25519Signature2020",
+        created="2026-01-01T00:00:00Z",
+    )
+
+
+@pytest.mark.parametrize("problem", [None, "expired", "tampered"])
+async def test_a_linked_data_proof_domain_linkage(server: IssuerServer, problem: str | None) -> None:
+    signer = Signer.did_key()
+    origin = server.origin(ORG)
+    dlc = jsonld_linkage(
+        signer, origin, expiration="2026-02-01T00:00:00Z" if problem == "expired" else "2027-06-01T00:00:00Z"
+    )
+    if problem == "tampered":
+        dlc["issuanceDate"] = "2026-01-02T00:00:00Z"  # no longer what was signed
+    did_configuration(server, [dlc])
+    r = await verify(vc_jwt(signer, name="Org", url=origin + "/"), server)
+    expected = IdentityLevel.DOMAIN if problem is None else IdentityLevel.SELF_ASSERTED
+    assert ident(r).level is expected
+
+
+async def test_a_platform_domain_is_shared_and_never_claimed_by_one_issuer(server: IssuerServer) -> None:
+    spec = legacy(
+        server, "Sandbox", {"did:web:www.credly.com:api:v1:obi:v3:issuers:ede32dcc": {"name": "Credly Test OBv3 PM"}}
+    )
+    r = await verify(
+        vc_jwt(Signer.did_key(), name="Adatum Cloud Academy", url="https://www.credly.com/org/adatum"),
+        server,
+        registries=regs(spec),
+    )
+    assert ident(r).impersonation is None
+    assert r.status is Status.VERIFIED
