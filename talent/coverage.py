@@ -732,6 +732,7 @@ def _identity_weights(
         for i in named.tolist():
             if levels[i] != UNASSESSED:
                 factor[i] = 1.0 if levels[i] in chosen[i] else 0.0
+
     def why(i: int) -> str:
         note = str(notes[i])
         if note.startswith("issuer identity not proven"):
