@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import time
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -47,6 +49,13 @@ def size_text(n: int) -> str:
     if n >= 1024:
         return f"{n / 1024:g} KB"
     return f"{n} bytes"
+
+
+# What pypdf's parsers raise on damaged input besides its own errors (found by tests/fuzz/test_intake.py).
+_DAMAGED: tuple[type[BaseException], ...] = (
+    ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError, ArithmeticError,
+    NotImplementedError, zlib.error, struct.error, EOFError, AssertionError,
+)  # fmt: skip
 
 
 class Unreadable(ValueError):
@@ -74,8 +83,9 @@ class ReadLimits:
 def read_pdf(data: bytes, *, limits: ReadLimits = ReadLimits()) -> Document:
     """Text lines and link annotations of a PDF."""
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
+    errors: tuple[type[BaseException], ...] = (PyPdfError, DependencyError, *_DAMAGED)
     started = time.monotonic()
     if not data.lstrip()[:5].startswith(b"%PDF"):
         raise Unreadable("not a PDF (the file does not start with %PDF)")
@@ -95,7 +105,7 @@ def read_pdf(data: bytes, *, limits: ReadLimits = ReadLimits()) -> Document:
         pages = len(reader.pages)
     except Unreadable:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError) as exc:
+    except errors as exc:
         raise Unreadable(f"not a readable PDF ({type(exc).__name__}: {str(exc)[:120]})") from exc
     if pages == 0:
         raise Unreadable("the PDF has no pages")
@@ -109,8 +119,7 @@ def read_pdf(data: bytes, *, limits: ReadLimits = ReadLimits()) -> Document:
             _pdf_page(reader.pages[number], number, doc, limits)
         except Unreadable:
             raise
-        except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
-                OSError, ZeroDivisionError) as exc:  # fmt: skip
+        except errors as exc:
             # pypdf raises many kinds of errors on damaged content streams: one bad
             # page is a problem line, the pages that can be read still are.
             doc.problems.append(f"page {number + 1} could not be read ({type(exc).__name__})")

@@ -85,6 +85,11 @@ def extract_resume(name: str, data: bytes, *, limits: ReadLimits = ReadLimits())
         return Extraction(name, problems=(f"cannot be read: {exc}",))
     except RecursionError:
         return Extraction(name, problems=("cannot be read: the file nests too deeply",))
+    except Exception as exc:
+        # The readers turn every failure of the parsers they know of into Unreadable
+        # (tests/fuzz/test_intake.py asserts it); should a parser still fail otherwise on a
+        # stranger's file, that file gets its line and the batch goes on.
+        return Extraction(name, problems=(f"cannot be read: the reader failed on it ({type(exc).__name__})",))
     return analyse(name, doc)
 
 
