@@ -11,6 +11,7 @@ import streamlit as st
 
 from ui import navigation, sample
 from ui import workspace as state
+from ui.accessible import chart, status_summary, status_table
 from ui.charts import status_bar
 from ui.render import link, run_page
 
@@ -56,7 +57,7 @@ def start_page() -> None:
     left, right = st.columns([3, 2])
     with left:
         message, page, label = next_step(summary)
-        st.subheader("Next step")
+        st.header("Next step")
         st.success(message)
         link(page, label, icon=":material/arrow_forward:")
         if summary.candidates == 0 and st.button(
@@ -67,18 +68,18 @@ def start_page() -> None:
             with st.spinner("Loading and verifying the sample workspace…"):
                 sample.load_sample(state.workspace())
             st.rerun()
-        st.subheader("Pages")
+        st.header("Pages")
         for page in navigation.PAGES:
             link(page.path, f"{page.title} — {page.what}", icon=page.icon)
     with right:
         if summary.badges:
-            st.plotly_chart(
-                status_bar(
-                    {"verified": summary.verified, "failed": summary.failed, "error": summary.errors},
-                    title="Badges by status",
-                ),
-                width="stretch",
-                config={"displayModeBar": False},
+            counts = {"verified": summary.verified, "failed": summary.failed, "error": summary.errors}
+            chart(
+                status_bar(counts, title="Badges by status"),
+                key="start_status_chart",
+                summary=status_summary(counts),
+                table=status_table(counts),
+                what="Badges by status",
             )
     st.caption(
         "Everything the dashboard verifies can also be verified from a shell: `python -m verifier verify --help`."

@@ -15,6 +15,15 @@ from ui.workspace import add_badges, candidates, save_import
 from verifier.pipeline import BadgeInput
 
 MAX_TABLE_BYTES = 50 * 1024 * 1024
+PREVIEW_COLUMNS = {
+    "row": st.column_config.NumberColumn("Row", help="The row number in the spreadsheet."),
+    "name": st.column_config.TextColumn("Name", help="The candidate's name as it will be saved."),
+    "emails": st.column_config.TextColumn("Emails", help="Addresses used to check that a badge was issued to them."),
+    "ats_id": st.column_config.TextColumn("ATS id", help="The applicant's id in your ATS."),
+    "badges": st.column_config.NumberColumn("Badges", help="How many badge links the row holds."),
+    "badge links": st.column_config.TextColumn("Badge links", help="The first five links.", width="large"),
+    "problem": st.column_config.TextColumn("Problem", help="Why the row would not be imported; empty when fine."),
+}
 
 
 def _problems_table(problems: list[Problem], *, what: str) -> None:
@@ -83,7 +92,7 @@ def _mapping_widgets(columns: list[str], proposed: ColumnMapping) -> ColumnMappi
 
 def ats_section() -> None:
     """Upload an ATS export, map its columns, preview, import."""
-    st.subheader("1. Candidates from your ATS export")
+    st.header("1. Candidates from your ATS export")
     upload = st.file_uploader(
         "ATS export (CSV or XLSX)",
         type=["csv", "tsv", "xlsx"],
@@ -91,7 +100,7 @@ def ats_section() -> None:
         key="ats_upload",
     )
     if upload is None:
-        st.caption(
+        st.markdown(
             "No file yet. The sample workspace's export is `sample_data/candidates.csv`, if you want to try one."
         )
         return
@@ -117,7 +126,12 @@ def ats_section() -> None:
         st.warning(f"The mapping is not complete yet: {exc}")
         return
     st.markdown("**Preview** (first 20 rows as they will be imported)")
-    st.dataframe(preview_import(chunks[0], mapping), hide_index=True, width="stretch")
+    st.dataframe(
+        preview_import(chunks[0], mapping),
+        hide_index=True,
+        width="stretch",
+        column_config=PREVIEW_COLUMNS,
+    )
     if st.button(
         "Import candidates",
         type="primary",
@@ -132,7 +146,15 @@ def ats_section() -> None:
         )
         if len(result.rejected):
             st.warning(f"{len(result.rejected)} rows could not be used; here they are with the reason.")
-            st.dataframe(result.rejected, hide_index=True, width="stretch")
+            st.dataframe(
+                result.rejected,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "row": st.column_config.NumberColumn("Row", help="The row number in the spreadsheet."),
+                    "reason": st.column_config.TextColumn("Reason", help="Why the row cannot be used.", width="large"),
+                },
+            )
         link("pages/2_Verify.py", "Verify the badges now", icon=":material/arrow_forward:")
 
 
@@ -153,7 +175,7 @@ def _candidate_choice(key: str) -> str | None:
 
 def files_section() -> None:
     """Upload badge files (or a ZIP of them) for one candidate."""
-    st.subheader("2. Badge files for a candidate")
+    st.header("2. Badge files for a candidate")
     candidate = _candidate_choice("files_candidate")
     uploads = st.file_uploader(
         "Badge files: JSON, JWT, PNG, SVG, or a ZIP of them",
@@ -179,7 +201,7 @@ def _file_input(f: BadgeFile, candidate: str) -> BadgeInput:
 
 def urls_section() -> None:
     """Paste badge URLs for one candidate."""
-    st.subheader("3. Badge links for a candidate")
+    st.header("3. Badge links for a candidate")
     candidate = _candidate_choice("urls_candidate")
     text = st.text_area(
         "Badge URLs, one per line",

@@ -6,20 +6,22 @@ import pandas as pd
 import streamlit as st
 
 from ui import workspace
+from ui.accessible import chart, status_summary, status_table
 from ui.charts import status_bar
 from ui.render import empty_state, plain, result_details, run_page, styled_status
+from verifier.labels import format_label
 
 COLUMNS = {
-    "status_label": "Status",
-    "candidate": "Candidate",
-    "achievement": "Badge",
-    "issuer": "Issuer",
-    "format": "Format",
-    "platform": "Platform",
-    "reason": "Reason",
-    "issued_on": "Issued",
-    "expires": "Expires",
-    "skills": "Skills",
+    "status_label": ("Status", "✔ Verified: every check passed. ✖ Failed: not valid now. ? Couldn't verify."),
+    "candidate": ("Candidate", "Whose badge it is."),
+    "achievement": ("Badge", "The achievement the badge is for."),
+    "issuer": ("Issuer", "Who the badge says issued it."),
+    "format": ("Format", "The kind of credential: Open Badges 2.0 or 3.0, a W3C Verifiable Credential..."),
+    "platform": ("Platform", "The badge platform it was given from, when it was a platform's page."),
+    "reason": ("Reason", "Why it failed or could not be verified; select the row for the full text."),
+    "issued_on": ("Issued", "Issue date as the badge states it."),
+    "expires": ("Expires", "Expiry date; empty when it never expires."),
+    "skills": ("Skills", "The skills the badge states."),
 }
 
 
@@ -36,7 +38,10 @@ def _filters(frame: pd.DataFrame) -> pd.DataFrame:
         "Issuer", sorted(frame["issuer"].dropna().unique()), help="Show badges from these issuers.", key="f_issuer"
     )
     formats = d.multiselect(
-        "Format", sorted(frame["format"].dropna().unique()), help="OB 2.0 hosted / signed, OB 3.0, VC ...", key="f_fmt"
+        "Format",
+        sorted(frame["format"].dropna().unique()),
+        help="Open Badges 2.0 (hosted or signed), 3.0, W3C Verifiable Credentials...",
+        key="f_fmt",
     )
     platforms = e.multiselect(
         "Platform",
@@ -61,13 +66,23 @@ def results_page() -> None:
     """The Results page body."""
     st.title("Results")
     frame = workspace.results_frame()
+    if not frame.empty:
+        frame = frame.assign(format=[format_label(f) for f in frame["format"]]).fillna(
+            {"platform": "", "issued_on": "", "expires": "", "reason": ""}
+        )
     if frame.empty:
         empty_state("No badge has been verified yet. Import badges, then run **Verify**.", page="pages/2_Verify.py")
         return
     counts = frame["status"].value_counts().to_dict()
     left, right = st.columns([1, 2])
     with left:
-        st.plotly_chart(status_bar(counts), width="stretch", config={"displayModeBar": False})
+        chart(
+            status_bar(counts),
+            key="results_status_chart",
+            summary=status_summary(counts),
+            table=status_table(counts),
+            what="Badges by status",
+        )
     with right:
         st.markdown(
             "Colours and symbols: **✔ Verified** (blue) — every check passed; **✖ Failed** (orange) — not valid "
@@ -76,7 +91,7 @@ def results_page() -> None:
         )
     shown = _filters(frame)
     st.caption(f"{len(shown)} of {len(frame)} badges. Select a row to see every check.")
-    table = shown[list(COLUMNS)].rename(columns=COLUMNS)
+    table = shown[list(COLUMNS)].rename(columns={c: label for c, (label, _h) in COLUMNS.items()})
     event = st.dataframe(
         styled_status(table),
         hide_index=True,
@@ -84,6 +99,10 @@ def results_page() -> None:
         on_select="rerun",
         selection_mode="single-row",
         key="results_table",
+        column_config={
+            label: st.column_config.TextColumn(label, help=help_text, width="large" if c == "reason" else None)
+            for c, (label, help_text) in COLUMNS.items()
+        },
     )
     rows = event.selection.rows if event is not None else []
     if not rows:
@@ -95,7 +114,7 @@ def results_page() -> None:
         st.warning("That result is no longer in the workspace (it may have been re-checked). Select it again.")
         return
     result = detail.result
-    st.subheader(plain(result.achievement.name or result.input))
+    st.header(plain(result.achievement.name or result.input))
     result_details(result)
     raw_document(detail)
 

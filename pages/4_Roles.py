@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from talent.errors import RoleError
+from talent.ranking import RANKING_RULE
 from talent.roles import Requirement, Role, dumps_role, loads_role, role_from_dict, slug
 from ui import workspace
 from ui.render import plain, run_page
@@ -19,12 +20,13 @@ def _frame(role: Role) -> pd.DataFrame:
             "skill": r.skill,
             "weight": float(r.weight),
             "must_have": bool(r.must_have),
-            "min_level": r.min_level,
-            "max_age_years": None if r.max_age_days is None else round(r.max_age_days / 365, 2),
+            "min_level": "" if r.min_level is None else str(r.min_level),
+            "max_age_years": "" if r.max_age_days is None else f"{round(r.max_age_days / 365, 2):g}",
             "accepted_issuers": ", ".join(r.accepted_issuers),
         }
         for r in role.requirements
     ]
+    # Optional numbers are text cells, so that "no limit" shows as a blank, never as "None".
     return pd.DataFrame(rows, columns=EDIT_COLUMNS)
 
 
@@ -40,10 +42,15 @@ def _role_from_frame(role_id: str, name: str, description: str, frame: pd.DataFr
             "weight": float(row.get("weight") or 1),
             "must_have": bool(row.get("must_have")),
         }
-        if pd.notna(row.get("min_level")) and row.get("min_level") not in ("", None):
-            entry["min_level"] = int(float(str(row["min_level"])))
-        if pd.notna(row.get("max_age_years")) and row.get("max_age_years") not in ("", None):
-            entry["max_age_years"] = float(str(row["max_age_years"]))
+        for column, label in (("min_level", "Minimum level"), ("max_age_years", "Evidence no older than (years)")):
+            text = "" if row.get(column) is None or pd.isna(row.get(column)) else str(row[column]).strip()
+            if not text:
+                continue
+            try:
+                number = float(text)
+            except ValueError:
+                raise RoleError(f"{label} of {skill}: {text!r} is not a number", source="the editor") from None
+            entry[column] = int(number) if column == "min_level" and number.is_integer() else number
         issuers = [s.strip() for s in str(row.get("accepted_issuers") or "").split(",") if s.strip()]
         if issuers:
             entry["accepted_issuers"] = issuers
@@ -63,10 +70,10 @@ def editor(role: Role | None) -> None:
         "Description", value=base.description, help="Optional: what the role is about.", key="role_desc"
     )
     st.markdown(
-        "**Requirements** — one row per skill. *weight*: how much it counts; *must_have*: candidates without it "
-        "rank below those with it; *min_level* 1–5; *max_age_years*: older evidence does not count; "
-        "*accepted_issuers*: comma-separated issuer ids or domains (empty = any)."
+        "**Requirements**: one row per skill. Point at a column heading for what it means; leave a cell "
+        "empty for no limit."
     )
+    st.markdown(f"**How candidates are ranked.** {RANKING_RULE}")
     edited = st.data_editor(
         _frame(base),
         num_rows="dynamic",
@@ -75,13 +82,33 @@ def editor(role: Role | None) -> None:
         key=f"role_editor_{base.role_id or 'new'}",
         column_config={
             "skill": st.column_config.TextColumn(
-                "skill", help="A skill name or synonym from the catalogue", required=True
+                "Skill", help="A skill name or synonym from the skills catalogue.", required=True
             ),
-            "weight": st.column_config.NumberColumn("weight", min_value=0.1, max_value=10.0, step=0.5, help="> 0"),
-            "must_have": st.column_config.CheckboxColumn("must_have", help="A must-have requirement"),
-            "min_level": st.column_config.NumberColumn("min_level", min_value=1, max_value=5, step=1, help="1–5"),
-            "max_age_years": st.column_config.NumberColumn("max_age_years", min_value=0.1, help="Evidence age limit"),
-            "accepted_issuers": st.column_config.TextColumn("accepted_issuers", help="Comma-separated; empty = any"),
+            "weight": st.column_config.NumberColumn(
+                "Weight",
+                min_value=0.1,
+                max_value=10.0,
+                step=0.5,
+                help="How much the skill counts towards the score, and, for a must-have, towards the ranking.",
+            ),
+            "must_have": st.column_config.CheckboxColumn(
+                "Must-have",
+                help="Candidates are ranked first by the must-haves they meet, each counted at its weight.",
+            ),
+            "min_level": st.column_config.TextColumn(
+                "Minimum level",
+                help="1 to 5. Only badges that state a level are held to it. Empty: any level.",
+                validate=r"^\s*[1-5]?\s*$",
+            ),
+            "max_age_years": st.column_config.TextColumn(
+                "Evidence no older than (years)",
+                help="Badges issued longer ago than this do not count (for instance 3 or 1.5). Empty: no limit.",
+                validate=r"^\s*(\d+(\.\d+)?)?\s*$",
+            ),
+            "accepted_issuers": st.column_config.TextColumn(
+                "Accepted issuers",
+                help="Issuer ids, DIDs or domains, separated by commas. Empty: any issuer.",
+            ),
         },
     )
     if st.button("Save role", type="primary", help="Validates and saves the role to the workspace.", key="role_save"):
@@ -121,7 +148,7 @@ def roles_page() -> None:
     st.divider()
     left, right = st.columns(2)
     with left:
-        st.subheader("Export")
+        st.header("Export")
         if current is not None:
             st.download_button(
                 f"Download {current.name} as YAML",
@@ -134,7 +161,7 @@ def roles_page() -> None:
         else:
             st.caption("Pick a saved role above to export it.")
     with right:
-        st.subheader("Import")
+        st.header("Import")
         upload = st.file_uploader(
             "Role file (YAML or JSON)",
             type=["yaml", "yml", "json"],

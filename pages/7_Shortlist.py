@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from talent.ranking import RANKING_RULE
 from ui import auth
-from ui.coverage import coverage_view
+from ui.coverage import RANKING_LABELS, coverage_view
 from ui.render import empty_state, run_page
 from ui.report import html_report, log_export, shortlist_export
 from ui.widgets import role_picker
@@ -24,21 +25,31 @@ def shortlist_page() -> None:
     if view.ranked.empty:
         empty_state("No candidates to shortlist yet. Import and verify first.", page="pages/1_Import.py")
         return
-    st.write("Tick the candidates to shortlist (the ranking is by verified coverage of the role).")
-    table = view.ranked[["rank", "name", "score", "must_haves", "explanation"]].copy()
+    st.write("Tick the candidates to shortlist. The three at the top of the ranking are ticked to start with.")
+    st.markdown(f"**How candidates are ranked.** {RANKING_RULE}")
+    shown = ["rank", "name", "must_haves", "score", "explanation"]
+    table = view.ranked[shown].copy()
     table.insert(0, "pick", table["rank"] <= 3)
     edited = st.data_editor(
         table,
         hide_index=True,
         width="stretch",
-        disabled=["rank", "name", "score", "must_haves", "explanation"],
+        disabled=shown,
         column_config={
-            "pick": st.column_config.CheckboxColumn("Shortlist", help="Include this candidate in the exports"),
-            "rank": st.column_config.NumberColumn("Rank", width="small"),
-            "name": "Candidate",
-            "must_haves": "Must-haves met",
-            "score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%.1f"),
-            "explanation": st.column_config.TextColumn("Why", width="large"),
+            "pick": st.column_config.CheckboxColumn("Shortlist", help="Include this candidate in the exports."),
+            "rank": st.column_config.NumberColumn(
+                RANKING_LABELS["rank"][0], help=RANKING_LABELS["rank"][1], width="small"
+            ),
+            "name": st.column_config.TextColumn(RANKING_LABELS["name"][0], help=RANKING_LABELS["name"][1]),
+            "must_haves": st.column_config.TextColumn(
+                RANKING_LABELS["must_haves"][0], help=RANKING_LABELS["must_haves"][1]
+            ),
+            "score": st.column_config.ProgressColumn(
+                RANKING_LABELS["score"][0], help=RANKING_LABELS["score"][1], min_value=0, max_value=100, format="%.1f"
+            ),
+            "explanation": st.column_config.TextColumn(
+                RANKING_LABELS["explanation"][0], help=RANKING_LABELS["explanation"][1], width="large"
+            ),
         },
         key=f"shortlist_pick_{role_id}",
     )
@@ -83,7 +94,17 @@ def shortlist_page() -> None:
             key="dl_html",
         )
     with st.expander("Audit log (latest exports and imports)"):
-        st.dataframe(audit_frame(limit=50), hide_index=True, width="stretch")
+        st.dataframe(
+            audit_frame(limit=50),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "at": st.column_config.TextColumn("When", help="When it happened (UTC)."),
+                "action": st.column_config.TextColumn("What", help="The kind of event: an export or an import."),
+                "detail": st.column_config.TextColumn("Details", help="What was exported or imported.", width="large"),
+                "count": st.column_config.NumberColumn("Items", help="How many candidates or rows it concerned."),
+            },
+        )
 
 
 run_page(shortlist_page, title="Shortlist", icon=":material/check_circle:")

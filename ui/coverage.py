@@ -31,13 +31,28 @@ def report() -> CoverageReport:
     return report_at(url(), revision())
 
 
+RANKING_LABELS = {
+    "rank": ("Rank", "Place in the ranking for this role (the rule is stated above the table)."),
+    "name": ("Candidate", "The candidate's name as imported."),
+    "must_haves": (
+        "Must-haves met",
+        "Must-have requirements met with verified evidence, and their weight: the first ranking key.",
+    ),
+    "score": ("Score", "0–100: the weighted share of all the role's requirements met with verified evidence."),
+    "met": ("Requirements met", "Requirements of the role met with verified evidence."),
+    "explanation": ("Why this place", "Why the candidate ranks above the next one, then what is met and missing."),
+}
+"""Ranking columns as people read them: (label, help)."""
+RANKING_WORDS = {column: label for column, (label, _help) in RANKING_LABELS.items()}
+
+
 @dataclass(frozen=True)
 class CoverageView:
     """What the Coverage page shows for one role."""
 
     role_id: str
     role_name: str
-    ranked: pd.DataFrame  # rank, candidate_id, name, score, must_haves, met, explanation
+    ranked: pd.DataFrame  # rank, candidate_id, name, score, must_haves, met, above_next, explanation
     heatmap: pd.DataFrame  # display names x requirements, strength 0..1 (top HEATMAP_ROWS)
     hover: pd.DataFrame  # same shape: the evidence behind each cell
     gaps: pd.DataFrame  # requirement, covered, total, must_have
@@ -51,7 +66,14 @@ def coverage_view_at(db: str, rev: int, role_id: str) -> CoverageView:
     ranked = rank_candidates(rep, role_id, names=display)
     role_name = next((r.name for r in roles_at(db, rev) if r.role_id == role_id), role_id)
     ranked["must_haves"] = [
-        f"{a} of {b}" for a, b in zip(ranked["must_have_met"], ranked["must_have_total"], strict=True)
+        f"{a} of {b} (weight {wa:g} of {wb:g})" if b else "none asked"
+        for a, b, wa, wb in zip(
+            ranked["must_have_met"],
+            ranked["must_have_total"],
+            ranked["must_have_weight_met"],
+            ranked["must_have_weight_total"],
+            strict=True,
+        )
     ]
     ranked["met"] = [f"{a} of {b}" for a, b in zip(ranked["met"], ranked["total"], strict=True)]
     m = rep.matrix[rep.matrix["role_id"] == role_id]
@@ -81,7 +103,7 @@ def coverage_view_at(db: str, rev: int, role_id: str) -> CoverageView:
             "must_have": pool["must_have"].astype(bool),
         }
     )
-    cols = ["rank", "candidate_id", "name", "score", "must_haves", "met", "explanation"]
+    cols = ["rank", "candidate_id", "name", "score", "must_haves", "met", "above_next", "explanation"]
     return CoverageView(role_id, role_name, ranked[cols], heat, hover, gaps)
 
 

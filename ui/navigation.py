@@ -81,5 +81,12 @@ def enter_through_registry() -> None:
     if getattr(_in_registry, "active", False) or st.session_state.get(_TRIED):
         return
     st.session_state[_TRIED] = True
-    st.navigation(_pages(None), position="hidden")
+    # The registry needs its Start page here too: without one, the first page file would become the
+    # default page, served at "/" instead of its own address, and a deep link to it (/Import) would
+    # show Streamlit's "Page not found". The rerun then runs the real start page's registry.
+    st.navigation(_pages(_start_placeholder), position="hidden")
     st.rerun()
+
+
+def _start_placeholder() -> None:
+    """Stands for the start page while a page file re-enters the registry (never run: a rerun follows)."""

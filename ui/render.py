@@ -17,6 +17,7 @@ from streamlit.errors import StreamlitAPIException
 from ui import auth, navigation
 from ui.sample import ensure_workspace
 from ui.theme import GREY, OUTCOME_SYMBOLS, STATUS_COLOURS, status_css, status_label
+from verifier.labels import check_label, format_label
 from verifier.models import VerificationResult
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,16 @@ def styled_status(frame: pd.DataFrame, column: str = "Status", *, max_rows: int 
     return frame.style.map(status_css, subset=[column])
 
 
+SKILL_WORDS = {
+    "name": "Skill",
+    "framework": "Framework",
+    "code": "Code",
+    "url": "Link",
+    "source": "Read from",
+    "target_type": "Kind",
+}
+
+
 def checks_frame(result: VerificationResult) -> pd.DataFrame:
     """One row per check: what was checked, the outcome (symbol + word) and the message."""
     rows = []
@@ -85,7 +96,7 @@ def checks_frame(result: VerificationResult) -> pd.DataFrame:
         outcome = OUTCOME_SYMBOLS.get(c.outcome.value, c.outcome.value)
         if c.indeterminate:
             outcome = "? could not be determined"
-        rows.append({"Check": c.id, "Outcome": outcome, "Detail": c.message})
+        rows.append({"Check": check_label(c.id), "Outcome": outcome, "Detail": c.message})
     return pd.DataFrame(rows, columns=["Check", "Outcome", "Detail"])
 
 
@@ -113,12 +124,19 @@ def result_details(result: VerificationResult) -> None:
         st.write(match[result.recipient_match] + (f" ({auth.contact(result.email)})" if result.email else ""))
         st.markdown("**Dates**")
         st.write(plain(f"Issued: {result.issued_on or '—'} · Expires: {result.expires or 'never'}"))
-        st.caption(plain(f"Format: {result.format}" + (f" · platform: {result.platform}" if result.platform else "")))
+        st.caption(
+            plain(
+                f"Format: {format_label(result.format)}"
+                + (f" · platform: {result.platform}" if result.platform else "")
+            )
+        )
     st.markdown("**Checks**")
-    st.dataframe(checks_frame(result), hide_index=True, width="stretch")
+    st.table(checks_frame(result).style.hide(axis="index"))
     if result.skills:
         st.markdown("**Skills the badge states**")
-        st.dataframe(pd.DataFrame([s.to_dict() for s in result.skills]).fillna(""), hide_index=True, width="stretch")
+        skills = pd.DataFrame([s.to_dict() for s in result.skills])
+        skills = skills[[c for c in SKILL_WORDS if c in skills]].fillna("").rename(columns=SKILL_WORDS)
+        st.table(skills.style.hide(axis="index"))
 
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|:<>~$=])")

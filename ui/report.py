@@ -14,7 +14,7 @@ from talent.ranking import requirement_evidence
 from talent.shortlist import Shortlist, export_shortlist, safe_filename
 from ui.charts import coverage_heatmap, gaps_bar, profile_bars
 from ui.charts import html_report as build_html
-from ui.coverage import coverage_view_at, profile_at, report_at
+from ui.coverage import RANKING_WORDS, coverage_view_at, profile_at, report_at
 from ui.workspace import names_at, revision, url, workspace
 
 
@@ -51,7 +51,7 @@ def _html_report(db: str, rev: int, name: str, role_id: str, candidate_ids: tupl
     picked = view.ranked[view.ranked["candidate_id"].isin(candidate_ids)]
     display = names_at(db, rev)
     sections: list[tuple[str, go.Figure | pd.DataFrame | str]] = [
-        ("Shortlist", picked[["rank", "name", "score", "must_haves", "met", "explanation"]]),
+        ("Shortlist", picked[list(RANKING_WORDS)].rename(columns=RANKING_WORDS)),
         ("Verified coverage", coverage_heatmap(view.heatmap, hover=view.hover, title=view.role_name)),
         ("Where the pool is thin", gaps_bar(view.gaps)),
     ]

@@ -35,9 +35,14 @@ def status_label(status: str) -> str:
     return f"{STATUS_SYMBOLS.get(status, '·')} {STATUS_WORDS.get(status, status)}"
 
 
+# Text on each status colour with at least WCAG AA contrast (4.5:1): white on blue (5.0:1),
+# black on orange (9.3:1) and on grey (7.4:1).
+STATUS_TEXT_COLOURS = {"verified": "white", "failed": "black", "error": "black"}
+
+
 def status_css(label: object) -> str:
-    """CSS for a status cell of a styled table (white text on the status colour)."""
+    """CSS for a status cell of a styled table (text on the status colour, AA contrast)."""
     for status, word in STATUS_WORDS.items():
         if str(label).endswith(word):
-            return f"background-color: {STATUS_COLOURS[status]}; color: white; font-weight: 600"
+            return f"background-color: {STATUS_COLOURS[status]}; color: {STATUS_TEXT_COLOURS[status]}; font-weight: 600"
     return ""
