@@ -11,6 +11,7 @@ way an ATS import does.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -43,8 +44,11 @@ def read_sources(
     belonging to ``pasted_for`` (name, email); profiles expanded when ``expand``."""
     found = extract_files(list(files))
     if pasted.strip():
-        links = extract_links(pasted, source="pasted links")
         name, email = pasted_for
+        # The label names the source; a candidate without an email is keyed by it, so it holds a
+        # digest of the links: two people pasted under one name are never merged by the name.
+        digest = hashlib.sha256(pasted.strip().encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        links = extract_links(pasted, source=f"pasted links ({name.strip() or 'no name'}, {digest})")
         found.append(replace(links, candidate=Person(name.strip(), email.strip().lower())))
     if expand and any(link.kind == "profile" for e in found for link in e.links):
         found = expand_sync(found, transport=make_transport(), max_badges=max_badges)

@@ -3,6 +3,7 @@ sample résumés and LinkedIn export, preview per candidate, queue the ticked ba
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -71,3 +72,24 @@ def test_pasted_profile_link_for_a_new_candidate(empty_workspace: Path) -> None:
     [cand] = workspace().candidates()
     assert cand.candidate_id == "email:tomasz.wojcik@example.com"
     assert len(cand.badges) == 3
+
+
+def test_pasted_profile_link_for_an_existing_candidate(sample_workspace: Path) -> None:
+    from ui.workspace import workspace
+
+    [who] = [c for c in workspace().candidates() if "delphine.corbel@example.com" in c.emails]
+    count = len(workspace().candidates())
+    at = _import_page()
+    at.text_area(key="intake_links").input("https://www.credly.com/users/delphine-corbel").run()
+    at.selectbox(key="intake_links_for").select(who.candidate_id).run()
+    assert [e.value for e in at.exception] == []
+    labels = [e.label for e in at.expander]
+    assert len(labels) == 1
+    assert "already in the workspace" in labels[0]
+    at.button(key="intake_queue").click().run()
+    [after] = [c for c in workspace().candidates() if c.candidate_id == who.candidate_id]
+    listing = SAMPLE_DIR / "issuers" / "www.credly.com" / "users" / "delphine-corbel" / "badges.json"
+    listed = {f"https://www.credly.com/badges/{b['id']}" for b in json.loads(listing.read_text())["data"]}
+    assert len(listed) == 2
+    assert listed <= set(after.badges)  # the badges the profile lists, added to the matched candidate
+    assert len(workspace().candidates()) == count  # matched, not a new candidate
