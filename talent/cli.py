@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +34,11 @@ from talent.intake.sources import extract_each
 from verifier.fetch import FetchLimits
 from verifier.offline import OfflineTransport, routes_from_folders
 from verifier.profiles import DEFAULT_MAX_BADGES
+
+#: Worker processes for a large batch (pypdf is pure Python: one core per process), and from how
+#: many files on (below that, starting the processes costs more than it saves).
+AUTO_WORKERS = 4
+AUTO_WORKERS_FROM = 20
 
 
 def _positive_int(text: str) -> int:
@@ -65,7 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--max-pages", type=_positive_int, default=ReadLimits().max_pages, metavar="N", help="PDF page cap")
     x.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per-request timeout when expanding")
     x.add_argument(
-        "--workers", type=_positive_int, default=1, metavar="N", help="read the files on N processes (default 1)"
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help=f"read the files on N processes (default: up to {AUTO_WORKERS}, one per core, for more than "
+        f"{AUTO_WORKERS_FROM} files; else 1)",
     )
     x.add_argument(
         "--offline-issuers",
@@ -111,7 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file_slots.append(len(slots))
             slots.append([])
             files.append((item, data))
-    for index, found in zip(file_slots, extract_each(files, limits=limits, workers=args.workers), strict=True):
+    workers = args.workers or (min(AUTO_WORKERS, os.cpu_count() or 1) if len(files) > AUTO_WORKERS_FROM else 1)
+    for index, found in zip(file_slots, extract_each(files, limits=limits, workers=workers), strict=True):
         slots[index] = found
     if loose:
         slots.append(extract_files(loose, limits=limits))
