@@ -30,7 +30,13 @@ def _problems_table(problems: list[Problem], *, what: str) -> None:
     if problems:
         st.warning(f"{len(problems)} {what} cannot be used; they are listed here with the reason.")
         st.dataframe(
-            pd.DataFrame([{"Item": p.item, "Reason": p.reason} for p in problems]), hide_index=True, width="stretch"
+            pd.DataFrame([{"Item": p.item, "Reason": p.reason} for p in problems]),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Item": st.column_config.TextColumn(help="The file, link or row that cannot be used."),
+                "Reason": st.column_config.TextColumn(help="Why it cannot be used.", width="large"),
+            },
         )
 
 
@@ -236,7 +242,15 @@ def _source_lines(found: list[Extraction]) -> None:
                 f"{len(e.claims)} unlinked claim(s)" + (f", {len(e.problems)} problem(s)" if e.problems else "")
             )
         rows.append({"Source": e.source, "Result": status})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(rows, columns=["Source", "Result"]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Source": st.column_config.TextColumn(help="The file or link read."),
+            "Result": st.column_config.TextColumn(help="What was found in it, or why it could not be read."),
+        },
+    )
     unreadable = sum(not e.readable for e in found)
     if unreadable:
         st.warning(f"{unreadable} source(s) could not be read; the reason is on their line. The others are below.")
@@ -272,7 +286,14 @@ def _person_block(i: int, person: IntakeCandidate) -> list[str]:
                 column_config={
                     "Verify": st.column_config.CheckboxColumn(
                         "Verify", help="Queue this link for verification (badges are ticked; profiles are expanded)."
-                    )
+                    ),
+                    "Kind": st.column_config.TextColumn(help="A badge, or a profile page listing badges."),
+                    "Platform": st.column_config.TextColumn(help="The badge platform the link belongs to, if known."),
+                    "Shown as": st.column_config.TextColumn(help="The link's text where it was found."),
+                    "Link": st.column_config.TextColumn(help="The address that will be verified."),
+                    "Listed by profile": st.column_config.TextColumn(
+                        help="The profile page this badge was found on, if any."
+                    ),
                 },
                 key=f"intake_person_{i}",
             )
@@ -289,7 +310,7 @@ def _person_block(i: int, person: IntakeCandidate) -> list[str]:
 
 def intake_section() -> None:
     """Résumés, LinkedIn exports and profile links: preview per candidate, queue the chosen badges."""
-    st.subheader("4. Résumés and profiles")
+    st.header("4. Résumés and profiles")
     uploads = st.file_uploader(
         "Résumés (PDF, DOCX, HTML, Markdown, text), a ZIP of them, or LinkedIn's data export",
         type=INTAKE_TYPES,

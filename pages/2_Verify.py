@@ -39,10 +39,15 @@ def live_progress() -> None:
             hide_index=True,
             width="stretch",
             column_config={
-                "Status": st.column_config.TextColumn(width="small"),
-                "Badge": st.column_config.TextColumn(width="medium"),
-                "Issuer": st.column_config.TextColumn(width="small"),
-                "Reason": st.column_config.TextColumn(width="large"),
+                "Status": st.column_config.TextColumn(
+                    width="small", help="✔ Verified, ✖ Failed or ? Couldn't verify (never treated as valid)."
+                ),
+                "Candidate": st.column_config.TextColumn(help="Whose badge it is."),
+                "Badge": st.column_config.TextColumn(width="medium", help="The achievement the badge is for."),
+                "Issuer": st.column_config.TextColumn(width="small", help="Who the badge says issued it."),
+                "Reason": st.column_config.TextColumn(
+                    width="large", help="Why it failed or could not be verified; Results shows the full text."
+                ),
             },
         )
     if progress.finished and st.session_state.get("verify_was_running"):

@@ -2,7 +2,8 @@
 
 Exports (CSV, XLSX, JSON) hold, per candidate, the rank, score and
 must-haves, and per requirement every piece of evidence considered: badge,
-issuer, verification status, checked-at time, the check outcomes, whether it
+issuer, verification status (its code, and in words in its own column),
+checked-at time, the check outcomes, whether it
 counts and why not.
 
 Spreadsheet safety (OWASP "CSV Injection"): in CSV and XLSX, a text cell
@@ -26,6 +27,7 @@ import pandas as pd
 from talent.coverage import CoverageReport
 from talent.errors import ExportError
 from talent.ranking import rank_candidates, requirement_evidence
+from verifier.labels import status_word
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _RESERVED_NAMES = frozenset(
@@ -53,6 +55,7 @@ EVIDENCE_EXPORT_COLUMNS = (
     "issuer_proven",
     "issuer_identity_note",
     "verification_status",
+    "verification_result",
     "status_reason",
     "checked_at",
     "checks",
@@ -192,6 +195,7 @@ def shortlist_tables(
             "issuer_proven": ev["identity_proven"].fillna(""),
             "issuer_identity_note": ev["identity_note"].fillna(""),
             "verification_status": ev["status"].fillna(""),
+            "verification_result": [status_word(v) if isinstance(v, str) else "" for v in ev["status"]],
             "status_reason": ev["reason"].fillna(""),
             "checked_at": ev["checked_at"].fillna(""),
             "checks": ev["checks"].fillna(""),

@@ -9,6 +9,7 @@ categories, ``cividis`` (perceptually uniform, colour-blind-safe) for scales.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypeAlias
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -181,10 +182,16 @@ def compare_bars(frame: pd.DataFrame, *, title: str) -> go.Figure:
     return _layout(fig, title=title, height=max(300, 100 + 24 * len(frame) * max(1, len(frame.columns)) // 2))
 
 
-def html_report(title: str, sections: Sequence[tuple[str, go.Figure | pd.DataFrame | str]]) -> str:
-    """A self-contained HTML page: plotly.js embedded once, tables as HTML, no external requests."""
+ReportItem: TypeAlias = go.Figure | pd.DataFrame | str | tuple[go.Figure, str, pd.DataFrame]
+
+
+def html_report(title: str, sections: Sequence[tuple[str, ReportItem]]) -> str:
+    """A self-contained HTML page: plotly.js embedded once, tables as HTML, no external requests.
+
+    A section's item is a figure, a table, a text, or ``(figure, summary, table)``: a chart
+    followed by its summary in words and its data as a table (for screen readers and print)."""
     parts = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{_esc(title)}</title>",
         "<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:1200px}"
         "table{border-collapse:collapse;font-size:14px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
@@ -194,7 +201,15 @@ def html_report(title: str, sections: Sequence[tuple[str, go.Figure | pd.DataFra
     first_figure = True
     for heading, item in sections:
         parts.append(f"<h2>{_esc(heading)}</h2>")
-        if isinstance(item, go.Figure):
+        if isinstance(item, tuple):
+            fig, summary, table = item
+            parts.append(fig.to_html(full_html=False, include_plotlyjs=first_figure))
+            first_figure = False
+            parts.append(f"<p>{_esc(summary)}</p>")
+            parts.append("<details><summary>The data as a table</summary>")
+            parts.append(table.to_html(index=False, escape=True, na_rep=""))
+            parts.append("</details>")
+        elif isinstance(item, go.Figure):
             parts.append(item.to_html(full_html=False, include_plotlyjs=first_figure))
             first_figure = False
         elif isinstance(item, pd.DataFrame):

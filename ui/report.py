@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from talent.coverage import CoverageReport
-from talent.ranking import requirement_evidence
+from talent.ranking import RANKING_RULE, requirement_evidence
 from talent.shortlist import Shortlist, export_shortlist, safe_filename
-from ui.charts import coverage_heatmap, gaps_bar, profile_bars
+from ui.accessible import gaps_summary, gaps_table, heatmap_summary, profile_summary, profile_table, table_frame
+from ui.charts import ReportItem, coverage_heatmap, gaps_bar, profile_bars
 from ui.charts import html_report as build_html
 from ui.coverage import RANKING_WORDS, coverage_view_at, profile_at, report_at
 from ui.workspace import names_at, revision, url, workspace
@@ -50,14 +50,23 @@ def _html_report(db: str, rev: int, name: str, role_id: str, candidate_ids: tupl
     rep = report_at(db, rev)
     picked = view.ranked[view.ranked["candidate_id"].isin(candidate_ids)]
     display = names_at(db, rev)
-    sections: list[tuple[str, go.Figure | pd.DataFrame | str]] = [
+    sections: list[tuple[str, ReportItem]] = [
         ("Shortlist", picked[list(RANKING_WORDS)].rename(columns=RANKING_WORDS)),
-        ("Verified coverage", coverage_heatmap(view.heatmap, hover=view.hover, title=view.role_name)),
-        ("Where the pool is thin", gaps_bar(view.gaps)),
+        ("How candidates are ranked", RANKING_RULE),
+        (
+            "Verified coverage",
+            (
+                coverage_heatmap(view.heatmap, hover=view.hover, title=view.role_name),
+                heatmap_summary(view.heatmap, view.role_name),
+                table_frame(view.hover, "Candidate"),
+            ),
+        ),
+        ("Where the pool is thin", (gaps_bar(view.gaps), gaps_summary(view.gaps), gaps_table(view.gaps))),
     ]
     for cid in candidate_ids:
         who = display.get(cid, cid)
-        sections.append((who, profile_bars(profile_at(rep, role_id, cid), title=who)))
+        prof = profile_at(rep, role_id, cid)
+        sections.append((who, (profile_bars(prof, title=who), profile_summary(who, prof), profile_table(prof))))
     sections.append(("Evidence and who issued it", evidence_identity_table(rep, role_id, candidate_ids, display)))
     sections.append(
         (

@@ -94,3 +94,18 @@ def test_compare_shows_every_reason_in_full_with_the_evidence_one_click_away(sam
     assert not any(r.endswith("…") for r in reasons), "reasons are never cut"
     evidence = [e for e in at.expander if "—" in e.label]
     assert len(evidence) == len(side) - 1  # one expander per requirement (the first row is the score)
+
+
+def test_the_html_report_gives_each_chart_a_summary_and_a_table(sample_workspace: Path) -> None:
+    from ui.coverage import coverage_view
+    from ui.report import html_report
+
+    view = coverage_view("cloud-engineer")
+    picked = tuple(view.ranked["candidate_id"].head(2))
+    html = html_report("Round 1", "cloud-engineer", picked).content.decode("utf-8")
+    assert html.count("<details><summary>The data as a table</summary>") == 2 + len(picked)  # heatmap, gaps, profiles
+    assert "Of 30 candidates, the fewest have verified evidence for" in html
+    assert "<th>Why this place</th>" in html
+    assert "Ranks above" in html
+    assert "Candidates are ranked first by the must-haves they meet" in html
+    assert "must_haves" not in html.split("<h2>Verified coverage</h2>")[0]  # no column codes where people read

@@ -40,6 +40,7 @@ def test_xlsx_export_holds_every_evidence_column(shortlist: Shortlist, report: C
     rows = [dict(zip(evidence[0], r, strict=True)) for r in evidence[1:]]
     k8s = next(r for r in rows if r["candidate_id"] == "ats:A1" and r["requirement"] == "Kubernetes")
     assert k8s["verification_status"] == "failed"
+    assert k8s["verification_result"] == "Failed"  # the code in its own column, words beside it
     assert k8s["checked_at"] == "2026-11-20T10:00:00Z"
     assert "revocation: fail (badge revoked 2026-03-02)" in k8s["checks"]
     assert k8s["issuer"] == "Cloud Academy"
