@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             data = Path(item).read_bytes()
         except OSError as exc:
-            slots.append([Extraction(item, problems=(f"cannot be read: {exc.strerror or exc}",))])
+            slots.append([Extraction.unreadable(item, f"cannot be read: {exc.strerror or exc}")])
             continue
         if is_linkedin_file(item):
             loose.append((item, data))

@@ -117,7 +117,7 @@ def read_export_zip(name: str, data: bytes, *, limits: ReadLimits = ReadLimits()
     try:
         archive = check_zip(data, limits=limits, what="LinkedIn export")
     except Unreadable as exc:
-        return Extraction(name, problems=(str(exc),), kind="linkedin")
+        return Extraction.unreadable(name, str(exc), kind="linkedin")
     files: dict[str, bytes] = {}
     problems: list[str] = []
     with archive:

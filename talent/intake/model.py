@@ -64,7 +64,8 @@ class Person:
 @dataclass(frozen=True, slots=True)
 class Extraction:
     """Everything found in one source. ``problems`` are sentences for people;
-    a source that could not be read at all has no links and says why there."""
+    a source that could not be read at all (``readable`` False) has nothing
+    else and says why there."""
 
     source: str
     candidate: Person = field(default_factory=Person)
@@ -72,12 +73,12 @@ class Extraction:
     claims: tuple[Claim, ...] = ()
     problems: tuple[str, ...] = ()
     kind: str = "resume"
+    readable: bool = True
 
-    @property
-    def readable(self) -> bool:
-        """False when the source could not be read at all."""
-        return not (self.problems and not self.links and not self.claims and not self.candidate.name
-                    and not self.candidate.email)  # fmt: skip
+    @classmethod
+    def unreadable(cls, source: str, reason: str, *, kind: str = "resume") -> Extraction:
+        """A source that could not be read at all: nothing found, ``reason`` its one problem."""
+        return cls(source, problems=(reason,), kind=kind, readable=False)
 
     def badge_links(self) -> tuple[Link, ...]:
         """The links to verify: badges (profiles are expanded first)."""

@@ -65,6 +65,11 @@ def read_document(name: str, data: bytes, *, limits: ReadLimits = ReadLimits()) 
     if len(data) > limits.max_bytes:
         raise Unreadable(f"larger than {size_text(limits.max_bytes)}")
     kind = _kind(name, data)
+    if PurePosixPath(name.lower()).suffix in (".csv", ".xlsx", ".tsv"):
+        raise Unreadable(
+            "a table is not a résumé: LinkedIn's Certifications.csv, Profile.csv and Email Addresses.csv are read "
+            "by those names; an ATS export is imported in the ATS section"
+        )
     if kind in ASK_FOR_PDF:
         raise Unreadable(f"{kind} files are not read; save the résumé as PDF or DOCX")
     if kind == ".pdf":
@@ -82,14 +87,14 @@ def extract_resume(name: str, data: bytes, *, limits: ReadLimits = ReadLimits())
     try:
         doc = read_document(name, data, limits=limits)
     except Unreadable as exc:
-        return Extraction(name, problems=(f"cannot be read: {exc}",))
+        return Extraction.unreadable(name, f"cannot be read: {exc}")
     except RecursionError:
-        return Extraction(name, problems=("cannot be read: the file nests too deeply",))
+        return Extraction.unreadable(name, "cannot be read: the file nests too deeply")
     except Exception as exc:
         # The readers turn every failure of the parsers they know of into Unreadable
         # (tests/fuzz/test_intake.py asserts it); should a parser still fail otherwise on a
         # stranger's file, that file gets its line and the batch goes on.
-        return Extraction(name, problems=(f"cannot be read: the reader failed on it ({type(exc).__name__})",))
+        return Extraction.unreadable(name, f"cannot be read: the reader failed on it ({type(exc).__name__})")
     return analyse(name, doc)
 
 
@@ -97,7 +102,7 @@ def _zip_sources(name: str, data: bytes, limits: ReadLimits) -> list[Extraction]
     try:
         archive = check_zip(data, limits=limits, what="ZIP archive")
     except Unreadable as exc:
-        return [Extraction(name, problems=(f"cannot be read: {exc}",))]
+        return [Extraction.unreadable(name, f"cannot be read: {exc}")]
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         if any(is_linkedin_file(m.filename) for m in members):
@@ -109,25 +114,25 @@ def _zip_sources(name: str, data: bytes, limits: ReadLimits) -> list[Extraction]
             if path.name.startswith(".") or "__MACOSX" in path.parts:
                 continue  # Finder's resource forks and hidden files: not résumés
             if path.is_absolute() or ".." in path.parts:
-                out.append(Extraction(label, problems=("unsafe path inside the archive; not read",)))
+                out.append(Extraction.unreadable(label, "unsafe path inside the archive; not read"))
                 continue
             if path.suffix.lower() == ".zip":
-                out.append(Extraction(label, problems=("archives inside archives are not opened",)))
+                out.append(Extraction.unreadable(label, "archives inside archives are not opened"))
                 continue
             if path.suffix.lower() not in RESUME_SUFFIXES and path.suffix.lower() not in ASK_FOR_PDF:
-                out.append(Extraction(label, problems=(f"not a résumé file type ({', '.join(RESUME_SUFFIXES)})",)))
+                out.append(Extraction.unreadable(label, f"not a résumé file type ({', '.join(RESUME_SUFFIXES)})"))
                 continue
             if info.file_size > limits.max_bytes:
-                out.append(Extraction(label, problems=(f"larger than {size_text(limits.max_bytes)}",)))
+                out.append(Extraction.unreadable(label, f"larger than {size_text(limits.max_bytes)}"))
                 continue
             try:
                 content = archive.read(info)
             except zipfile_errors() as exc:
-                out.append(Extraction(label, problems=(f"cannot be read from the archive ({exc})",)))
+                out.append(Extraction.unreadable(label, f"cannot be read from the archive ({exc})"))
                 continue
             out.append(extract_resume(label, content, limits=limits))
         if not out:
-            out.append(Extraction(name, problems=("the archive holds no résumé",)))
+            out.append(Extraction.unreadable(name, "the archive holds no résumé"))
         return out
 
 
@@ -166,7 +171,7 @@ def extract_files(
     too_many: list[Extraction] = []
     for name, data in files:
         if len(jobs) + len(loose_linkedin) >= MAX_SOURCES:
-            too_many.append(Extraction(name, problems=(f"more than {MAX_SOURCES} sources at once; not read",)))
+            too_many.append(Extraction.unreadable(name, f"more than {MAX_SOURCES} sources at once; not read"))
         elif is_linkedin_file(name):
             loose_linkedin[name] = data
         else:

@@ -114,3 +114,9 @@ def test_cli_readable_output(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "Amara Okafor <amara.okafor@example.com>" in out
     assert "badge   credly" in out
+
+
+def test_other_tables_are_not_read_as_resumes() -> None:
+    [e] = extract_files([("candidates.csv", b"Name,Email\nAda,ada@example.org\n")])
+    assert not e.readable
+    assert "a table is not a résumé" in e.problems[0]
