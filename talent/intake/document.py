@@ -72,6 +72,13 @@ def _squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", t)
 
 
+def _same_line(line: str, context: str) -> bool:
+    """Whether a certification line is the line a link sits on (both squashed): the same, part
+    of it (a line laid out in columns), or most of it (the link's line lost a prefix). A short
+    link line ("GitHub") never stands for a longer certification ("GitHub Foundations")."""
+    return line == context or line in context or (context in line and len(context) * 2 >= len(line))
+
+
 def guess_name(lines: Iterable[str]) -> str:
     """The first opening line that reads like a person's name, or ''."""
     for i, raw in enumerate(lines):
@@ -125,10 +132,10 @@ def analyse(source: str, doc: Document, *, kind: str = "resume") -> Extraction:
     anchors: list[str] = []
     for target, text, context in doc.links:
         if collector.add(target, text):
-            if context:
+            if context and _squash(context):
                 linked_contexts.append(_squash(context))
-            if text and len(_squash(text)) >= 4:
-                anchors.append(_squash(text))
+            elif text and len(_squash(text)) >= 4:
+                anchors.append(_squash(text))  # no line known: the visible text is all there is
     for line in doc.lines:
         collector.add_text(line)
     emails = collector.emails or find_emails(doc.lines[:60]) or find_emails(doc.lines)
@@ -142,7 +149,9 @@ def analyse(source: str, doc: Document, *, kind: str = "resume") -> Extraction:
         seen.add(key)
         if URL_IN_TEXT.search(line):
             continue
-        if any(c and (key in c or c in key) for c in linked_contexts) or any(a in key for a in anchors):
+        if any(_same_line(key, c) for c in linked_contexts) or any(
+            a == key or (len(a) >= 10 and a in key) for a in anchors
+        ):
             continue
         claims.append(Claim(line))
         if len(claims) >= MAX_CLAIMS:

@@ -169,3 +169,15 @@ def test_docx_converted_now_by_libreoffice_reads_the_same(tmp_path: Path) -> Non
     now = extract_resume("now.docx", (tmp_path / "word_processor.docx").read_bytes())
     kept = extract_resume("word_processor.docx", _read("word_processor.docx"))
     assert (now.candidate, now.links, now.claims) == (kept.candidate, kept.links, kept.claims)
+
+
+def test_a_link_elsewhere_never_hides_an_unlinked_certification_of_a_similar_name() -> None:
+    html = (
+        b"<html><body><h1>Kai Example</h1><p><a href='https://github.com/kai'>GitHub</a></p>"
+        b"<p><a href='https://www.credly.com/users/kai'>Credly</a></p>"
+        b"<h2>Certifications</h2><ul><li>GitHub Foundations</li><li>Credly-issued Cloud Basics</li>"
+        b"<li>AWS SAA - <a href='https://www.credly.com/badges/11111111-2222-4333-8444-555555555555'>Credly</a></li>"
+        b"</ul></body></html>"
+    )
+    e = extract_resume("kai.html", html)
+    assert [c.text for c in e.claims] == ["GitHub Foundations", "Credly-issued Cloud Basics"]
