@@ -45,6 +45,7 @@ from talent.catalogue import Catalogue
 from talent.extract import extract_skills
 from talent.matching import SkillKey, SkillMatcher, match_table
 from talent.roles import Role
+from verifier.labels import match_method_label, trust_label
 from verifier.models import Outcome, Status, VerificationResult, derive_status, utc_now
 from verifier.trust import TrustList
 
@@ -650,7 +651,14 @@ def _judge(
     bad = status != Status.VERIFIED.value
     if bad.any():
         reason = col("reason")
-        rule(bad, lambda ix: [f"badge {status[i]}: {reason[i]}" if reason[i] else f"badge {status[i]}" for i in ix])
+        # "badge failed: revoked ...", "badge could not be verified: ..." (words, not status codes)
+        said = {Status.FAILED.value: "failed", Status.ERROR.value: "could not be verified"}
+        rule(
+            bad,
+            lambda ix: [
+                f"badge {said.get(status[i], status[i])}" + (f": {reason[i]}" if reason[i] else "") for i in ix
+            ],
+        )
     expires = _naive_utc(ev["expires_dt"])[ev_rows]
     now64 = now.tz_convert(None).to_datetime64()
     expired = ~np.isnat(expires) & (expires <= now64)
@@ -660,12 +668,12 @@ def _judge(
     low = ev["low_confidence"].to_numpy(dtype=bool)[ev_rows]
     if low.any():
         methods, scores = col("match_method"), ev["match_score"].to_numpy(dtype=float)[ev_rows]
-        rule(low, lambda ix: [f"possible match only ({methods[i]} {scores[i]:.2f})" for i in ix])
+        rule(low, lambda ix: [f"possible match only ({match_method_label(methods[i])}, {scores[i]:.2f})" for i in ix])
     trust = col("trust")
     default_weight = policy.trust_weights.get("unknown", 1.0)
     verdicts, inverse = np.unique(trust.astype(str), return_inverse=True)
     weights = np.array([float(policy.trust_weights.get(v, default_weight)) for v in verdicts], dtype=float)[inverse]
-    rule(weights <= 0, lambda ix: [f"issuer trust: {trust[i]}" for i in ix])
+    rule(weights <= 0, lambda ix: [f"issuer {trust_label(trust[i])}" for i in ix])
     weights = weights * _identity_weights(ev, reqs, ev_rows, req_rows, policy, col, rule)
 
     accepted = reqs["accepted_issuers"].to_numpy(dtype=object)[req_rows]

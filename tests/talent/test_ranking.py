@@ -35,7 +35,7 @@ def test_explanation_says_why_weak_evidence_did_not_count(report: CoverageReport
     text = rank_candidates(report, "cloud-engineer").set_index("candidate_id").at["ats:B2", "explanation"]
     assert "Meets 0 of 3 must-haves" in text
     assert "Kubernetes unverified: evidence too old: issued 2019-05-01" in text
-    assert "Amazon Web Services unverified: badge error" in text
+    assert "Amazon Web Services unverified: badge could not be verified" in text
 
 
 def test_limit_keeps_the_top_candidates(report: CoverageReport) -> None:
