@@ -236,11 +236,16 @@ def _source_lines(found: list[Extraction]) -> None:
         if not e.readable:
             status = "; ".join(e.problems)
         else:
-            kinds = [link.kind for link in e.links]
-            status = (
-                f"read: {kinds.count('badge')} badge(s), {kinds.count('profile')} profile(s), "
-                f"{len(e.claims)} unlinked claim(s)" + (f", {len(e.problems)} problem(s)" if e.problems else "")
-            )
+            badges = [link for link in e.links if link.kind == "badge"]
+            listed = sum(1 for link in badges if link.from_profile)
+            profiles = sum(1 for link in e.links if link.kind == "profile")
+            parts = [f"{len(badges)} badge(s)" + (f" ({listed} listed by a profile)" if listed else "")]
+            if profiles:
+                parts.append(f"{profiles} profile(s) not expanded")
+            parts.append(f"{len(e.claims)} unlinked claim(s)")
+            if e.problems:
+                parts.append(f"{len(e.problems)} problem(s)")
+            status = "read: " + ", ".join(parts)
         rows.append({"Source": e.source, "Result": status})
     st.dataframe(
         pd.DataFrame(rows, columns=["Source", "Result"]),
