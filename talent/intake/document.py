@@ -59,7 +59,6 @@ class Document:
     lines: list[str] = field(default_factory=list)
     links: list[tuple[str, str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    name_hint: str = ""
 
     def add_link(self, target: str, text: str = "", context: str = "") -> None:
         """Record one link target."""
@@ -139,7 +138,7 @@ def analyse(source: str, doc: Document, *, kind: str = "resume") -> Extraction:
     for line in doc.lines:
         collector.add_text(line)
     emails = collector.emails or find_emails(doc.lines[:60]) or find_emails(doc.lines)
-    name = doc.name_hint or guess_name(doc.lines)
+    name = guess_name(doc.lines)
     claims: list[Claim] = []
     seen: set[str] = set()
     for line in claim_lines(doc.lines):
