@@ -33,6 +33,12 @@ URL_IN_TEXT = re.compile(
     r"""(?:https?://|www\.|(?:[a-z0-9-]+\.)?(?:credly\.com|youracclaim\.com|badgr\.com|credential\.net|openbadgepassport\.com)/)[^\s<>"'`{}|\\^]+""",
     re.I,
 )
+# A host typed without a scheme; a relative file name ("cv.pdf", "badge.json") is not one.
+_BARE_HOST = re.compile(
+    r"^(?:www\.)?[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*"
+    r"\.(?!(?:pdf|png|jpe?g|gif|svg|html?|docx?|txt|json|jsonld|jwt|md|zip|csv)(?:[/?#]|$))[A-Za-z]{2,24}(?:[/?#]|$)",
+    re.I,
+)
 _EMAIL = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+"
 )
@@ -106,8 +112,8 @@ class LinkCollector:
             if m:
                 self.emails.append(m.group(0).lower())
             return None
-        if scheme == "" and target.lower().startswith("www."):
-            target = "https://" + target
+        if scheme == "" and _BARE_HOST.match(target):
+            target = "https://" + target  # "www.credly.com/…", "credly.com/badges/…" as people type them
         elif scheme not in ("http", "https"):
             return None  # tel:, ftp:, internal references: nothing to verify
         target = target.rstrip(_TRAILING)

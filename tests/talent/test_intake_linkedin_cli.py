@@ -120,3 +120,18 @@ def test_other_tables_are_not_read_as_resumes() -> None:
     [e] = extract_files([("candidates.csv", b"Name,Email\nAda,ada@example.org\n")])
     assert not e.readable
     assert "a table is not a résumé" in e.problems[0]
+
+
+def test_links_typed_without_a_scheme_are_taken_as_https() -> None:
+    csv_text = (
+        "Name,Url,Authority,Started On,Finished On,License Number\n"
+        "CKA,credly.com/badges/11111111-2222-4333-8444-555555555555,CNCF,,,\n"
+        "Terraform,www.credly.com/badges/99999999-8888-4777-8666-555555555555,HashiCorp,,,\n"
+        "Local,files/cert.pdf,Someone,,,\n"
+    )
+    [e] = extract_files([("Certifications.csv", csv_text.encode())])
+    assert [link.url for link in e.links] == [
+        "https://credly.com/badges/11111111-2222-4333-8444-555555555555",
+        "https://www.credly.com/badges/99999999-8888-4777-8666-555555555555",
+    ]
+    assert [c.text for c in e.claims] == ["Local — Someone"]  # a relative path is no link to follow
