@@ -73,7 +73,7 @@ def compare_page() -> None:
     st.header("Evidence behind each cell")
     st.caption("Open a requirement to see every badge considered for it, whether it counts, and why not.")
     for row in comparison.rows:
-        marks = " · ".join(f"{names[c]}: {'✔' if row.cells[c].met else '✘'}" for c in chosen)
+        marks = " · ".join(f"{names[c]}: {'✔ met' if row.cells[c].met else '✘ not met'}" for c in chosen)
         with st.expander(f"{row.requirement}{' (must-have)' if row.must_have else ''} — {marks}"):
             for cid in chosen:
                 cell = row.cells[cid]
