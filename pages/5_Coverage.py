@@ -12,11 +12,12 @@ from ui.accessible import (
     heatmap_summary,
     profile_summary,
     profile_table,
+    ranking_explanations,
     table_frame,
 )
 from ui.charts import coverage_heatmap, gaps_bar, profile_bars
 from ui.coverage import RANKING_LABELS, coverage_view, profile
-from ui.render import empty_state, plain, run_page
+from ui.render import empty_state, run_page
 from ui.widgets import role_picker
 
 RANKING_SHOWN = ["rank", "name", "must_haves", "score", "met", "explanation"]
@@ -66,16 +67,7 @@ def coverage_page() -> None:
             ),
         },
     )
-    with st.expander("Why each candidate sits where they do (full text)"):
-        top = view.ranked.head(50)
-        st.markdown(
-            "\n".join(
-                f"{int(r)}. **{plain(str(n))}**: {plain(str(e))}"
-                for r, n, e in zip(top["rank"], top["name"], top["explanation"], strict=True)
-            )
-        )
-        if len(view.ranked) > len(top):
-            st.caption(f"The first {len(top)} of {len(view.ranked)}; the exports hold every candidate's explanation.")
+    ranking_explanations(view.ranked)
     left, right = st.columns(2)
     with left:
         st.header("One candidate")

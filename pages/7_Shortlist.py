@@ -6,6 +6,7 @@ import streamlit as st
 
 from talent.ranking import RANKING_RULE
 from ui import auth
+from ui.accessible import ranking_explanations
 from ui.coverage import RANKING_LABELS, coverage_view
 from ui.render import empty_state, run_page
 from ui.report import html_report, log_export, shortlist_export
@@ -53,6 +54,7 @@ def shortlist_page() -> None:
         },
         key=f"shortlist_pick_{role_id}",
     )
+    ranking_explanations(view.ranked)
     picked = [cid for cid, keep in zip(view.ranked["candidate_id"], edited["pick"], strict=True) if keep]
     name = st.text_input(
         "Shortlist name",

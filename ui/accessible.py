@@ -132,3 +132,17 @@ def compare_summary(coverage: pd.DataFrame) -> str:
     """Per compared candidate, how many requirements have verified evidence."""
     parts = [f"{c} {int((coverage[c] > 0).sum())} of {len(coverage)}" for c in coverage.columns]
     return "Requirements with verified evidence: " + "; ".join(parts) + "."
+
+
+def ranking_explanations(ranked: pd.DataFrame, *, limit: int = 50) -> None:
+    """The full text of each candidate's place in the ranking (a table cell cuts long text), in an expander."""
+    with st.expander("Why each candidate sits where they do (full text)"):
+        top = ranked.head(limit)
+        st.markdown(
+            "\n".join(
+                f"{int(r)}. **{plain(str(n))}**: {plain(str(e))}"
+                for r, n, e in zip(top["rank"], top["name"], top["explanation"], strict=True)
+            )
+        )
+        if len(ranked) > len(top):
+            st.caption(f"The first {len(top)} of {len(ranked)}; the exports hold every candidate's explanation.")
