@@ -29,13 +29,33 @@ from talent.intake.model import Claim, Extraction, Person
 MAX_CLAIMS = 100
 MAX_CLAIM_CHARS = 200
 _BULLET = re.compile(r"^[\s•◦▪▫●○■□➢➤►▶✓✔\-–—*·+>]+")
-_SECTION = re.compile(
-    r"^(?:(?:professional|technical|industry|relevant|key)\s+)?"
+_SECTION_WORDS = (
+    r"(?:(?:professional|technical|industry|relevant|key)\s+)?"
     r"(?:licen[cs]es?(?:\s*(?:&|and|/|,)\s*certifications?)?|certifications?(?:\s*(?:&|and|/|,)\s*(?:licen[cs]es?|badges?|credentials?|courses?))?"
     r"|certificates?|(?:digital\s+|open\s+)?badges?|credentials?|accreditations?|qualifications?\s*(?:&|and)\s*certifications?"
-    r"|zertifikate|zertifizierungen|certificaciones|certificats?)\s*:?$",
-    re.I,
+    r"|zertifikate|zertifizierungen|certificaciones|certificats?)"
 )
+_SECTION = re.compile(rf"^{_SECTION_WORDS}\s*:?$", re.I)
+# "Certifications: AWS SAA, CKA" on one line
+_INLINE_SECTION = re.compile(rf"^{_SECTION_WORDS}\s*:\s*(?P<rest>\S.*)$", re.I)
+_INLINE_SPLIT = re.compile(r"\s*[;•|·]\s*")
+
+
+def _inline_items(rest: str) -> list[str]:
+    """The certifications of a one-line list: split at ``;``, ``•``, ``|``, ``·``, else at commas;
+    a piece without a letter ("2023") stays with the one before it."""
+    pieces = [p for p in _INLINE_SPLIT.split(rest) if p.strip()]
+    if len(pieces) == 1:
+        pieces = [p.strip() for p in rest.split(",") if p.strip()]
+    out: list[str] = []
+    for piece in pieces:
+        if out and not any(ch.isalpha() for ch in piece):
+            out[-1] = f"{out[-1]}, {piece}"
+        else:
+            out.append(piece)
+    return [p[:MAX_CLAIM_CHARS] for p in out]
+
+
 _HEADINGS = re.compile(
     r"^(?:(?:work|professional|relevant|employment)\s+)?(?:experience|employment(?:\s+history)?|work history|education"
     r"|(?:technical\s+|core\s+|key\s+)?skills|projects?|languages?|interests|hobbies|publications?|references?|summary"
@@ -115,6 +135,10 @@ def claim_lines(lines: list[str]) -> list[str]:
         bare = _BULLET.sub("", line).strip()
         if len(line) <= 60 and _SECTION.match(line.rstrip(":").strip()):
             inside = True
+            continue
+        inline = _INLINE_SECTION.match(bare)
+        if inline:
+            out.extend(_inline_items(inline["rest"]))
             continue
         if inside and len(line) <= 60 and _is_heading(line.rstrip(":").strip()):
             inside = False

@@ -181,3 +181,13 @@ def test_a_link_elsewhere_never_hides_an_unlinked_certification_of_a_similar_nam
     )
     e = extract_resume("kai.html", html)
     assert [c.text for c in e.claims] == ["GitHub Foundations", "Credly-issued Cloud Basics"]
+
+
+def test_certifications_listed_on_one_line_are_claims_each() -> None:
+    md = (
+        b"# Ola Nordmann\n\nola@example.no\n\nCertifications: AWS Cloud Practitioner; CKA, 2021; PMP\n"
+        b"Badges: ITIL 4 Foundation, Scrum Master, 2020\n\n## Experience\n\nACME\n"
+    )
+    assert [c.text for c in extract_resume("ola.md", md).claims] == [
+        "AWS Cloud Practitioner", "CKA, 2021", "PMP", "ITIL 4 Foundation", "Scrum Master, 2020",
+    ]  # fmt: skip
