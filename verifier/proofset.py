@@ -77,6 +77,9 @@ def describe(index: int, report: ProofOutcome) -> str:
     where = f", {report.verification_method}" if report.verification_method else ""
     verdict = {True: "valid", False: "invalid", None: "could not be verified"}[report.valid]
     detail = f": {report.message}" if report.message and report.valid is not True else ""
+    unsigned = unsigned_terms(report)
+    if report.valid is True and unsigned:
+        detail = f" without its undefined terms {', '.join(unsigned)}, which it does not secure"
     revision = getattr(report, "context_revision", None)
     if report.valid is True and isinstance(revision, str) and revision:
         # the proof verified only under an earlier revision of a context (verifier.contexts): say which
