@@ -30,15 +30,10 @@ from pathlib import Path
 
 from talent.intake import Extraction, ReadLimits, expand_sync, extract_files, extract_links
 from talent.intake.linkedin import is_linkedin_file
-from talent.intake.sources import extract_each
+from talent.intake.sources import AUTO_WORKERS, AUTO_WORKERS_FROM, extract_each
 from verifier.fetch import FetchLimits
 from verifier.offline import OfflineTransport, routes_from_folders
 from verifier.profiles import DEFAULT_MAX_BADGES
-
-#: Worker processes for a large batch (pypdf is pure Python: one core per process), and from how
-#: many files on (below that, starting the processes costs more than it saves).
-AUTO_WORKERS = 4
-AUTO_WORKERS_FROM = 20
 
 
 def _positive_int(text: str) -> int:

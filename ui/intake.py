@@ -42,6 +42,8 @@ def read_sources(
 ) -> list[Extraction]:
     """Every source read (cached for the same input): files, then the pasted links as one source
     belonging to ``pasted_for`` (name, email); profiles expanded when ``expand``."""
+    # One process: worker processes spawned from the Streamlit server set themselves up from the
+    # server's main module (docs/decisions/resume-pdf-reader.md).
     found = extract_files(list(files))
     if pasted.strip():
         name, email = pasted_for

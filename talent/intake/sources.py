@@ -42,6 +42,10 @@ from talent.intake.readers import (
 RESUME_SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt", ".text")
 ASK_FOR_PDF = (".doc", ".rtf", ".odt", ".pages", ".wpd")
 MAX_SOURCES = 1_000
+#: Worker processes for a large batch (pypdf is pure Python: one core per process), and from how
+#: many files on (below that, starting the processes costs more than it saves).
+AUTO_WORKERS = 4
+AUTO_WORKERS_FROM = 20
 
 
 def _kind(name: str, data: bytes) -> str:
