@@ -663,15 +663,37 @@ async def verify_signed(token: str, session: Session, *, input: str) -> Verifica
 
 
 async def _signed(run: _Run, token: str) -> None:
+    """The steps of the module docstring's "Signed" list, in order; each named
+    step stops the run with the check it decides when it decides one."""
+    jws = _decode_jws(run, token)
+    _pin_algorithm(run, jws)  # 1
+    a, creator = _signed_assertion(run, jws)  # 2
+    _badge, issuer, issuer_url = await _badge_and_issuer(run, a)  # 2 (hosted steps 2-3)
+    key = await _signing_key(run, creator)  # 3
+    run.set(passed(CheckId.STRUCTURE, "well-formed Open Badges 2.0 Assertion, BadgeClass and issuer profile"))
+    _check_rs256_signature(run, jws, key, creator)  # 3
+    _check_key_is_the_issuers(run, key, creator, issuer, issuer_url)  # 4
+    _check_issuer_identity(run, issuer, issuer_url)
+    run.set(await _revocation_list(run, issuer, a))  # 5
+    _finish_common(run, a)  # 6
+
+
+def _decode_jws(run: _Run, token: str) -> jose.CompactJws:
+    """The compact JWS, decoded strictly (RFC 7515 §5.2 steps 1-7, through
+    :func:`verifier.jose.decode_compact`); what cannot be read is ``error``."""
     if len(token) > MAX_JWS_CHARS:
         run.stop(errored(CheckId.STRUCTURE, f"the JWS is longer than {MAX_JWS_CHARS} characters"))
     try:
         jws = jose.decode_compact(token)
     except jose.MalformedJws as exc:
         run.stop(errored(CheckId.STRUCTURE, f"malformed JWS: {exc}"))
-    raw = jws.payload
-    run.fields["document"] = raw
-    # 1. pinned algorithm, before anything is fetched
+    run.fields["document"] = jws.payload
+    return jws
+
+
+def _pin_algorithm(run: _Run, jws: jose.CompactJws) -> None:
+    """Step 1: RS256 only (§SignedBadge), no critical header, a signature at
+    all; decided before anything is fetched."""
     try:
         jose.check_header(jws, algorithms=ALLOWED_ALGORITHMS)
     except jose.AlgorithmRefused:
@@ -683,17 +705,22 @@ async def _signed(run: _Run, token: str) -> None:
                 f"the JWS marks header parameters critical that are not supported: {jws.header['crit']}",
             )
         )
-    signature = jws.signature
-    if not signature:
+    if not jws.signature:
         run.stop(failed(CheckId.SIGNATURE, "the JWS has an empty signature"))
-    # 2. the payload is the assertion
-    if ob1.version(raw) is not None:
+
+
+def _signed_assertion(run: _Run, jws: jose.CompactJws) -> tuple[dict[str, Any], str]:
+    """Step 2: the payload is an OB 2.0 assertion with signed verification;
+    returns it compacted, and the URL of its key (``verification.creator``)."""
+    raw = jws.payload
+    version = ob1.version(raw)
+    if version is not None:
         # Open Badges 1.x signed badges name a PEM key file (1.1 §VerificationObject), not a
         # CryptographicKey: they are not supported, which is no evidence against them.
         run.stop(
             errored(
                 CheckId.SIGNATURE,
-                f"an Open Badges {ob1.version(raw)} signed assertion: this format is not supported "
+                f"an Open Badges {version} signed assertion: this format is not supported "
                 "(only 1.x hosted assertions are), so the signature was not checked",
             )
         )
@@ -705,21 +732,27 @@ async def _signed(run: _Run, token: str) -> None:
     if not set(types_of(verification)) & SIGNED_TYPES:
         run.stop(failed(CheckId.STRUCTURE, "the signed assertion's verification type is not signed (SignedBadge)"))
     creator = node_id(verification.get("creator"))
-    if not is_http_url(creator):
+    if creator is None or not is_http_url(creator):
         run.stop(
             failed(
                 CheckId.STRUCTURE, "the signed assertion's verification.creator is not the URL of a CryptographicKey"
             )
         )
-    assert creator is not None
-    _badge, issuer, issuer_url = await _badge_and_issuer(run, a)
-    # 3. the key, and the signature
+    return a, creator
+
+
+async def _signing_key(run: _Run, creator: str) -> dict[str, Any]:
+    """Step 3, first half: the CryptographicKey document at ``creator``, compacted."""
     key_raw, _ = await run.fetch_json(creator, "signing key")
-    key = run.compact(key_raw, "signing key", url=creator)
-    run.set(passed(CheckId.STRUCTURE, "well-formed Open Badges 2.0 Assertion, BadgeClass and issuer profile"))
+    return run.compact(key_raw, "signing key", url=creator)
+
+
+def _check_rs256_signature(run: _Run, jws: jose.CompactJws, key: dict[str, Any], creator: str) -> None:
+    """Step 3, second half: the signature verifies with the key's
+    ``publicKeyPem`` (RSASSA-PKCS1-v1_5 with SHA-256, RFC 7518 §3.3)."""
     public_key = _rsa_key(run, key, creator)
     try:
-        public_key.verify(signature, jws.signing_input, padding.PKCS1v15(), hashes.SHA256())
+        public_key.verify(jws.signature, jws.signing_input, padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature:
         run.stop(
             failed(
@@ -727,7 +760,13 @@ async def _signed(run: _Run, token: str) -> None:
                 f"the RS256 signature does not verify with the key {creator}: the assertion was altered or signed with another key",
             )
         )
-    # 4. the key must be the issuer's
+
+
+def _check_key_is_the_issuers(
+    run: _Run, key: dict[str, Any], creator: str, issuer: dict[str, Any], issuer_url: str | None
+) -> None:
+    """Step 4: the key's ``owner`` is the issuer, and the issuer's
+    ``publicKey`` lists the URL the key was fetched from."""
     issuer_ids = {str(issuer.get("id"))} | ({issuer_url} if issuer_url else set())
     owner = node_id(key.get("owner"))
     listed = {node_id(k) for k in as_list(issuer.get("publicKey"))}
@@ -750,11 +789,6 @@ async def _signed(run: _Run, token: str) -> None:
     run.set(
         passed(CheckId.SIGNATURE, f"RS256 signature verifies with {creator}, a key of the issuer {issuer.get('id')}")
     )
-    _check_issuer_identity(run, issuer, issuer_url)
-    # 5. revocation list
-    run.set(await _revocation_list(run, issuer, a))
-    # 6. dates and recipient
-    _finish_common(run, a)
 
 
 def _refused_algorithm(alg: Any) -> str:

@@ -29,6 +29,11 @@ the suite's own "Verify Proof" algorithm, EdDSA / ECDSA Cryptosuites §3.x.2):
    (:func:`verifier.did.check_key_binding`); a valid signature by a key the
    issuer does not control is a determinate failure.
 
+In the code each step is a function (``_read_proof``, ``_check_purpose``,
+``_check_dates``, ``_secured_document``, ``_transform``, ``_dereference_key``,
+``_hash_for_key`` and ``_verify_signature``, ``_bind_key``), called in this
+order by ``_verify_one`` with the step's number beside it.
+
 Outcomes: ``valid=True`` only when all steps pass; ``False`` for a determinate
 failure; ``None`` when it could not be determined (key unreachable,
 unsupported suite).
@@ -324,6 +329,232 @@ def _verifies_lossy(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _ReadProof:
+    """What step 1 read from a proof: its suite, the key it names, and the
+    signature (with the detached-JWS signing prefix, empty for other carriers)."""
+
+    suite: suites.Suite
+    vm_id: str
+    signature: bytes
+    signing_prefix: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class _Forms:
+    """What step 5 produced: the proof configuration, the canonical forms under
+    the default context revisions (``default``; ``None`` with ``default_error``
+    when they leave a term undefined), the earlier revisions to try and those
+    already canonicalized (``early``)."""
+
+    config: dict[str, Any]
+    default: tuple[bytes, bytes] | None
+    default_error: UndefinedTermError | None
+    candidates: list[contexts.Revision]
+    early: list[tuple[contexts.Revision, tuple[bytes, bytes]]]
+    forms_of: Callable[[Variant], tuple[bytes, bytes]]
+
+
+def _read_proof(proof: dict[str, Any]) -> _ReadProof:
+    """Step 1: a supported suite (an unknown one is indeterminate), a
+    ``verificationMethod`` URL, a string ``id`` if any, and the signature:
+    multibase base58-btc ``proofValue``, or the detached JWS of
+    Ed25519Signature2018."""
+    try:
+        suite = suites.select_suite(proof)
+    except ProofError as exc:
+        raise _Outcome(None, Problem.UNSUPPORTED, f"cannot check this proof: {exc}") from exc
+    vm_id = proof.get("verificationMethod")
+    if not isinstance(vm_id, str) or not vm_id:
+        raise _Outcome(False, Problem.MALFORMED, "the proof has no verificationMethod")
+    if "id" in proof and not isinstance(proof["id"], str):
+        raise _Outcome(False, Problem.MALFORMED, "the proof id is not a string (Data Integrity §2.1: a URL)")
+    if ":" not in vm_id:
+        raise _Outcome(False, Problem.MALFORMED, f"the verificationMethod {vm_id!r} is not a URL")
+    signing_prefix = b""
+    if suite.carrier == "jws":
+        try:
+            signing_prefix, signature = suites.parse_detached_jws(proof.get("jws"))
+        except ProofError as exc:
+            raise _Outcome(False, Problem.MALFORMED, str(exc)) from exc
+    else:
+        try:
+            signature = multibase_decode(proof.get("proofValue"))  # type: ignore[arg-type]
+        except KeyResolutionError as exc:
+            raise _Outcome(False, Problem.MALFORMED, "the proofValue is not multibase base58-btc") from exc
+    return _ReadProof(suite, vm_id, signature, signing_prefix)
+
+
+def _check_purpose(proof: dict[str, Any], purpose: str, expect: dict[str, str]) -> None:
+    """Step 2: ``proofPurpose`` is the expected one (§2.2 "Proof Purposes");
+    ``domain`` / ``challenge`` hold what the caller expects (§4.4 "Verify Proof")."""
+    if proof.get("proofPurpose") != purpose:
+        raise _Outcome(
+            False, Problem.PURPOSE, f"the proof purpose is {proof.get('proofPurpose')!r}, expected {purpose!r}"
+        )
+    for name, wanted in expect.items():
+        value = proof.get(name)
+        values = value if isinstance(value, list) else [value]
+        if wanted not in values:
+            raise _Outcome(False, Problem.PURPOSE, f"the proof's {name} is {value!r}, expected {wanted!r}")
+
+
+def _check_dates(proof: dict[str, Any], suite: suites.Suite, now: datetime) -> None:
+    """Step 3: ``created`` is a dateTime not in the future (required by
+    Ed25519Signature2020), ``expires`` is not past (§2.1 "Proofs"), within
+    :data:`CLOCK_SKEW`."""
+    if "created" in proof:
+        created = _parse_datetime(proof["created"])
+        if created is None:
+            raise _Outcome(False, Problem.CREATED, f"created {proof['created']!r} is not a dateTime")
+        if created > now + CLOCK_SKEW:
+            raise _Outcome(False, Problem.CREATED, f"the proof was created in the future ({proof['created']})")
+    elif suite.proof_type == "Ed25519Signature2020":
+        raise _Outcome(False, Problem.MALFORMED, "an Ed25519Signature2020 proof must have created")
+    if "expires" in proof:
+        expires = _parse_datetime(proof["expires"])
+        if expires is None:
+            raise _Outcome(False, Problem.EXPIRED, f"expires {proof['expires']!r} is not a dateTime")
+        if expires < now - CLOCK_SKEW:
+            raise _Outcome(False, Problem.EXPIRED, f"the proof expired at {proof['expires']}")
+
+
+def _secured_document(document: dict[str, Any], proof: dict[str, Any], all_proofs: Sequence[Any]) -> dict[str, Any]:
+    """Step 4: the document this proof secured (§4.5 "Verify Proof Sets and
+    Chains": with the proofs a ``previousProof`` names, else none), whose
+    ``@context`` the proof's own must begin."""
+    try:
+        unsecured = _unsecured(document, proof, all_proofs)
+    except ProofError as exc:
+        raise _Outcome(False, Problem.CHAIN, str(exc)) from exc
+    try:
+        _check_proof_context(proof, unsecured)
+    except ProofError as exc:
+        raise _Outcome(False, Problem.MALFORMED, str(exc)) from exc
+    return unsecured
+
+
+def _transform(
+    suite: suites.Suite,
+    proof: dict[str, Any],
+    unsecured: dict[str, Any],
+    memo: dict[Any, bytes | DocumentError],
+    expanded: jsonld.Expansion | None,
+) -> _Forms:
+    """Step 5, transform and configure (the suite's §3.x.3 and §3.x.5).
+
+    Canonical forms do not depend on the key, so a document that cannot be
+    interpreted is judged even offline. The JCS suites sign the JSON itself,
+    undefined terms included: a term no context defines is a data-model
+    finding for the caller, not a gap in what the proof secures. For the RDF
+    suites see :func:`_verifies_lossy` (step 7).
+
+    A context URL whose document changed over time (:mod:`verifier.contexts`)
+    is read first as its default revision; the earlier revisions are tried
+    only if that does not verify (step 7). A document no revision can
+    interpret fails here, before the key is sought.
+    """
+    config = suites.proof_configuration(suite, proof, unsecured)
+    candidates = _revision_candidates(suite, unsecured)
+
+    def forms_of(variant: Variant) -> tuple[bytes, bytes]:
+        return _forms(suite, proof, unsecured, config, memo, None, variant)
+
+    early: list[tuple[contexts.Revision, tuple[bytes, bytes]]] = []
+    try:
+        default = _forms(suite, proof, unsecured, config, memo, expanded, contexts.LATEST)
+    except UndefinedTermError as exc:
+        for rev in candidates:
+            try:
+                early.append((rev, forms_of(rev.key)))
+            except DocumentError:
+                continue
+        return _Forms(config, None, exc, candidates, early, forms_of)
+    return _Forms(config, default, None, candidates, early, forms_of)
+
+
+async def _dereference_key(vm_id: str, session: Session) -> did.VerificationMethod:
+    """Step 6: the verification method (:mod:`verifier.did`); one that cannot
+    be obtained is indeterminate, a document that was obtained and does not
+    hold it is a binding failure."""
+    try:
+        return await did.resolve_verification_method(vm_id, session)
+    except KeyResolutionError as exc:
+        raise _Outcome(None, Problem.KEY, f"the key could not be resolved: {exc}") from exc
+    except KeyBindingError as exc:
+        raise _Outcome(False, Problem.BINDING, str(exc)) from exc
+
+
+def _hash_for_key(suite: suites.Suite, vm: did.VerificationMethod) -> str:
+    """Step 7, first: the hash the suite uses with this key (§3.x.4; ECDSA's
+    follows the key's curve); a key that does not suit the suite fails."""
+    try:
+        return suites.hash_for_key(suite, vm.public_key)
+    except ProofError as exc:
+        raise _Outcome(False, Problem.KEY_TYPE, f"the key {vm.id} does not suit {suite.name}: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    """How step 7 found the signature: verified or not, under which earlier
+    context revision (``None``: the defaults), how many revisions were tried,
+    and the undefined terms it does not secure (a lossy reading)."""
+
+    ok: bool
+    revision: contexts.Revision | None
+    tried: int
+    unsigned_terms: tuple[str, ...]
+
+
+def _verify_signature(
+    read: _ReadProof, vm: did.VerificationMethod, hash_name: str, unsecured: dict[str, Any], forms: _Forms
+) -> _Verified:
+    """Step 7: hash and check the signature (§3.x.7) under the default context
+    revisions, then the earlier ones, then (a document with undefined terms)
+    over its lossy reading (§2.4.3, :func:`_verifies_lossy`)."""
+    suite = read.suite
+
+    def verifies(pair: tuple[bytes, bytes]) -> bool:
+        data = read.signing_prefix + suites.hash_data(pair[0], pair[1], hash_name)
+        return suites.verify_signature(suite, vm.public_key, data, read.signature)
+
+    if forms.default is not None and verifies(forms.default):
+        return _Verified(True, None, 0, ())
+    ok, matched, tried = False, None, 0
+    if forms.candidates:
+        ok, matched, tried = _try_revisions(forms.candidates, forms.early, verifies, forms.default, forms.forms_of)
+    if not ok and forms.default is None and forms.default_error is not None:
+        ok = _verifies_lossy(suite, unsecured, forms.config, forms.default_error, verifies)
+        return _Verified(ok, matched, tried, tuple(forms.default_error.terms))
+    return _Verified(ok, matched, tried, ())
+
+
+def _bind_key(vm: did.VerificationMethod, issuer_id: str | None, purpose: str) -> str | None:
+    """Step 8: the key is the issuer's for the purpose
+    (:func:`verifier.did.check_key_binding`); a valid signature by a key the
+    issuer does not control is a determinate failure."""
+    try:
+        return did.check_key_binding(vm, issuer_id, purpose)
+    except KeyBindingError as exc:
+        raise _Outcome(False, Problem.BINDING, f"the signature is valid but {exc}") from exc
+
+
+def _verified_message(
+    suite: suites.Suite, vm: did.VerificationMethod, issuer_id: str | None, binding: str | None, verified: _Verified
+) -> str:
+    """What a valid proof showed, in words: whose key, and any reading it needed."""
+    who = f"the issuer {issuer_id}" if binding == "controller" else f"{vm.controller} (issuer binding not checked)"
+    if binding == "self-certifying":
+        who = f"{vm.controller} (the issuer {issuer_id} is a URN; its identity is asserted, not proven)"
+    note = _revision_note(verified.revision) if verified.revision is not None else ""
+    if verified.unsigned_terms:
+        note += (
+            f"; verified over the document without its undefined terms {', '.join(verified.unsigned_terms)}, "
+            "which it does not secure (Data Integrity 1.0 §2.4.3)"
+        )
+    return f"{suite.name} proof verified with a key of {who}{note}"
+
+
 async def _verify_one(
     document: dict[str, Any],
     proof: Any,
@@ -335,6 +566,9 @@ async def _verify_one(
     memo: dict[Any, bytes | DocumentError],
     expanded: jsonld.Expansion | None = None,
 ) -> ProofReport:
+    """One proof through the steps of the module docstring, each a named
+    function that raises :class:`_Outcome` (or a :class:`DocumentError`) when
+    it decides the proof is not valid."""
     if not isinstance(proof, dict):
         return ProofReport(None, None, None, None, False, "a proof is not a JSON object", problem=Problem.MALFORMED)
     base: dict[str, Any] = {
@@ -348,149 +582,30 @@ async def _verify_one(
     }
     extra: dict[str, Any] = {}
     try:
-        # 1. suite and proof shape
-        try:
-            suite = suites.select_suite(proof)
-        except ProofError as exc:
-            raise _Outcome(None, Problem.UNSUPPORTED, f"cannot check this proof: {exc}") from exc
-        vm_id = proof.get("verificationMethod")
-        if not isinstance(vm_id, str) or not vm_id:
-            raise _Outcome(False, Problem.MALFORMED, "the proof has no verificationMethod")
-        if "id" in proof and not isinstance(proof["id"], str):
-            raise _Outcome(False, Problem.MALFORMED, "the proof id is not a string (Data Integrity §2.1: a URL)")
-        if ":" not in vm_id:
-            raise _Outcome(False, Problem.MALFORMED, f"the verificationMethod {vm_id!r} is not a URL")
-        signing_prefix = b""
-        if suite.carrier == "jws":
-            try:
-                signing_prefix, signature = suites.parse_detached_jws(proof.get("jws"))
-            except ProofError as exc:
-                raise _Outcome(False, Problem.MALFORMED, str(exc)) from exc
-        else:
-            try:
-                signature = multibase_decode(proof.get("proofValue"))  # type: ignore[arg-type]
-            except KeyResolutionError as exc:
-                raise _Outcome(False, Problem.MALFORMED, "the proofValue is not multibase base58-btc") from exc
-        # 2. purpose
-        if proof.get("proofPurpose") != purpose:
-            raise _Outcome(
-                False, Problem.PURPOSE, f"the proof purpose is {proof.get('proofPurpose')!r}, expected {purpose!r}"
-            )
-        # 2b. domain / challenge, when the caller expects them (§4.4 "Verify Proof")
-        for name, wanted in expect.items():
-            value = proof.get(name)
-            values = value if isinstance(value, list) else [value]
-            if wanted not in values:
-                raise _Outcome(False, Problem.PURPOSE, f"the proof's {name} is {value!r}, expected {wanted!r}")
-        # 3. created / expires
-        now = session.now
-        if "created" in proof:
-            created = _parse_datetime(proof["created"])
-            if created is None:
-                raise _Outcome(False, Problem.CREATED, f"created {proof['created']!r} is not a dateTime")
-            if created > now + CLOCK_SKEW:
-                raise _Outcome(False, Problem.CREATED, f"the proof was created in the future ({proof['created']})")
-        elif suite.proof_type == "Ed25519Signature2020":
-            raise _Outcome(False, Problem.MALFORMED, "an Ed25519Signature2020 proof must have created")
-        if "expires" in proof:
-            expires = _parse_datetime(proof["expires"])
-            if expires is None:
-                raise _Outcome(False, Problem.EXPIRED, f"expires {proof['expires']!r} is not a dateTime")
-            if expires < now - CLOCK_SKEW:
-                raise _Outcome(False, Problem.EXPIRED, f"the proof expired at {proof['expires']}")
-        # 4. the document this proof secured
-        try:
-            unsecured = _unsecured(document, proof, all_proofs)
-        except ProofError as exc:
-            raise _Outcome(False, Problem.CHAIN, str(exc)) from exc
-        try:
-            _check_proof_context(proof, unsecured)
-        except ProofError as exc:
-            raise _Outcome(False, Problem.MALFORMED, str(exc)) from exc
-        # 5. transform and configure (canonical forms do not depend on the key,
-        # so a document that cannot be interpreted is judged even offline). The
-        # JCS suites sign the JSON itself, undefined terms included: a term no
-        # context defines is a data-model finding for the caller, not a gap in
-        # what the proof secures. For the RDF suites see _lossy_forms.
-        #
-        # A context URL whose document changed over time (verifier.contexts) is
-        # read first as its default revision; the earlier revisions are tried
-        # only if that does not verify (below, after the key). A document no
-        # revision can interpret fails here, before the key is sought.
-        config = suites.proof_configuration(suite, proof, unsecured)
-        candidates = _revision_candidates(suite, unsecured)
-        default_forms: tuple[bytes, bytes] | None = None
-        default_error: UndefinedTermError | None = None
-        early: list[tuple[contexts.Revision, tuple[bytes, bytes]]] = []
-        try:
-            default_forms = _forms(suite, proof, unsecured, config, memo, expanded, contexts.LATEST)
-        except UndefinedTermError as exc:
-            default_error = exc
-            for rev in candidates:
-                try:
-                    early.append((rev, _forms(suite, proof, unsecured, config, memo, None, rev.key)))
-                except DocumentError:
-                    continue
-        # 6. the key
-        try:
-            vm = await did.resolve_verification_method(vm_id, session)
-        except KeyResolutionError as exc:
-            raise _Outcome(None, Problem.KEY, f"the key could not be resolved: {exc}") from exc
-        except KeyBindingError as exc:
-            raise _Outcome(False, Problem.BINDING, str(exc)) from exc
+        read = _read_proof(proof)  # 1
+        _check_purpose(proof, purpose, expect)  # 2
+        _check_dates(proof, read.suite, session.now)  # 3
+        unsecured = _secured_document(document, proof, all_proofs)  # 4
+        forms = _transform(read.suite, proof, unsecured, memo, expanded)  # 5
+        vm = await _dereference_key(read.vm_id, session)  # 6
         extra["controller"] = vm.controller
-        # 7. hash (ECDSA's hash follows the key's curve) and verify
-        try:
-            hash_name = suites.hash_for_key(suite, vm.public_key)
-        except ProofError as exc:
-            raise _Outcome(False, Problem.KEY_TYPE, f"the key {vm.id} does not suit {suite.name}: {exc}") from exc
-
-        def verifies(forms: tuple[bytes, bytes]) -> bool:
-            data = signing_prefix + suites.hash_data(forms[0], forms[1], hash_name)
-            return suites.verify_signature(suite, vm.public_key, data, signature)
-
-        matched: contexts.Revision | None = None
-        ok = default_forms is not None and verifies(default_forms)
-        tried = 0
-        if not ok and candidates:
-            ok, matched, tried = _try_revisions(
-                candidates,
-                early,
-                verifies,
-                default_forms,
-                lambda v: _forms(suite, proof, unsecured, config, memo, None, v),
-            )
-        if not ok and default_forms is None and default_error is not None:
-            ok = _verifies_lossy(suite, unsecured, config, default_error, verifies)
-            extra["unsigned_terms"] = tuple(default_error.terms)
-        extra["signature_valid"] = ok
-        if matched is not None:
-            extra["context_revision"] = matched.describe()
-        if not ok:
+        hash_name = _hash_for_key(read.suite, vm)  # 7
+        verified = _verify_signature(read, vm, hash_name, unsecured, forms)  # 7
+        if verified.unsigned_terms:
+            extra["unsigned_terms"] = verified.unsigned_terms
+        extra["signature_valid"] = verified.ok
+        if verified.revision is not None:
+            extra["context_revision"] = verified.revision.describe()
+        if not verified.ok:
+            tried = verified.tried
             also = f" (also tried {tried} earlier revision{'s' if tried != 1 else ''} of its contexts)" if tried else ""
             raise _Outcome(
                 False,
                 Problem.SIGNATURE,
                 f"the signature does not match the credential (tampered, or a wrong key){also}",
             )
-        # 8. key binding
-        try:
-            binding = did.check_key_binding(vm, issuer_id, purpose)
-        except KeyBindingError as exc:
-            raise _Outcome(False, Problem.BINDING, f"the signature is valid but {exc}") from exc
+        binding = _bind_key(vm, issuer_id, purpose)  # 8
         extra["key_binding"] = binding
-        who = f"the issuer {issuer_id}" if binding == "controller" else f"{vm.controller} (issuer binding not checked)"
-        if binding == "self-certifying":
-            who = f"{vm.controller} (the issuer {issuer_id} is a URN; its identity is asserted, not proven)"
-        note = _revision_note(matched) if matched is not None else ""
-        if extra.get("unsigned_terms"):
-            note += (
-                f"; verified over the document without its undefined terms {', '.join(extra['unsigned_terms'])}, "
-                "which it does not secure (Data Integrity 1.0 §2.4.3)"
-            )
-        return ProofReport(
-            **base, **extra, valid=True, message=f"{suite.name} proof verified with a key of {who}{note}"
-        )
     except _Outcome as out:
         return ProofReport(**base, **extra, valid=out.valid, message=out.message, problem=out.problem)
     except (UndefinedTermError, ContextError, CanonicalizationLimit, DocumentError) as exc:
@@ -506,6 +621,8 @@ async def _verify_one(
         )
     except VerifierError as exc:
         return ProofReport(**base, **extra, valid=False, message=str(exc), problem=Problem.MALFORMED)
+    message = _verified_message(read.suite, vm, issuer_id, binding, verified)
+    return ProofReport(**base, **extra, valid=True, message=message)
 
 
 async def verify_proofs(
