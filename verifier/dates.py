@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from verifier.errors import DocumentError
-from verifier.models import Check, CheckId, failed, passed
+from verifier.models import Check, CheckId, errored, failed, passed
 
 START_KEYS = ("validFrom", "issuanceDate")
 END_KEYS = ("validUntil", "expirationDate")
@@ -70,8 +70,8 @@ def expiry_check(doc: dict[str, Any], now: datetime) -> Check:
     """The ``expiry`` check of a credential at ``now``."""
     try:
         start, end = window(doc)
-    except DocumentError as exc:
-        return failed(CheckId.EXPIRY, str(exc))
+    except DocumentError as exc:  # a date that cannot be read: the validity period is unknown
+        return errored(CheckId.EXPIRY, f"the validity period cannot be read: {exc}")
     problem = validity_problem(doc, now)
     if problem is not None:
         return failed(CheckId.EXPIRY, problem)

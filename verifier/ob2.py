@@ -177,7 +177,7 @@ class _Run:
     async def fetch_json(self, url: str, what: str) -> tuple[dict[str, Any], str]:
         """The JSON object at ``url`` and the final URL after redirects."""
         if not is_http_url(url):
-            self.stop(failed(CheckId.STRUCTURE, f"the {what} reference {url!r} is not an HTTP(S) URL"))
+            self.stop(errored(CheckId.STRUCTURE, f"the {what} reference {url!r} is not an HTTP(S) URL"))
         try:
             response = await self.session.fetcher.fetch(url)
         except HTTPStatusError as exc:
@@ -194,7 +194,7 @@ class _Run:
         except DocumentError:
             self.stop(errored(CheckId.STRUCTURE, f"the {what} served at {url} is not JSON"))
         if not isinstance(data, dict):
-            self.stop(failed(CheckId.STRUCTURE, f"the {what} served at {url} is not a JSON object"))
+            self.stop(errored(CheckId.STRUCTURE, f"the {what} served at {url} is not a JSON object"))
         self.obtained.append(what)
         self.set(passed(CheckId.FETCH, "obtained the " + ", the ".join(self.obtained)))
         return data, response.url
@@ -223,7 +223,7 @@ class _Run:
         except ContextError as exc:
             self.stop(errored(CheckId.STRUCTURE, f"the {what} uses a JSON-LD context that is not bundled: {exc.url}"))
         except DocumentError as exc:
-            self.stop(failed(CheckId.STRUCTURE, f"the {what} is not valid JSON-LD: {exc}"))
+            self.stop(errored(CheckId.STRUCTURE, f"the {what} is not valid JSON-LD: {exc}"))
 
     def rule(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -586,7 +586,7 @@ async def _hosted(run: _Run, given: dict[str, Any]) -> None:
             )
         )
     if not is_http_url(given_id):
-        run.stop(failed(CheckId.STRUCTURE, f"a hosted assertion's id must be its HTTP(S) URL, got {given_id!r}"))
+        run.stop(errored(CheckId.STRUCTURE, f"a hosted assertion's id must be its HTTP(S) URL, got {given_id!r}"))
     # 1. re-fetch from its own id; that copy is the one verified
     raw, served_at = await run.fetch_json(str(given_id), "assertion")
     run.fields["document"] = raw
@@ -603,7 +603,8 @@ async def _hosted(run: _Run, given: dict[str, Any]) -> None:
         raw = ob1.upgrade(raw, "assertion")
     run.rule(check_context, raw, "assertion")
     a = run.compact(raw, "assertion")
-    run.rule(check_assertion, a, hosted=True)
+    for warning in run.rule(check_assertion, a, hosted=True):
+        run.note(CheckId.STRUCTURE, warning)
     _set_assertion_fields(run, a)
     if not set(as_list((a.get("verification") or {}).get("type"))).isdisjoint(SIGNED_TYPES):
         run.stop(
@@ -726,15 +727,16 @@ def _signed_assertion(run: _Run, jws: jose.CompactJws) -> tuple[dict[str, Any], 
         )
     run.rule(check_context, raw, "assertion")
     a = run.compact(raw, "assertion")
-    run.rule(check_assertion, a, hosted=False)
+    for warning in run.rule(check_assertion, a, hosted=False):
+        run.note(CheckId.STRUCTURE, warning)
     _set_assertion_fields(run, a)
     verification = a.get("verification") or {}
     if not set(types_of(verification)) & SIGNED_TYPES:
-        run.stop(failed(CheckId.STRUCTURE, "the signed assertion's verification type is not signed (SignedBadge)"))
+        run.stop(errored(CheckId.STRUCTURE, "the signed assertion's verification type is not signed (SignedBadge)"))
     creator = node_id(verification.get("creator"))
     if creator is None or not is_http_url(creator):
         run.stop(
-            failed(
+            errored(
                 CheckId.STRUCTURE, "the signed assertion's verification.creator is not the URL of a CryptographicKey"
             )
         )
@@ -801,14 +803,14 @@ def _refused_algorithm(alg: Any) -> str:
 
 def _rsa_key(run: _Run, key: dict[str, Any], creator: str) -> rsa.RSAPublicKey:
     if "CryptographicKey" not in types_of(key):
-        run.stop(failed(CheckId.SIGNATURE, f"the verification creator {creator} is not a CryptographicKey"))
+        run.stop(errored(CheckId.SIGNATURE, f"the verification creator {creator} is not a CryptographicKey"))
     pem = key.get("publicKeyPem")
     if not isinstance(pem, str):
-        run.stop(failed(CheckId.SIGNATURE, f"the key {creator} has no publicKeyPem"))
+        run.stop(errored(CheckId.SIGNATURE, f"the key {creator} has no publicKeyPem"))
     try:
         public_key = serialization.load_pem_public_key(pem.encode("utf-8"))
     except (ValueError, TypeError) as exc:
-        run.stop(failed(CheckId.SIGNATURE, f"the publicKeyPem of {creator} is not a PEM public key: {exc}"))
+        run.stop(errored(CheckId.SIGNATURE, f"the publicKeyPem of {creator} is not a PEM public key: {exc}"))
     if not isinstance(public_key, rsa.RSAPublicKey):
         run.stop(failed(CheckId.SIGNATURE, f"the key {creator} is not an RSA key, as RS256 requires"))
     if public_key.key_size < MIN_RSA_BITS:

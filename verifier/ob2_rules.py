@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from verifier.models import Check, CheckId, Outcome, Skill, failed, passed, skipped, warned
+from verifier.models import Check, CheckId, Outcome, Skill, errored, failed, passed, skipped, warned
 from verifier.nodes import as_list, node_id, types_of
 from verifier.recipient import IdentityFormatError, identity_matches
 
@@ -95,48 +95,52 @@ def check_context(raw: dict[str, Any], what: str) -> None:
     contexts = as_list(raw.get("@context"))
     if OB2_CONTEXT not in contexts:
         shown = ", ".join(str(c) for c in contexts if isinstance(c, str)) or "none"
-        raise RuleError(failed(CheckId.STRUCTURE, f"the {what}'s @context must be {OB2_CONTEXT} (found: {shown})"))
+        raise RuleError(errored(CheckId.STRUCTURE, f"the {what}'s @context must be {OB2_CONTEXT} (found: {shown})"))
 
 
-def check_assertion(a: dict[str, Any], *, hosted: bool) -> None:
-    """§Assertion required properties and types (compacted document)."""
+def check_assertion(a: dict[str, Any], *, hosted: bool) -> list[str]:
+    """§Assertion required properties and types (compacted document). Without
+    them the assertion cannot be interpreted: an indeterminate structure check,
+    never an accusation. Returns warnings for data-model departures that leave
+    it interpretable."""
+    warnings: list[str] = []
     types = types_of(a)
     if "Assertion" not in types:
-        raise RuleError(failed(CheckId.STRUCTURE, f"the assertion's type is {types or 'missing'}, not Assertion"))
+        raise RuleError(errored(CheckId.STRUCTURE, f"the assertion's type is {types or 'missing'}, not Assertion"))
     aid = a.get("id")
     if not isinstance(aid, str) or not aid:
-        raise RuleError(failed(CheckId.STRUCTURE, "the assertion has no id"))
+        raise RuleError(errored(CheckId.STRUCTURE, "the assertion has no id"))
     if hosted and not is_http_url(aid):
-        raise RuleError(failed(CheckId.STRUCTURE, f"a hosted assertion's id must be its HTTP(S) URL, got {aid!r}"))
+        raise RuleError(errored(CheckId.STRUCTURE, f"a hosted assertion's id must be its HTTP(S) URL, got {aid!r}"))
     recipient = a.get("recipient")
     if not isinstance(recipient, dict):
-        raise RuleError(failed(CheckId.STRUCTURE, "the assertion has no recipient IdentityObject"))
+        raise RuleError(errored(CheckId.STRUCTURE, "the assertion has no recipient IdentityObject"))
     if not isinstance(recipient.get("identity"), str) or not recipient["identity"].strip():
-        raise RuleError(failed(CheckId.STRUCTURE, "the recipient IdentityObject has no identity"))
+        raise RuleError(errored(CheckId.STRUCTURE, "the recipient IdentityObject has no identity"))
     if not isinstance(recipient.get("type"), str):
         raise RuleError(
-            failed(CheckId.STRUCTURE, "the recipient IdentityObject has no type (email, url, telephone, id)")
+            errored(CheckId.STRUCTURE, "the recipient IdentityObject has no type (email, url, telephone, id)")
         )
     if parse_bool(recipient.get("hashed")) is None:
-        raise RuleError(failed(CheckId.STRUCTURE, "the recipient IdentityObject's hashed must be true or false"))
+        raise RuleError(errored(CheckId.STRUCTURE, "the recipient IdentityObject's hashed must be true or false"))
     if node_id(a.get("badge")) is None:
-        raise RuleError(failed(CheckId.STRUCTURE, "the assertion names no BadgeClass (badge)"))
+        raise RuleError(errored(CheckId.STRUCTURE, "the assertion names no BadgeClass (badge)"))
     verification = a.get("verification")
     if not isinstance(verification, dict) or not set(types_of(verification)) & (HOSTED_TYPES | SIGNED_TYPES):
-        raise RuleError(failed(CheckId.STRUCTURE, "the assertion has no verification object of type hosted or signed"))
+        raise RuleError(errored(CheckId.STRUCTURE, "the assertion has no verification object of type hosted or signed"))
     if parse_datetime(a.get("issuedOn")) is None:
         raise RuleError(
-            failed(CheckId.STRUCTURE, f"issuedOn is missing or not an ISO 8601 date: {a.get('issuedOn')!r}")
+            errored(CheckId.STRUCTURE, f"issuedOn is missing or not an ISO 8601 date: {a.get('issuedOn')!r}")
         )
     if "expires" in a and parse_datetime(a.get("expires")) is None:
-        raise RuleError(failed(CheckId.STRUCTURE, f"expires is not an ISO 8601 date: {a.get('expires')!r}"))
+        raise RuleError(errored(CheckId.STRUCTURE, f"expires is not an ISO 8601 date: {a.get('expires')!r}"))
     # §Assertion image: "a URI ... to an image"; unlike BadgeClass.image (which "may be a data URI"),
     # an Assertion's image must not be a data: URI (1EdTech validator rule, followed by the vectors).
     image = node_id(a.get("image"))
     if image is not None and image.lower().startswith("data:"):
-        raise RuleError(
-            failed(CheckId.STRUCTURE, "the assertion's image is a data: URI, which only a BadgeClass may use")
-        )
+        # A data-model departure that touches neither authenticity, validity nor the recipient.
+        warnings.append("the assertion's image is a data: URI, which only a BadgeClass may use")
+    return warnings
 
 
 def parse_bool(value: Any) -> bool | None:
@@ -156,12 +160,12 @@ def check_badge_class(b: dict[str, Any]) -> list[str]:
     criteria), which real issuers sometimes leave out."""
     types = types_of(b)
     if "BadgeClass" not in types:
-        raise RuleError(failed(CheckId.STRUCTURE, f"the badge's type is {types or 'missing'}, not BadgeClass"))
+        raise RuleError(errored(CheckId.STRUCTURE, f"the badge's type is {types or 'missing'}, not BadgeClass"))
     for prop in ("id", "name", "issuer"):
         if not b.get(prop):
-            raise RuleError(failed(CheckId.STRUCTURE, f"the BadgeClass has no {prop}"))
+            raise RuleError(errored(CheckId.STRUCTURE, f"the BadgeClass has no {prop}"))
     if node_id(b.get("issuer")) is None:
-        raise RuleError(failed(CheckId.STRUCTURE, "the BadgeClass's issuer is not a reference to a Profile"))
+        raise RuleError(errored(CheckId.STRUCTURE, "the BadgeClass's issuer is not a reference to a Profile"))
     return [f"the BadgeClass has no {p}" for p in ("description", "image", "criteria") if not b.get(p)]
 
 
@@ -169,9 +173,9 @@ def check_issuer(p: dict[str, Any]) -> list[str]:
     """§Profile: an Issuer (or Profile) with an id. Returns warnings."""
     types = types_of(p)
     if not set(types) & ISSUER_TYPES:
-        raise RuleError(failed(CheckId.STRUCTURE, f"the issuer's type is {types or 'missing'}, not Issuer or Profile"))
+        raise RuleError(errored(CheckId.STRUCTURE, f"the issuer's type is {types or 'missing'}, not Issuer or Profile"))
     if not isinstance(p.get("id"), str) or not p["id"]:
-        raise RuleError(failed(CheckId.STRUCTURE, "the issuer profile has no id"))
+        raise RuleError(errored(CheckId.STRUCTURE, "the issuer profile has no id"))
     return [] if p.get("name") else ["the issuer profile has no name"]
 
 
@@ -275,7 +279,7 @@ def check_recipient(a: dict[str, Any], emails: Iterable[str]) -> tuple[Check, bo
             str(recipient.get("identity")), emails, hashed=hashed, salt=salt, identity_type="email"
         )
     except IdentityFormatError as exc:
-        return failed(CheckId.RECIPIENT, f"the recipient identity cannot be compared: {exc}"), False
+        return errored(CheckId.RECIPIENT, f"the recipient identity cannot be compared: {exc}"), None
     shown = ", ".join(emails)
     if match:
         return passed(CheckId.RECIPIENT, f"issued to {shown}"), True

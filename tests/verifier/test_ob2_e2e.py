@@ -181,25 +181,29 @@ async def test_missing_badge_class_is_an_error_not_a_verdict(site: Site, session
     assert _skips_after(result, "fetch")
 
 
-async def test_badge_reference_to_a_non_badge_class_fails_structure(site: Site, session: Session) -> None:
+async def test_badge_reference_to_a_non_badge_class_cannot_be_interpreted(site: Site, session: Session) -> None:
     result = await _verify(site.hosted("badge-is-issuer"), session)
-    assert (result.status, _failing(result)) == (Status.FAILED, "structure")
+    assert (result.status, _failing(result)) == (Status.ERROR, "structure")
     assert "not BadgeClass" in result.reason
 
 
-async def test_assertion_of_wrong_type_fails_structure(site: Site, session: Session) -> None:
+async def test_assertion_of_wrong_type_cannot_be_interpreted(site: Site, session: Session) -> None:
     result = await _verify(site.hosted("wrong-type"), session)
-    assert (result.status, _failing(result)) == (Status.FAILED, "structure")
+    assert (result.status, _failing(result)) == (Status.ERROR, "structure")
 
 
-async def test_assertion_with_data_image_fails_structure(site: Site, session: Session) -> None:
+async def test_assertion_with_data_image_is_a_structure_warning(site: Site, session: Session) -> None:
     result = await _verify(site.hosted("data-image"), session)
-    assert (result.status, _failing(result)) == (Status.FAILED, "structure")
+    assert result.status is Status.VERIFIED, result.reason
+    check = result.check("structure")
+    assert check is not None
+    assert check.outcome is Outcome.WARN
+    assert "data: URI" in check.message
 
 
-async def test_assertion_without_recipient_fails_structure(site: Site, session: Session) -> None:
+async def test_assertion_without_recipient_cannot_be_interpreted(site: Site, session: Session) -> None:
     result = await _verify(site.hosted("no-recipient"), session)
-    assert (result.status, _failing(result)) == (Status.FAILED, "structure")
+    assert (result.status, _failing(result)) == (Status.ERROR, "structure")
 
 
 async def test_malformed_json_is_an_error(site: Site, session: Session) -> None:
