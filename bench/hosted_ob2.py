@@ -25,6 +25,13 @@ receive to the CLI's exit, so interpreter start-up and imports (reported as
     python bench/hosted_ob2.py --assertions 1000 --badgeclasses 20
     python bench/hosted_ob2.py --profile /tmp/hosted.txt        # pyinstrument the CLI
     python bench/hosted_ob2.py --http-client httpcore           # httpcore's pool instead of ours
+    python bench/hosted_ob2.py --registries 2                   # two 5,000-issuer registries configured
+
+``--registries N`` (default 0: ``--registries none``) serves N dcc-legacy
+registries of ``--registry-entries`` synthetic issuers each from a local
+HTTP server and passes them to the CLI (``--registries FILE``), so that the
+cost of issuer identity (registry loading, lookups, impersonation checks)
+shows against the same batch without registries.
 
 ``--http-client httpcore`` runs the CLI through ``bench/cli_with_client.py``
 with httpcore's connection pool (httpx's default stack) over the same pinned
@@ -37,8 +44,12 @@ import csv
 import json
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +71,56 @@ def write_input_list(path: Path, *, assertions: int, badgeclasses: int, origins:
         for i, url in enumerate(urls):
             w.writerow([f"Learner {i}", recipient_email(i), url])
     return urls
+
+
+@contextmanager
+def registry_server(count: int, entries: int) -> Iterator[tuple[list[dict[str, str]], str]]:
+    """``count`` dcc-legacy registries of ``entries`` synthetic issuers on 127.0.0.1;
+    yields (the known-registries list, the allow-host entry)."""
+    bodies = {
+        f"/registry-{n}.json": json.dumps(
+            {
+                "meta": {"created": "2026-01-01T00:00:00Z", "updated": "2026-12-01T00:00:00Z"},
+                "registry": {
+                    f"did:web:member-{n}-{i}.example": {
+                        "name": f"Registered Institution {n}-{i}",
+                        "location": "Somewhere",
+                        "url": f"https://member-{n}-{i}.example",
+                    }
+                    for i in range(entries)
+                },
+            }
+        ).encode()
+        for n in range(count)
+    }
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = bodies.get(self.path)
+            self.send_response(200 if body else 404)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    try:
+        yield (
+            [
+                {"name": f"Bench Registry {n}", "type": "dcc-legacy", "url": f"http://127.0.0.1:{port}{path}"}
+                for n, path in enumerate(bodies)
+            ],
+            f"127.0.0.1:{port}",
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def minimum_requests(*, assertions: int, badgeclasses: int, origins: int) -> int:
@@ -84,6 +145,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default="own",
         help="the fetcher's HTTP/1.1 client (default: own, verifier.net.OriginPools)",
     )
+    p.add_argument("--registries", type=int, default=0, help="issuer registries to configure (default 0: none)")
+    p.add_argument("--registry-entries", type=int, default=5000, help="issuers per registry (default 5000)")
     args = p.parse_args(argv)
     defaults = FetchLimits()
     concurrency = args.concurrency or defaults.concurrency
@@ -94,6 +157,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         loopback_issuer(
             assertions=args.assertions, badgeclasses=args.badgeclasses, origins=args.origins, latency=args.latency
         ) as server,
+        registry_server(args.registries, args.registry_entries) as (registries, registry_host),
     ):
         tmpdir = Path(tmp)
         urls = write_input_list(
@@ -112,6 +176,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             cli += ["--scheduler", args.scheduler, "--partition-size", "100"]
         for host in server.allow_hosts:
             cli += ["--allow-host", host]
+        if args.registries:
+            (tmpdir / "registries.json").write_text(json.dumps(registries), "utf-8")
+            cli += ["--registries", str(tmpdir / "registries.json"), "--allow-host", registry_host]
+        else:
+            cli += ["--registries", "none"]
         if args.profile:
             cmd = [sys.executable, "-m", "pyinstrument", "--show-all", "-r", "text", "-o", args.profile, *cli]
         else:
@@ -144,6 +213,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "workers": args.workers,
         "scheduler": args.scheduler,
         "http_client": args.http_client,
+        "registries": args.registries,
+        "registry_entries": args.registry_entries if args.registries else 0,
+        "identity_levels": dict(Counter((r.get("issuer") or {}).get("identity", {}).get("level") for r in results)),
         "exit_status": run.returncode,
         "results": len(results),
         "results_in_input_order": in_order,

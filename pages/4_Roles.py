@@ -5,13 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from talent.coverage import CoveragePolicy
 from talent.errors import RoleError
 from talent.ranking import RANKING_RULE
-from talent.roles import Requirement, Role, dumps_role, loads_role, role_from_dict, slug
+from talent.roles import IDENTITY_LEVELS, Requirement, Role, dumps_role, loads_role, role_from_dict, slug
 from ui import workspace
 from ui.render import plain, run_page
+from ui.verification import registry_snapshot
 
-EDIT_COLUMNS = ["skill", "weight", "must_have", "min_level", "max_age_years", "accepted_issuers"]
+EDIT_COLUMNS = ["skill", "weight", "must_have", "min_level", "max_age_years", "accepted_issuers", "identity_levels"]
 
 
 def _frame(role: Role) -> pd.DataFrame:
@@ -23,6 +25,7 @@ def _frame(role: Role) -> pd.DataFrame:
             "min_level": "" if r.min_level is None else str(r.min_level),
             "max_age_years": "" if r.max_age_days is None else f"{round(r.max_age_days / 365, 2):g}",
             "accepted_issuers": ", ".join(r.accepted_issuers),
+            "identity_levels": ", ".join(r.identity_levels),
         }
         for r in role.requirements
     ]
@@ -54,6 +57,9 @@ def _role_from_frame(role_id: str, name: str, description: str, frame: pd.DataFr
         issuers = [s.strip() for s in str(row.get("accepted_issuers") or "").split(",") if s.strip()]
         if issuers:
             entry["accepted_issuers"] = issuers
+        levels = [s.strip() for s in str(row.get("identity_levels") or "").split(",") if s.strip()]
+        if levels:
+            entry["identity_levels"] = levels
         reqs.append(entry)
     return role_from_dict(
         {"id": role_id, "name": name, "description": description, "requirements": reqs}, source="the editor"
@@ -70,8 +76,12 @@ def editor(role: Role | None) -> None:
         "Description", value=base.description, help="Optional: what the role is about.", key="role_desc"
     )
     st.markdown(
-        "**Requirements**: one row per skill. Point at a column heading for what it means; leave a cell "
-        "empty for no limit."
+from talent.ranking import RANKING_RULE
+        "**Requirements** — one row per skill. *weight*: how much it counts; *must_have*: candidates without it "
+        "rank below those with it; *min_level* 1–5; *max_age_years*: older evidence does not count; "
+        "*accepted_issuers*: comma-separated issuer ids or domains (empty = any); *identity_levels*: which issuer "
+        "identity levels count here, comma-separated (registry, domain, platform, self-asserted; empty = the "
+        "workspace setting below)."
     )
     st.markdown(f"**How candidates are ranked.** {RANKING_RULE}")
     edited = st.data_editor(
@@ -109,6 +119,15 @@ def editor(role: Role | None) -> None:
                 "Accepted issuers",
                 help="Issuer ids, DIDs or domains, separated by commas. Empty: any issuer.",
             ),
+from talent.ranking import RANKING_RULE
+            "weight": st.column_config.NumberColumn("weight", min_value=0.1, max_value=10.0, step=0.5, help="> 0"),
+            "must_have": st.column_config.CheckboxColumn("must_have", help="A must-have requirement"),
+            "min_level": st.column_config.NumberColumn("min_level", min_value=1, max_value=5, step=1, help="1–5"),
+            "max_age_years": st.column_config.NumberColumn("max_age_years", min_value=0.1, help="Evidence age limit"),
+            "accepted_issuers": st.column_config.TextColumn("accepted_issuers", help="Comma-separated; empty = any"),
+            "identity_levels": st.column_config.TextColumn(
+                "identity_levels", help="registry, domain, platform, self-asserted; empty = the workspace setting"
+            ),
         },
     )
     if st.button("Save role", type="primary", help="Validates and saves the role to the workspace.", key="role_save"):
@@ -130,6 +149,31 @@ def editor(role: Role | None) -> None:
             )
 
 
+def identity_policy() -> None:
+    """Which issuer identity levels count towards coverage in this workspace."""
+    st.subheader("Which issuers count")
+    policy = workspace.coverage_policy()
+    current = [lvl for lvl in IDENTITY_LEVELS if policy.identity_weight(lvl) > 0]
+    chosen = st.multiselect(
+        "Evidence counts when its issuer's identity is proven at",
+        list(IDENTITY_LEVELS),
+        default=current,
+        help="registry: listed in an issuer registry or your trust list; domain: the issuer's own website proves "
+        "it; platform: a badge platform vouches for it; self-asserted: only the badge says who issued it.",
+        key="identity_levels_policy",
+    )
+    snap = registry_snapshot()
+    st.caption(
+        f"Issuers are looked up in a snapshot of the Digital Credentials Consortium's registries retrieved on "
+        f"{snap.retrieved} ({snap.age_days} days ago; "
+        + ", ".join(f"{r['name']}: {r['entries']} issuers" for r in snap.registries)
+        + ")."
+    )
+    if st.button("Save for this workspace", key="identity_policy_save"):
+        workspace.save_coverage_policy(CoveragePolicy.counting(chosen))
+        st.success("Saved: " + (", ".join(chosen) or "no issuer counts") + ".")
+
+
 def roles_page() -> None:
     """The Roles page body."""
     st.title("Roles")
@@ -145,6 +189,8 @@ def roles_page() -> None:
     )
     current = next((r for r in roles if r.role_id == choice), None)
     editor(current)
+    st.divider()
+    identity_policy()
     st.divider()
     left, right = st.columns(2)
     with left:

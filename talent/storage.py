@@ -61,7 +61,7 @@ from sqlalchemy.pool import StaticPool
 
 from talent.candidates import Candidate
 from talent.catalogue import Catalogue, CatalogueSkill
-from talent.coverage import badge_key
+from talent.coverage import CoveragePolicy, badge_key
 from talent.errors import JobError, StorageError
 from talent.migrations import upgrade
 from talent.roles import Role, role_from_dict
@@ -155,6 +155,17 @@ catalogue_t = Table(
 )
 
 
+settings_t = Table(
+    "settings",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+
+COVERAGE_POLICY_KEY = "coverage_policy"
+
+
 def database_url() -> str:
     """The workspace database URL from the environment (see module docstring)."""
     url = os.environ.get("SKILLPROOF_DATABASE_URL", "").strip()
@@ -223,6 +234,36 @@ class Workspace:
                 yield conn
         except SQLAlchemyError as exc:
             raise StorageError(f"database write failed: {exc.__class__.__name__}") from exc
+
+    # -- settings -------------------------------------------------------------------------------
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        """A workspace setting's JSON value, or ``default``."""
+        with self.engine.connect() as c:
+            row = c.execute(select(settings_t.c.value).where(settings_t.c.key == key)).first()
+        return default if row is None else row[0]
+
+    def save_setting(self, key: str, value: Any) -> None:
+        """Store a workspace setting (audit-logged)."""
+        with self._tx() as c:
+            c.execute(delete(settings_t).where(settings_t.c.key == key))
+            c.execute(insert(settings_t), {"key": key, "value": value, "updated_at": _now()})
+            self.log("setting", key, conn=c)
+
+    def coverage_policy(self) -> CoveragePolicy:
+        """How this workspace weighs evidence (issuer trust and identity levels); the
+        default policy when none was saved or the saved one cannot be read."""
+        data = self.setting(COVERAGE_POLICY_KEY)
+        if not isinstance(data, dict):
+            return CoveragePolicy()
+        try:
+            return CoveragePolicy.from_dict(data)
+        except ValueError:
+            return CoveragePolicy()
+
+    def save_coverage_policy(self, policy: CoveragePolicy) -> None:
+        """Store how this workspace weighs evidence."""
+        self.save_setting(COVERAGE_POLICY_KEY, policy.to_dict())
 
     # -- audit ----------------------------------------------------------------------------------
 

@@ -21,9 +21,10 @@ HEATMAP_ROWS = 40
 @st.cache_resource(max_entries=2, show_spinner="Matching badge skills to the catalogue…")
 def report_at(db: str, rev: int) -> CoverageReport:
     """:func:`report` of the workspace at ``db`` as of revision ``rev`` (cached)."""
-    evidence = evidence_frame(workspace_at(db).latest_results(), matcher())
+    ws = workspace_at(db)
+    evidence = evidence_frame(ws.latest_results(), matcher())
     ids = list(candidates_at(db, rev)["candidate_id"])
-    return compute_coverage(evidence, roles_at(db, rev), catalogue(), candidate_ids=ids)
+    return compute_coverage(evidence, roles_at(db, rev), catalogue(), candidate_ids=ids, policy=ws.coverage_policy())
 
 
 def report() -> CoverageReport:

@@ -28,7 +28,7 @@ from verifier.models import VerificationResult
 from verifier.net import guarded_transport
 from verifier.offline import OfflineTransport, routes_from_folders
 from verifier.pipeline import BadgeInput, verify_batch
-from verifier.registries import snapshot_registries
+from verifier.registries import SnapshotInfo, snapshot_info, snapshot_registries
 from verifier.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +55,11 @@ def make_transport(*, offline: bool | None = None) -> OfflineTransport:
     # sample's own files and from the network for everything else.
     shared = [u.split("/")[2] for u in routes if not u.split("/")[2].endswith(RESERVED_SUFFIXES)]
     return OfflineTransport(routes, fallback=fallback, shared_hosts=shared)
+
+
+def registry_snapshot() -> SnapshotInfo:
+    """The bundled registry snapshot the dashboard consults: when it was retrieved, how old it is."""
+    return snapshot_info()
 
 
 def sample_hosts() -> tuple[str, ...]:

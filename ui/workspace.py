@@ -26,6 +26,7 @@ import streamlit as st
 
 from talent.candidates import Candidate, ImportResult
 from talent.catalogue import Catalogue
+from talent.coverage import CoveragePolicy
 from talent.matching import SkillMatcher
 from talent.roles import Role, check_role_skills
 from talent.storage import Workspace, database_url
@@ -329,6 +330,16 @@ def add_badges(candidate_id: str, inputs: Sequence[BadgeInput], *, source: str) 
 def save_role(role: Role) -> None:
     """Add or replace a role."""
     workspace().save_role(role)
+
+
+def coverage_policy() -> CoveragePolicy:
+    """How this workspace weighs evidence (issuer trust and identity levels)."""
+    return workspace().coverage_policy()
+
+
+def save_coverage_policy(policy: CoveragePolicy) -> None:
+    """Store how this workspace weighs evidence (audit-logged; coverage is recomputed)."""
+    workspace().save_coverage_policy(policy)
 
 
 def requeue_all() -> int:

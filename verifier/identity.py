@@ -53,6 +53,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
@@ -99,7 +100,7 @@ async def assess(result: VerificationResult, session: Session) -> VerificationRe
             claims_name=result.issuer.name,
             claims_url=result.issuer.url,
         )
-    checks = list(result.checks)
+    checks = _with_identity_note(list(result.checks), identity)
     imp = identity.impersonation
     if imp is not None:
         checks = _with_issuer_check(checks, imp)
@@ -117,6 +118,20 @@ def _status(checks: Iterable[Check], before: Status) -> Status:
     if before is Status.ERROR and status is Status.VERIFIED:
         return Status.ERROR
     return status
+
+
+def _with_identity_note(checks: list[Check], identity: IssuerIdentity) -> list[Check]:
+    """The ``issuer`` check's message says how far the identity is proven (its outcome is unchanged)."""
+    if identity.level is IdentityLevel.SELF_ASSERTED:
+        note = f"issuer identity not proven: {identity.how}"
+    else:
+        note = f"issuer identity proven ({identity.level.value}: {identity.proven})"
+    out = []
+    for c in checks:
+        if c.id == CheckId.ISSUER.value and c.outcome in _PASSING and note not in c.message:
+            c = replace(c, message=f"{c.message}; {note}" if c.message else note)
+        out.append(c)
+    return out
 
 
 def _with_issuer_check(checks: list[Check], imp: Impersonation) -> list[Check]:
@@ -192,8 +207,16 @@ async def establish(result: VerificationResult, session: Session) -> IssuerIdent
         claims_url=issuer.url,
     )
     if proof.level is not IdentityLevel.REGISTRY:
-        index = _index(tuple(entries), registries, session)
-        identity = replace(identity, impersonation=_impersonation(result, proof, index))
+        # One finding per (issuer, claims, proof, format) per batch: a batch holds many badges of few issuers.
+        key = (
+            "identity-impersonation",
+            "\n".join(
+                map(str, (issuer.id, issuer.name, issuer.url, proof.level, proof.proven, result.format, id(registries)))
+            ),
+        )
+        if key not in session.cache:
+            session.cache[key] = _impersonation(result, proof, _index(entries, registries, session))
+        identity = replace(identity, impersonation=session.cache[key])
     return identity
 
 
@@ -233,40 +256,57 @@ def _bound(result: VerificationResult) -> str | None:
     return None
 
 
-def _host(url: str | None) -> str | None:
-    if not url:
-        return None
+@lru_cache(maxsize=4096)
+def _origin(prefix: str) -> tuple[str, str, int | None, str] | None:
+    """(scheme, host, port, netloc) of an http(s) URL's origin, lower-cased; None otherwise."""
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(prefix)
+        port = parts.port
     except ValueError:
         return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
-    return parts.hostname.lower()
+    return parts.scheme, parts.hostname.lower(), port, parts.netloc.lower()
+
+
+def _split(url: str | None) -> tuple[str, str, int | None, str] | None:
+    if not url:
+        return None
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    # Only the origin matters: cached by it, since a batch's URLs share few origins.
+    return _origin(f"{scheme.lower()}://{rest.split('/', 1)[0].split('?', 1)[0].split('#', 1)[0]}")
+
+
+def _host(url: str | None) -> str | None:
+    parts = _split(url)
+    return parts[1] if parts else None
 
 
 def served_clause(url: str | None, session: Session) -> str | None:
     """How an answer from ``url`` proves its host (a clause for ``how``), or None
     when it does not (see the module docstring on transports)."""
-    if not url:
+    parts = _split(url)
+    if parts is None:
         return None
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    host = (parts.hostname or "").lower()
-    if not host:
-        return None
-    allowed = {a.lower() for a in session.fetcher.vouched_hosts}
-    if host in allowed or (port is not None and f"{host}:{port}" in allowed) or parts.netloc.lower() in allowed:
-        return (
-            f"from {parts.netloc}, a host the operator vouches for (--allow-host, or documents the application "
-            "ships), without TLS"
+    scheme, host, port, netloc = parts
+    fetcher = session.fetcher
+    key = ("identity-served", f"{id(fetcher.vouched_hosts)}:{fetcher.verifies_tls}:{scheme}://{netloc}")
+    if key in session.cache:
+        cached: str | None = session.cache[key]
+        return cached
+    allowed = {a.lower() for a in fetcher.vouched_hosts}
+    clause: str | None = None
+    if host in allowed or (port is not None and f"{host}:{port}" in allowed) or netloc in allowed:
+        clause = (
+            f"from {netloc}, a host the operator vouches for (--allow-host, or documents the application ships), "
+            "without TLS"
         )
-    if parts.scheme == "https" and session.fetcher.verifies_tls:
-        return f"over TLS with a certificate valid for {host}"
-    return None
+    elif scheme == "https" and fetcher.verifies_tls:
+        clause = f"over TLS with a certificate valid for {host}"
+    session.cache[key] = clause
+    return clause
 
 
 def _platform(result: VerificationResult, bound: str, session: Session) -> _Proof | None:
@@ -415,9 +455,9 @@ class _Index:
 
 
 def _index(entries: tuple[Entry, ...], registries: Registries | None, session: Session) -> _Index:
-    key = ("identity-index", str(id(registries)))
+    key = ("identity-index", f"{id(registries)}:{id(entries)}")
     cached = session.cache.get(key)
-    if isinstance(cached, _Index) and cached.entries[: len(entries)] == entries:
+    if isinstance(cached, _Index):
         return cached
     everything = (*entries, *_trust_entries(registries))
     by_name: dict[str, list[Entry]] = {}

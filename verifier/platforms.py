@@ -29,6 +29,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -422,13 +423,18 @@ PLATFORM_NAMES = {
 }
 
 
+@cache
+def _platform_hosts() -> dict[str, tuple[str, str, str]]:
+    out: dict[str, tuple[str, str, str]] = {}
+    for rule in PLATFORMS:
+        for host in rule.hosts:
+            name = "Parchment (Canvas Credentials)" if host.endswith("parchment.com") else PLATFORM_NAMES[rule.platform]
+            out.setdefault(host, (rule.platform, name, ".".join(host.split(".")[-2:])))
+    return out
+
+
 def platform_of_host(host: str | None) -> tuple[str, str, str] | None:
     """``(platform, display name, domain)`` when ``host`` is one a known platform
     serves badges from (any host of :data:`PLATFORMS`), else None. The domain is
     the host's last two labels (``api.credly.com`` -> ``credly.com``)."""
-    host = (host or "").lower().rstrip(".")
-    for rule in PLATFORMS:
-        if host in rule.hosts:
-            name = "Parchment (Canvas Credentials)" if host.endswith("parchment.com") else PLATFORM_NAMES[rule.platform]
-            return rule.platform, name, ".".join(host.split(".")[-2:])
-    return None
+    return _platform_hosts().get((host or "").lower().rstrip("."))

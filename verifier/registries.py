@@ -35,12 +35,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from verifier import jose, keys
@@ -57,6 +57,9 @@ MAX_REGISTRY_ENTRIES = 50_000
 MAX_REGISTRIES = 32
 TRUST_LIST_NAME = "trust list"
 ENTITY_STATEMENT_TYPE = "entity-statement+jwt"  # OpenID Federation 1.0 §3 "Entity Statement"
+
+
+T = TypeVar("T")
 
 
 class RegistryConfigError(ValueError):
@@ -129,19 +132,29 @@ class Registries:
 
     async def loaded(self, session: Session) -> tuple[Loaded, ...]:
         """Every dcc-legacy registry, loaded once per batch."""
-        return tuple(await asyncio.gather(*(_load_legacy(s, session) for s in self.specs if s.type == "dcc-legacy")))
+
+        async def load_all() -> tuple[Loaded, ...]:
+            return tuple(
+                await asyncio.gather(*(_load_legacy(s, session) for s in self.specs if s.type == "dcc-legacy"))
+            )
+
+        return await _once(session, ("registries-loaded", str(id(self))), load_all)
 
     async def known_entries(self, session: Session) -> tuple[tuple[Entry, ...], tuple[UncheckedRegistry, ...]]:
         """All entries of the loaded list registries (for impersonation checks),
-        and the registries that could not be loaded or cannot be listed."""
-        entries: list[Entry] = []
-        unchecked: list[UncheckedRegistry] = []
-        for loaded in await self.loaded(session):
-            if loaded.error is not None:
-                unchecked.append(UncheckedRegistry(loaded.spec.name, loaded.error))
-            else:
-                entries.extend(loaded.entries.values())
-        return tuple(entries), tuple(unchecked)
+        and the registries that could not be loaded or cannot be listed (once per batch)."""
+
+        async def collect() -> tuple[tuple[Entry, ...], tuple[UncheckedRegistry, ...]]:
+            entries: list[Entry] = []
+            unchecked: list[UncheckedRegistry] = []
+            for loaded in await self.loaded(session):
+                if loaded.error is not None:
+                    unchecked.append(UncheckedRegistry(loaded.spec.name, loaded.error))
+                else:
+                    entries.extend(loaded.entries.values())
+            return tuple(entries), tuple(unchecked)
+
+        return await _once(session, ("registry-entries", str(id(self))), collect)
 
     async def lookup(self, issuer_id: str | None, session: Session) -> Lookup:
         """The registries that list ``issuer_id`` and those that could not be checked."""
@@ -295,17 +308,25 @@ def _registry_key(issuer_id: str) -> str:
 # -- dcc-legacy ------------------------------------------------------------------
 
 
+async def _once(session: Session, key: tuple[str, str], make: Callable[[], Awaitable[T]]) -> T:
+    """``make()`` run once per batch for ``key``: concurrent callers share one task
+    (a registry is fetched and parsed once, not once per badge in flight)."""
+    task = session.cache.get(key)
+    if isinstance(task, asyncio.Task) and task.done() and not task.cancelled() and task.exception() is None:
+        return cast(T, task.result())  # the common case once loaded: no scheduling at all
+    if not isinstance(task, asyncio.Task):
+        task = asyncio.ensure_future(make())
+        session.cache[key] = task
+    return cast(T, await asyncio.shield(task))
+
+
 async def _load_legacy(spec: RegistrySpec, session: Session) -> Loaded:
-    key = ("registry", spec.where)
-    cached = session.cache.get(key)
-    if isinstance(cached, Loaded):
-        return cached
-    if spec.bundled is not None:
-        loaded = _parse_legacy(spec, spec.bundled)
-    else:
-        loaded = await _fetch_legacy(spec, session)
-    session.cache[key] = loaded
-    return loaded
+    async def load() -> Loaded:
+        if spec.bundled is not None:
+            return _parse_legacy(spec, spec.bundled)
+        return await _fetch_legacy(spec, session)
+
+    return await _once(session, ("registry", spec.where), load)
 
 
 async def _fetch_legacy(spec: RegistrySpec, session: Session) -> Loaded:
@@ -387,12 +408,7 @@ async def _oidf_cached(spec: RegistrySpec, issuer_id: str, session: Session) -> 
     """An :class:`Entry` when the anchor lists the issuer, None when it does not,
     a reason string when it could not be checked. Cached per batch."""
     key = ("oidf-lookup", f"{spec.name}\n{spec.trust_anchor_ec}\n{spec.fetch_endpoint}\n{issuer_id}")
-    if key in session.cache:
-        cached: Entry | str | None = session.cache[key]
-        return cached
-    outcome = await _oidf_lookup(spec, _registry_key(issuer_id), session)
-    session.cache[key] = outcome
-    return outcome
+    return await _once(session, key, lambda: _oidf_lookup(spec, _registry_key(issuer_id), session))
 
 
 async def _oidf_lookup(spec: RegistrySpec, issuer_id: str, session: Session) -> Entry | str | None:
@@ -431,12 +447,7 @@ async def _oidf_lookup(spec: RegistrySpec, issuer_id: str, session: Session) -> 
 
 async def _oidf_anchor(spec: RegistrySpec, session: Session) -> _AnchorConfig | str:
     key = ("oidf-anchor", f"{spec.trust_anchor_ec}\n{spec.fetch_endpoint}")
-    cached = session.cache.get(key)
-    if isinstance(cached, (_AnchorConfig, str)):
-        return cached
-    outcome = await _load_anchor(spec, session)
-    session.cache[key] = outcome
-    return outcome
+    return await _once(session, key, lambda: _load_anchor(spec, session))
 
 
 async def _load_anchor(spec: RegistrySpec, session: Session) -> _AnchorConfig | str:

@@ -61,6 +61,18 @@ def test_hosted_ob2_bench_runs_over_httpcores_pool_too() -> None:
 
 
 @pytest.mark.slow
+def test_hosted_ob2_bench_runs_with_registries_configured() -> None:
+    _, s = run_bench(
+        "hosted_ob2",
+        "--assertions", "20", "--badgeclasses", "2", "--origins", "2", "--latency", "0.002",
+        "--registries", "2", "--registry-entries", "50",
+    )  # fmt: skip
+    assert s["registries"] == 2
+    assert s["statuses"] == {"verified": 20}
+    assert s["identity_levels"] == {"domain": 20}
+
+
+@pytest.mark.slow
 def test_ob3_throughput_bench_verifies_its_signed_copies() -> None:
     _, s = run_bench("ob3_throughput", "--size", "8", "--warmup", "2", "--workers", "2")
     assert s["credentials"] == 8

@@ -123,3 +123,19 @@ def test_identity_survives_a_workspace_round_trip(result_pairs: list, tmp_path: 
         stored = ws.latest_results()
     assert stored
     assert {r.issuer.identity for _, r in stored} == {REGISTRY}
+
+
+def test_the_workspace_keeps_its_coverage_policy(tmp_path: Path) -> None:
+    from talent.storage import Workspace
+
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    with Workspace(url) as ws:
+        assert ws.coverage_policy() == CoveragePolicy()
+        ws.save_coverage_policy(CoveragePolicy.counting(["registry"]))
+    with Workspace(url) as ws:
+        policy = ws.coverage_policy()
+        assert policy.identity_weight("registry") == 1.0
+        assert policy.identity_weight("domain") == 0.0
+        assert ws.last_audit(["setting"]) == ("setting", "coverage_policy")
+        ws.save_setting("coverage_policy", {"identity_weights": {"domain": "lots"}})
+        assert ws.coverage_policy() == CoveragePolicy()  # unreadable: the default, never an exception
