@@ -76,12 +76,8 @@ def editor(role: Role | None) -> None:
         "Description", value=base.description, help="Optional: what the role is about.", key="role_desc"
     )
     st.markdown(
-from talent.ranking import RANKING_RULE
-        "**Requirements** — one row per skill. *weight*: how much it counts; *must_have*: candidates without it "
-        "rank below those with it; *min_level* 1–5; *max_age_years*: older evidence does not count; "
-        "*accepted_issuers*: comma-separated issuer ids or domains (empty = any); *identity_levels*: which issuer "
-        "identity levels count here, comma-separated (registry, domain, platform, self-asserted; empty = the "
-        "workspace setting below)."
+        "**Requirements**: one row per skill. Point at a column heading for what it means; leave a cell "
+        "empty for no limit."
     )
     st.markdown(f"**How candidates are ranked.** {RANKING_RULE}")
     edited = st.data_editor(
@@ -119,14 +115,10 @@ from talent.ranking import RANKING_RULE
                 "Accepted issuers",
                 help="Issuer ids, DIDs or domains, separated by commas. Empty: any issuer.",
             ),
-from talent.ranking import RANKING_RULE
-            "weight": st.column_config.NumberColumn("weight", min_value=0.1, max_value=10.0, step=0.5, help="> 0"),
-            "must_have": st.column_config.CheckboxColumn("must_have", help="A must-have requirement"),
-            "min_level": st.column_config.NumberColumn("min_level", min_value=1, max_value=5, step=1, help="1–5"),
-            "max_age_years": st.column_config.NumberColumn("max_age_years", min_value=0.1, help="Evidence age limit"),
-            "accepted_issuers": st.column_config.TextColumn("accepted_issuers", help="Comma-separated; empty = any"),
             "identity_levels": st.column_config.TextColumn(
-                "identity_levels", help="registry, domain, platform, self-asserted; empty = the workspace setting"
+                "Issuer identity",
+                help="Which issuer identity levels count here, separated by commas: registry, domain, platform, "
+                "self-asserted. Empty: the workspace setting below.",
             ),
         },
     )
