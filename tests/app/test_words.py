@@ -44,6 +44,7 @@ def test_the_roles_editor_speaks_words_and_shows_blanks(sample_workspace: Path) 
         "min_level": "Minimum level",
         "max_age_years": "Evidence no older than (years)",
         "accepted_issuers": "Accepted issuers",
+        "identity_levels": "Issuer identity",
     }
     assert all(v.get("help") for v in config.values()), "every column explains itself"
     frame = at.dataframe[0].value
