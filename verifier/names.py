@@ -54,8 +54,10 @@ def comparable(name: str | None) -> str | None:
     """The skeleton of ``name`` when it is long enough to compare, else None."""
     if not name:
         return None
-    skel = skeleton(name)
-    return skel if len(skel.replace(" ", "")) >= MIN_NAME_CHARS else None
+    letters = _SEPARATORS.sub("", unicodedata.normalize("NFKC", name))
+    if len(letters) < MIN_NAME_CHARS:
+        return None
+    return skeleton(name)
 
 
 def similarity(a: str, b: str) -> float:
