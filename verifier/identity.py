@@ -440,7 +440,14 @@ def _trust_entries(registries: Registries | None) -> list[Entry]:
     out = []
     for allowed in registries.trust.allow:
         domain = issuer_domain(allowed) if "://" in allowed or allowed.startswith("did:") else allowed
-        out.append(Entry(TRUST_LIST_NAME, allowed, None, (domain or "").lower().lstrip(".") or None))
+        out.append(
+            Entry(
+                TRUST_LIST_NAME,
+                allowed,
+                registries.trust.name_of(allowed),
+                (domain or "").lower().lstrip(".") or None,
+            )
+        )
     return out
 
 
@@ -491,6 +498,8 @@ def _impersonation(result: VerificationResult, proof: _Proof, index: _Index) -> 
     def is_issuer(e: Entry) -> bool:
         d = _entry_domain(e)
         if e.registry == TRUST_LIST_NAME:
+            if e.id.startswith("did:") or "://" in e.id:
+                return issuer_key == e.id.rstrip("/") or issuer_key.startswith(e.id + ":")
             return (
                 d is not None and proven_domain is not None and (proven_domain == d or proven_domain.endswith("." + d))
             )

@@ -7,8 +7,11 @@ badge is then ``failed``); ``allow`` and ``unknown`` are reported on the result
 
 File forms (``--trust FILE``):
 
-- JSON or YAML: ``{"allow": ["https://issuer.example", "did:web:x", "example.org"], "deny": [...]}``
-- CSV: a header with ``issuer`` and ``verdict`` (``allow`` / ``deny``) columns.
+- JSON or YAML: ``{"allow": ["https://issuer.example", "did:web:x", "example.org"], "deny": [...]}``;
+  an entry may also be ``{"id": "example.org", "name": "Example University"}``, naming the
+  organisation (an allow entry's name and domain are then protected against impersonation:
+  see :mod:`verifier.identity`);
+- CSV: a header with ``issuer`` and ``verdict`` (``allow`` / ``deny``) columns, and optionally ``name``.
 
 An entry matches an issuer when it equals the issuer id, when the issuer id is
 a DID that starts with the entry followed by ``#`` or ``:``, or when the entry
@@ -37,6 +40,11 @@ class TrustList:
 
     allow: tuple[str, ...] = ()
     deny: tuple[str, ...] = ()
+    names: tuple[tuple[str, str], ...] = ()  # (entry, organisation name) for entries that name one
+
+    def name_of(self, entry: str) -> str | None:
+        """The organisation name given for ``entry``, if any."""
+        return next((n for e, n in self.names if e == entry), None)
 
     def verdict(self, issuer_id: str | None) -> Verdict:
         """``deny`` wins over ``allow``; an issuer on neither list is ``unknown``."""
@@ -64,12 +72,25 @@ class TrustList:
     def from_mapping(cls, data: dict[str, object]) -> TrustList:
         """From ``{"allow": [...], "deny": [...]}``."""
         lists: dict[str, tuple[str, ...]] = {}
+        names: list[tuple[str, str]] = []
         for key in ("allow", "deny"):
             value = data.get(key) or []
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ValueError(f"trust list '{key}' must be a list of strings")
-            lists[key] = tuple(v.strip() for v in value if v.strip())
-        return cls(allow=lists["allow"], deny=lists["deny"])
+            if not isinstance(value, list):
+                raise ValueError(f"trust list '{key}' must be a list of strings or {{id, name}} objects")
+            entries: list[str] = []
+            for v in value:
+                if isinstance(v, dict) and isinstance(v.get("id"), str):
+                    entry = v["id"].strip()
+                    if isinstance(v.get("name"), str) and v["name"].strip() and entry:
+                        names.append((entry, v["name"].strip()))
+                elif isinstance(v, str):
+                    entry = v.strip()
+                else:
+                    raise ValueError(f"trust list '{key}' must be a list of strings or {{id, name}} objects")
+                if entry:
+                    entries.append(entry)
+            lists[key] = tuple(entries)
+        return cls(allow=lists["allow"], deny=lists["deny"], names=tuple(names))
 
     @classmethod
     def from_csv(cls, text: str) -> TrustList:
@@ -80,18 +101,22 @@ class TrustList:
             raise ValueError("a trust list CSV needs 'issuer' and 'verdict' columns")
         allow: list[str] = []
         deny: list[str] = []
+        names: list[tuple[str, str]] = []
         for row in reader:
             issuer = (row.get(fields["issuer"]) or "").strip()
             verdict = (row.get(fields["verdict"]) or "").strip().lower()
             if not issuer:
                 continue
+            name = (row.get(fields["name"]) or "").strip() if "name" in fields else ""
+            if name:
+                names.append((issuer, name))
             if verdict == "allow":
                 allow.append(issuer)
             elif verdict == "deny":
                 deny.append(issuer)
             else:
                 raise ValueError(f"unknown verdict {verdict!r} for {issuer} (use allow or deny)")
-        return cls(allow=tuple(allow), deny=tuple(deny))
+        return cls(allow=tuple(allow), deny=tuple(deny), names=tuple(names))
 
 
 def issuer_domain(issuer_id: str) -> str | None:

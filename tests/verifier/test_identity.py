@@ -593,3 +593,21 @@ async def test_a_platform_domain_is_shared_and_never_claimed_by_one_issuer(serve
     )
     assert ident(r).impersonation is None
     assert r.status is Status.VERIFIED
+
+
+async def test_an_allow_list_entry_with_a_name_protects_that_name() -> None:
+    ours = Signer.did_key()
+    trust = TrustList.from_mapping({"allow": [{"id": ours.did, "name": "Northwind Academy"}, "partner.example"]})
+    assert trust.allow == (ours.did, "partner.example")
+    impostor = await verify(vc_jwt(Signer.did_key(), name="N\u043erthwind Academy"), trust=trust)
+    assert impostor.status is Status.FAILED
+    assert "trust list" in (impostor.check("issuer").message if impostor.check("issuer") else "")
+    genuine = await verify(vc_jwt(ours, name="Northwind Academy"), trust=trust)
+    assert genuine.status is Status.VERIFIED
+    assert ident(genuine).level is IdentityLevel.REGISTRY
+
+
+def test_a_trust_list_csv_may_name_its_issuers() -> None:
+    trust = TrustList.from_csv("issuer,verdict,name\ndid:web:a.example,allow,A University\nbad.example,deny,\n")
+    assert trust.name_of("did:web:a.example") == "A University"
+    assert trust.deny == ("bad.example",)
