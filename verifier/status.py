@@ -40,6 +40,9 @@ What this module guarantees:
   status is being checked. A set bit in it fails the credential as any other.
 - Bits are read MSB first: index 0 is the left-most bit of the first byte
   (Bitstring Status List §3.2 step 8 / §3.4 "Bitstring Expansion").
+  A StatusList2021 revocation / suspension bit that is clear in that order
+  but set read right to left within its byte (as early tools wrote lists)
+  is indeterminate, never "not revoked" (see ``_legacy_order_says_set``).
 - Verified lists are cached per batch in ``session.cache`` under
   ``("status-list", url)``, so a list shared by a thousand badges is fetched
   and verified once.
@@ -80,6 +83,7 @@ from verifier.session import Session
 MAX_LIST_BYTES = 16 * 1024 * 1024
 MIN_LIST_ENTRIES = 131_072
 DECIDING_PURPOSES = ("revocation", "suspension")
+_PAST = {"revocation": "revoked", "suspension": "suspended"}
 
 _JWS_RE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 
@@ -143,6 +147,13 @@ class StatusList:
         for position in range(start, start + size):
             value = (value << 1) | ((self.bits[position // 8] >> (7 - position % 8)) & 1)
         return value
+
+    def set_right_to_left(self, index: int) -> bool:
+        """Whether bit ``index`` is set when read right to left within its byte
+        (the order some early StatusList2021 tools wrote; see :func:`_check_entry`)."""
+        if index < 0 or index >= self.length:
+            return False
+        return bool((self.bits[index // 8] >> (index % 8)) & 1)
 
 
 # -- parsing -------------------------------------------------------------------
@@ -405,6 +416,14 @@ async def _check_entry(
     except VerifierError as exc:  # unavailable, unverifiable or malformed: the status is unknown
         return _Finding(False, True, f"{entry.purpose} status unknown: {exc}")
     where = f"{entry.type} {entry.list_url} index {entry.index}"
+    if _legacy_order_says_set(entry, status_list, value):
+        return _Finding(
+            False,
+            True,
+            f"{entry.purpose} status unknown: the bit is clear in the specification's left-to-right order but set "
+            "when read right to left within its byte, the order early StatusList2021 tools wrote; the list "
+            f"cannot say which it uses, so it is not read as not {_PAST[entry.purpose]} ({where})",
+        )
     if status_list.list_id and status_list.list_id != entry.list_url:
         where += f" (list id {status_list.list_id})"
     caveats = _caveats(entry, status_list)
@@ -417,6 +436,28 @@ async def _check_entry(
         return _Finding(False, False, f"not {word}: {where}", caveats)
     text = next((m for s, m in entry.messages if _status_value(s) == value), "")
     return _Finding(False, False, f"{entry.purpose} status {value:#x}{': ' + text if text else ''} ({where})", caveats)
+
+
+def _legacy_order_says_set(entry: ListEntry, status_list: StatusList, value: int) -> bool:
+    """A clear StatusList2021 bit whose mirror in the same byte is set.
+
+    StatusList2021 (W3C CCG, "Bitstring Expansion") puts index 0 at the
+    left-most bit, and that order is what decides here: a set bit is set.
+    But lists written in 2021-22 by the Digital Credentials Consortium's and
+    Digital Bazaar's bitstring libraries (before left-to-right indexing became
+    their default) read right to left within each byte, and nothing in the
+    list says which order it was written in. A clear bit is only "not
+    revoked" if it is clear both ways; otherwise a revoked badge from such a
+    list would read verified. Bitstring Status List v1.0 lists are read in the
+    specified order only.
+    """
+    return (
+        entry.type == STATUSLIST2021_ENTRY
+        and entry.size == 1
+        and entry.purpose in DECIDING_PURPOSES
+        and value == 0
+        and status_list.set_right_to_left(entry.index)
+    )
 
 
 def _caveats(entry: ListEntry, status_list: StatusList) -> tuple[str, ...]:

@@ -148,3 +148,43 @@ async def test_credential_tampered_to_point_at_a_host_signed_list_fails() -> Non
     result = await verify(doc, foreign_list(()))
     assert result.status is Status.FAILED
     assert result.check("signature").outcome.value == "fail"  # type: ignore[union-attr]
+
+
+# -- StatusList2021 lists written right to left within bytes ----------------------------
+
+SL2021_URL = f"{mk.ORIGIN}/status/legacy"
+MIRROR = 8 * (mk.GOOD_INDEX // 8) + 7 - mk.GOOD_INDEX % 8  # the same bit read right to left within its byte
+
+
+def sl2021_list(bits: tuple[int, ...]) -> dict[str, Any]:
+    return mk.statuslist2021("legacy", "revocation", bits)
+
+
+def sl2021_credential(index: int) -> dict[str, Any]:
+    return mk.signed(mk.vc1_credential("legacy", credentialStatus=mk.sl2021_entry("legacy", "revocation", index)))
+
+
+async def verify_sl2021(index: int, bits: tuple[int, ...]) -> VerificationResult:
+    f, _ = fetcher(documents={SL2021_URL: sl2021_list(bits)})
+    async with f:
+        return await verify_vc_json(sl2021_credential(index), session(f), input="legacy")
+
+
+async def test_statuslist2021_bit_set_only_right_to_left_is_never_read_as_not_revoked() -> None:
+    result = await verify_sl2021(mk.GOOD_INDEX, (MIRROR,))
+    assert result.status is Status.ERROR
+    outcome, message = revocation(result)
+    assert outcome == "error"
+    assert "right to left" in message
+
+
+async def test_statuslist2021_bit_set_in_the_specified_order_fails() -> None:
+    result = await verify_sl2021(mk.GOOD_INDEX, (mk.GOOD_INDEX,))
+    assert result.status is Status.FAILED
+    assert revocation(result)[0] == "fail"
+
+
+async def test_statuslist2021_bit_clear_both_ways_is_not_revoked() -> None:
+    result = await verify_sl2021(mk.GOOD_INDEX, (mk.GOOD_INDEX + 8,))  # a set bit in another byte
+    assert result.status is Status.VERIFIED, result.reason
+    assert revocation(result)[0] == "pass"
