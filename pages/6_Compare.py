@@ -11,7 +11,7 @@ from ui.accessible import chart, compare_summary, table_frame
 from ui.charts import compare_bars
 from ui.coverage import comparison as compare
 from ui.coverage import coverage_view
-from ui.render import empty_state, plain, run_page
+from ui.render import empty_state, plain, run_page, table_style
 from ui.widgets import role_picker
 from verifier.labels import match_method_label, status_word
 
@@ -69,7 +69,7 @@ def compare_page() -> None:
     st.caption("✔ the verified badge that meets the requirement; ✘ why nothing counts. Every reason is in full.")
     frame = comparison.to_frame(names=names).rename(columns={"must-have": "Must-have", "weight": "Weight"})
     frame.index = ["Score (0–100)", *frame.index[1:]]
-    st.table(table_frame(frame, "Requirement").style.hide(axis="index"))
+    st.table(table_style(table_frame(frame, "Requirement")))
     st.header("Evidence behind each cell")
     st.caption("Open a requirement to see every badge considered for it, whether it counts, and why not.")
     for row in comparison.rows:
@@ -79,7 +79,7 @@ def compare_page() -> None:
                 cell = row.cells[cid]
                 st.markdown(f"**{plain(names[cid])}**: {plain(cell.text())}")
                 if cell.evidence:
-                    st.table(evidence_table(cell.evidence).style.hide(axis="index"))
+                    st.table(table_style(evidence_table(cell.evidence)))
                 else:
                     st.caption("No badge states this skill.")
     st.header("Coverage chart")

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui.render import plain
+from ui.render import plain, table_style
 from ui.theme import STATUS_ORDER, STATUS_WORDS
 
 
@@ -23,7 +23,7 @@ def chart(fig: go.Figure, *, key: str, summary: str, table: pd.DataFrame, what: 
     st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=key)
     st.markdown(plain(summary))
     with st.expander(f"{what}: the data as a table"):
-        st.table(table.style.hide(axis="index"))
+        st.table(table_style(table))
 
 
 def table_frame(frame: pd.DataFrame, index_label: str) -> pd.DataFrame:

@@ -89,6 +89,12 @@ SKILL_WORDS = {
 }
 
 
+def table_style(frame: pd.DataFrame) -> Any:
+    """A frame for ``st.table``: no index column, and long unbroken text (a DID, a key id, a URL)
+    wrapped inside its cell, so that no cell becomes a scroll box a keyboard cannot reach."""
+    return frame.style.hide(axis="index").map(lambda _value: "overflow-wrap: anywhere")
+
+
 def checks_frame(result: VerificationResult) -> pd.DataFrame:
     """One row per check: what was checked, the outcome (symbol + word) and the message."""
     rows = []
@@ -117,7 +123,8 @@ def result_details(result: VerificationResult) -> None:
             st.caption(plain(result.achievement.description))
         st.markdown("**Issuer**")
         st.write(plain(result.issuer.name) if result.issuer.name else "(not stated)")
-        st.caption(plain(" · ".join(x for x in (result.issuer.id, result.issuer.url) if x)) or "no issuer id")
+        # plain text, not a caption: a link drawn in the caption's faded colour misses AA contrast
+        st.markdown(plain(" · ".join(x for x in (result.issuer.id, result.issuer.url) if x)) or "no issuer id")
     with right:
         st.markdown("**Recipient**")
         match = {True: "✔ issued to this candidate", False: "✖ issued to someone else", None: "– not checked"}
@@ -131,12 +138,19 @@ def result_details(result: VerificationResult) -> None:
             )
         )
     st.markdown("**Checks**")
-    st.table(checks_frame(result).style.hide(axis="index"))
+    # a list, not a table: a check's detail can hold a long unbroken key id or URL, which a table
+    # cell would turn into a scroll box that keyboard users cannot reach (WCAG 2.1.1)
+    st.markdown(
+        "\n".join(
+            f"- {outcome} — **{plain(check)}**" + (f": {plain(detail)}" if detail else "")
+            for check, outcome, detail in checks_frame(result).itertuples(index=False)
+        )
+    )
     if result.skills:
         st.markdown("**Skills the badge states**")
         skills = pd.DataFrame([s.to_dict() for s in result.skills])
         skills = skills[[c for c in SKILL_WORDS if c in skills]].fillna("").rename(columns=SKILL_WORDS)
-        st.table(skills.style.hide(axis="index"))
+        st.table(table_style(skills))
 
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|:<>~$=])")

@@ -37,6 +37,10 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1280, "height": 800}
 # The app's pages by URL path, in the order of its navigation.
 PAGES = ("", "Import", "Verify", "Results", "Roles", "Coverage", "Compare", "Shortlist")
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
+# Always a failure: what blocks or seriously hinders a user, and headings out of order.
+BLOCKING_IMPACTS = {"serious", "critical"}
+ALWAYS_FAIL_RULES = {"heading-order", "page-has-heading-one", "empty-heading", "empty-table-header"}
 
 
 def require_browser() -> None:
@@ -140,3 +144,16 @@ def charts(page: Any, count: int = 1) -> None:
         timeout=60_000,
     )
     page.wait_for_timeout(500)
+
+
+def axe_problems(page: Any) -> list[str]:
+    """The axe-core violations that fail the test, one line each (rule, impact, first elements)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    out = []
+    for v in result.response["violations"]:
+        if v["impact"] in BLOCKING_IMPACTS or v["id"] in ALWAYS_FAIL_RULES:
+            targets = "; ".join(f"{n['target']} {n['html'][:160]}" for n in v["nodes"][:3])
+            out.append(f"{v['id']} ({v['impact']}): {v['help']} — {targets}")
+    return out

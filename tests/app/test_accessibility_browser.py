@@ -20,17 +20,13 @@ from typing import Any
 
 import pytest
 
-from tests.app.browser import PAGES, chromium_page, dashboard, require_browser, settle
+from tests.app.browser import PAGES, axe_problems, chromium_page, dashboard, require_browser, settle
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
-# Always a failure: what blocks or seriously hinders a user, and headings out of order.
-BLOCKING_IMPACTS = {"serious", "critical"}
-ALWAYS_FAIL_RULES = {"heading-order", "page-has-heading-one", "empty-heading", "empty-table-header"}
 # Pages with charts, and how many: each has its summary and data-table expander.
-CHART_PAGES = {"": 1, "Results": 1, "Coverage": 3}
+CHART_PAGES = {"": 1, "Results": 1, "Coverage": 3, "Compare": 1}
 NAV_LABELS = ["Start", "Import", "Verify", "Results", "Roles", "Coverage", "Compare", "Shortlist"]
 
 
@@ -39,19 +35,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require_browser()
     with dashboard(tmp_path_factory.mktemp("a11y-data")) as base:
         yield base
-
-
-def axe_problems(page: Any) -> list[str]:
-    """The axe-core violations that fail the test, one line each (rule, impact, first elements)."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
-    out = []
-    for v in result.response["violations"]:
-        if v["impact"] in BLOCKING_IMPACTS or v["id"] in ALWAYS_FAIL_RULES:
-            targets = "; ".join(str(n["target"]) for n in v["nodes"][:3])
-            out.append(f"{v['id']} ({v['impact']}): {v['help']} — {targets}")
-    return out
 
 
 def headings(page: Any) -> list[int]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.browser import charts, chromium_page, dashboard, require_browser, settle
+from tests.app.browser import axe_problems, charts, chromium_page, dashboard, require_browser, settle
 from tests.conftest import ROOT
 
 SHOTS = ROOT / "docs" / "screenshots"
@@ -96,6 +96,7 @@ def test_upload_verify_heatmap_and_download_in_chromium(server: str) -> None:
         expect(checks).to_be_visible()
         settle(page)
         page.get_by_text("Recipient", exact=True).scroll_into_view_if_needed()
+        assert not axe_problems(page), "Results with a badge's drill-down open"
         _shot(page, "04b-result-detail")
 
         # Roles.
@@ -111,10 +112,14 @@ def test_upload_verify_heatmap_and_download_in_chromium(server: str) -> None:
         expect(page.locator(".js-plotly-plot .heatmaplayer, .js-plotly-plot .hm").first).to_be_attached()
         _shot(page, "06-coverage")
 
-        # Compare.
+        # Compare: open one requirement's evidence.
         page.goto(server + "/Compare")
         settle(page)
         charts(page)
+        page.get_by_text("Terraform (must-have)", exact=False).click()
+        expect(page.locator("details[open]").get_by_text("Why it does not count").first).to_be_visible()
+        assert not axe_problems(page), "Compare with a requirement's evidence open"
+        page.get_by_role("heading", name="Compare", level=1).scroll_into_view_if_needed()
         _shot(page, "07-compare")
 
         # Shortlist: download the CSV and read it.
