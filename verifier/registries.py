@@ -140,6 +140,28 @@ class Registries:
 
         return await _once(session, ("registries-loaded", str(id(self))), load_all)
 
+    async def status(self, session: Session) -> list[dict[str, Any]]:
+        """One row per configured registry, for a settings screen: its name, type, where it
+        is read from, whether it loaded (and why not), how many issuers it lists and its
+        ``meta.updated`` (OIDF registries are asked per issuer: only their anchor is checked)."""
+        rows: list[dict[str, Any]] = []
+        loaded = {id(x.spec): x for x in await self.loaded(session)}
+        for spec in self.specs:
+            row: dict[str, Any] = {"name": spec.name, "type": spec.type, "where": spec.where}
+            if spec.type == "dcc-legacy":
+                got = loaded[id(spec)]
+                row.update(loaded=got.error is None, error=got.error, entries=len(got.entries), updated=got.updated)
+            elif spec.type == "oidf":
+                anchor = await _oidf_anchor(spec, session)
+                error = anchor if isinstance(anchor, str) else None
+                row.update(loaded=error is None, error=error, entries=None, updated=None)
+            else:
+                row.update(
+                    loaded=False, error=f"registry type {spec.type!r} is not supported", entries=None, updated=None
+                )
+            rows.append(row)
+        return rows
+
     async def known_entries(self, session: Session) -> tuple[tuple[Entry, ...], tuple[UncheckedRegistry, ...]]:
         """All entries of the loaded list registries (for impersonation checks),
         and the registries that could not be loaded or cannot be listed (once per batch)."""

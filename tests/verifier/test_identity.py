@@ -611,3 +611,19 @@ def test_a_trust_list_csv_may_name_its_issuers() -> None:
     trust = TrustList.from_csv("issuer,verdict,name\ndid:web:a.example,allow,A University\nbad.example,deny,\n")
     assert trust.name_of("did:web:a.example") == "A University"
     assert trust.deny == ("bad.example",)
+
+
+async def test_registry_status_says_what_loaded(server: IssuerServer) -> None:
+    _, oidf = oidf_setup(server)
+    good = legacy(server, "Good", {"did:web:x.example": {"name": "X"}})
+    bad = json.dumps({"name": "Gone", "type": "dcc-legacy", "url": server.url(REG, "/missing.json")})
+    registries = regs(good, bad, oidf)
+    async with Fetcher(allow_hosts=server.allow_hosts, limits=FetchLimits(retries=0)) as f:
+        rows = await registries.status(Session(fetcher=f, now=AT))
+    assert [(r["name"], r["loaded"], r["entries"]) for r in rows] == [
+        ("Good", True, 1),
+        ("Gone", False, 0),
+        ("Loopback Federation", True, None),
+    ]
+    assert rows[0]["updated"] == "2026-01-01T00:00:00Z"
+    assert "HTTP 404" in rows[1]["error"]
