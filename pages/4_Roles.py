@@ -143,7 +143,7 @@ def editor(role: Role | None) -> None:
 
 def identity_policy() -> None:
     """Which issuer identity levels count towards coverage in this workspace."""
-    st.subheader("Which issuers count")
+    st.header("Which issuers count")
     policy = workspace.coverage_policy()
     current = [lvl for lvl in IDENTITY_LEVELS if policy.identity_weight(lvl) > 0]
     chosen = st.multiselect(

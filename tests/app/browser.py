@@ -68,13 +68,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def dashboard(data: Path) -> Iterator[str]:
+def dashboard(data: Path, *, sample: bool = True) -> Iterator[str]:
     """``streamlit run dashboard.py`` on a free port with ``data`` as its data
-    directory (the sample loads on first launch) and offline verification;
-    yields the base URL and stops the server afterwards."""
+    directory (the sample loads on first launch unless ``sample`` is false) and
+    offline verification; yields the base URL and stops the server afterwards."""
     port = free_port()
     env = {**os.environ, "SKILLPROOF_DATA_DIR": str(data), "SKILLPROOF_OFFLINE": "1"}
     env.pop("SKILLPROOF_NO_SAMPLE", None)
+    if not sample:
+        env["SKILLPROOF_NO_SAMPLE"] = "1"
     log = (data / "server.log").open("wb")
     proc = subprocess.Popen(
         [

@@ -105,6 +105,20 @@ def test_a_deep_link_as_a_fresh_servers_first_request_shows_the_app(
         expect(page.get_by_role("dialog")).to_have_count(0)
 
 
+def test_every_page_of_an_empty_workspace_passes_axe(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The empty states (nothing imported yet) are pages too."""
+    from playwright.sync_api import expect
+
+    require_browser()
+    expect.set_options(timeout=60_000)
+    with dashboard(tmp_path_factory.mktemp("a11y-empty"), sample=False) as base, chromium_page() as page:
+        for path in PAGES:
+            open_first(page, f"{base}/{path}")
+            assert_headings_in_order(page, f"/{path} (empty workspace)")
+            problems = axe_problems(page)
+            assert not problems, f"/{path} (empty workspace):\n" + "\n".join(problems)
+
+
 def tab_to(page: Any, what: str, predicate: str, *, limit: int = 120) -> None:
     """Press Tab (only Tab) until the focused element satisfies the JavaScript ``predicate``
     (on ``el``, the focused element)."""
