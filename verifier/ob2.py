@@ -147,6 +147,11 @@ class _Run:
         """A caveat: turns that check's pass into a warn (added to a warn's message)."""
         self.notes.setdefault(check_id.value, []).append(message)
 
+    def finding(self, message: str) -> None:
+        """A data-model departure that touches neither authenticity, validity nor
+        the recipient: a warning of the ``conformance`` check, never a failure."""
+        self.notes.setdefault(CheckId.CONFORMANCE.value, []).append(message)
+
     def stop(self, check: Check) -> NoReturn:
         raise _Stop(check)
 
@@ -170,6 +175,13 @@ class _Run:
             out.append(check)
         planned = {c.value for c in self.plan}
         out.extend(c for c in self.checks.values() if c.id not in planned)
+        if stopped is None:
+            findings = self.notes.get(CheckId.CONFORMANCE.value)
+            out.append(
+                warned(CheckId.CONFORMANCE, "; ".join(findings))
+                if findings
+                else passed(CheckId.CONFORMANCE, "no departures from the Open Badges 2.0 data model found")
+            )
         return make_result(self.input, out, format=self.format, **self.fields)
 
     # -- documents ---------------------------------------------------------
@@ -459,7 +471,7 @@ async def _badge_and_issuer(run: _Run, a: dict[str, Any]) -> tuple[dict[str, Any
             # declares for itself is not trusted as its identity (it could name another issuer's badge).
             badge = {**badge, "id": url}
     for warning in run.rule(check_badge_class, badge):
-        run.note(CheckId.STRUCTURE, warning)
+        run.finding(warning)
     run.fields["achievement"] = _achievement(badge)
     run.fields["skills"] = skills_of(badge)
 
@@ -472,7 +484,7 @@ async def _badge_and_issuer(run: _Run, a: dict[str, Any]) -> tuple[dict[str, Any
         raw, _ = await run.fetch_json(issuer_url, "issuer profile")
         issuer = run.compact(raw, "issuer profile", url=issuer_url)
     for warning in run.rule(check_issuer, issuer):
-        run.note(CheckId.STRUCTURE, warning)
+        run.finding(warning)
     run.fields["issuer"] = _issuer_info(issuer, run.session)
     return badge, issuer, issuer_url
 
@@ -604,7 +616,7 @@ async def _hosted(run: _Run, given: dict[str, Any]) -> None:
     run.rule(check_context, raw, "assertion")
     a = run.compact(raw, "assertion")
     for warning in run.rule(check_assertion, a, hosted=True):
-        run.note(CheckId.STRUCTURE, warning)
+        run.finding(warning)
     _set_assertion_fields(run, a)
     if not set(as_list((a.get("verification") or {}).get("type"))).isdisjoint(SIGNED_TYPES):
         run.stop(
@@ -728,7 +740,7 @@ def _signed_assertion(run: _Run, jws: jose.CompactJws) -> tuple[dict[str, Any], 
     run.rule(check_context, raw, "assertion")
     a = run.compact(raw, "assertion")
     for warning in run.rule(check_assertion, a, hosted=False):
-        run.note(CheckId.STRUCTURE, warning)
+        run.finding(warning)
     _set_assertion_fields(run, a)
     verification = a.get("verification") or {}
     if not set(types_of(verification)) & SIGNED_TYPES:

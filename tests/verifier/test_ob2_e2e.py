@@ -192,10 +192,10 @@ async def test_assertion_of_wrong_type_cannot_be_interpreted(site: Site, session
     assert (result.status, _failing(result)) == (Status.ERROR, "structure")
 
 
-async def test_assertion_with_data_image_is_a_structure_warning(site: Site, session: Session) -> None:
+async def test_assertion_with_data_image_is_a_conformance_warning(site: Site, session: Session) -> None:
     result = await _verify(site.hosted("data-image"), session)
     assert result.status is Status.VERIFIED, result.reason
-    check = result.check("structure")
+    check = result.check("conformance")
     assert check is not None
     assert check.outcome is Outcome.WARN
     assert "data: URI" in check.message
