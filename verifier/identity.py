@@ -514,6 +514,15 @@ def _impersonation(result: VerificationResult, proof: _Proof, index: _Index) -> 
         registered = ", ".join(dict.fromkeys(e.id for e in matched))
         where = ", ".join(dict.fromkeys(e.registry for e in matched))
         verb = "issued" if result.format == Format.OB2_HOSTED.value else "signed"
+        if _bound(result) is None:
+            # Who really issued it is not established (its own checks failed or could not be
+            # completed): the claim is suspicious, but not determinate evidence of impersonation.
+            return Impersonation(
+                resembles=target.name or _entry_domain(target) or target.id,
+                why=f"claims to be {what}, registered as {registered} ({where}); who issued it could not be "
+                "established",
+                severity="warn",
+            )
         return Impersonation(
             resembles=target.name or _entry_domain(target) or target.id,
             why=f"claims to be {what}, registered as {registered} ({where}), but is {verb} by "

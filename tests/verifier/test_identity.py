@@ -627,3 +627,14 @@ async def test_registry_status_says_what_loaded(server: IssuerServer) -> None:
     ]
     assert rows[0]["updated"] == "2026-01-01T00:00:00Z"
     assert "HTTP 404" in rows[1]["error"]
+
+
+async def test_a_claim_that_could_not_be_checked_is_never_an_accusation(server: IssuerServer) -> None:
+    """A badge whose issuer key cannot be resolved (error) that names a registered issuer:
+    suspicious (a warning on identity), but not determinate evidence: the result stays error."""
+    signer = Signer.did_web("did:web:unreachable.example")
+    r = await verify(vc_jwt(signer, name="Amazon Web Services"), server, registries=regs(aws_registry(server)))
+    imp = ident(r).impersonation
+    assert r.status is Status.ERROR
+    assert imp is not None
+    assert imp.severity == "warn"
