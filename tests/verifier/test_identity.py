@@ -7,6 +7,8 @@ for a host the test allows. Every signature is made in the test.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -638,3 +640,19 @@ async def test_a_claim_that_could_not_be_checked_is_never_an_accusation(server: 
     assert r.status is Status.ERROR
     assert imp is not None
     assert imp.severity == "warn"
+
+
+def test_cli_with_an_oidf_registry(server: IssuerServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    anchor, spec = oidf_setup(server)
+    signer = Signer.did_key()
+    server.route(REG, f"/fetch?sub={signer.did.replace(':', '%3A')}", body=anchor.statement(signer.did, "Org One"))
+    regfile = tmp_path / "registries.json"
+    regfile.write_text("[" + spec + "]", "utf-8")
+    token = tmp_path / "c.jwt"
+    token.write_text(vc_jwt(signer, name="Org One"), "utf-8")
+    args = ["verify", str(token), "--csv", "--now", AT.isoformat(), "--registries", str(regfile)]
+    args += [a for h in server.allow_hosts for a in ("--allow-host", h)]
+    assert cli.main(args) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0]["issuer_identity"] == "registry"
+    assert rows[0]["issuer_proven"] == signer.did
