@@ -8,6 +8,7 @@ from talent.ranking import RANKING_RULE
 from ui import auth
 from ui.accessible import ranking_explanations
 from ui.coverage import RANKING_LABELS, coverage_view
+from ui.evidence import evidence_bundle_download
 from ui.render import empty_state, run_page
 from ui.report import html_report, log_export, shortlist_export
 from ui.widgets import role_picker
@@ -95,6 +96,7 @@ def shortlist_page() -> None:
             help="A self-contained page with the charts and tables (opens offline in any browser).",
             key="dl_html",
         )
+    evidence_bundle_download(name, role_id, tuple(picked))
     with st.expander("Audit log (latest exports and imports)"):
         st.dataframe(
             audit_frame(limit=50),

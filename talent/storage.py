@@ -25,6 +25,7 @@ The audit log never holds an email address: messages are scrubbed.
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import re
 import uuid
@@ -42,6 +43,7 @@ from sqlalchemy import (
     Engine,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -68,6 +70,7 @@ from talent.roles import Role, role_from_dict
 from talent.shortlist import Shortlist, shortlist_from_dict, shortlist_to_dict
 from verifier.models import VerificationResult, result_from_dict, utc_now
 from verifier.pipeline import BadgeInput
+from verifier.recording import RecordedDocument
 
 DEFAULT_DB_NAME = "skillproof.db"
 CHUNK = 2_000
@@ -161,6 +164,28 @@ settings_t = Table(
     Column("key", String(100), primary_key=True),
     Column("value", JSON, nullable=False),
     Column("updated_at", String(40), nullable=False),
+)
+
+documents_t = Table(
+    "documents",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("stored_at", String(40), nullable=False),
+)
+result_documents_t = Table(
+    "result_documents",
+    metadata,
+    Column("result_id", Integer, ForeignKey("results.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("url", Text, nullable=False),
+    Column("accept", String(300), nullable=False),
+    Column("final_url", Text, nullable=False),
+    Column("redirects", JSON, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("content_type", String(300), nullable=False),
+    Column("sha256", String(64), ForeignKey("documents.sha256"), nullable=False),
 )
 
 COVERAGE_POLICY_KEY = "coverage_policy"
@@ -354,6 +379,10 @@ class Workspace:
             for chunk in _chunks(candidate_ids, CHUNK):
                 conn.execute(delete(results_t).where(results_t.c.candidate_id.in_(chunk)))
                 n += conn.execute(delete(candidates_t).where(candidates_t.c.candidate_id.in_(chunk))).rowcount
+            # documents no remaining result depends on go with the results (cascade on result_documents)
+            conn.execute(
+                delete(documents_t).where(documents_t.c.sha256.not_in(select(result_documents_t.c.sha256).distinct()))
+            )
             self.log("deleted", f"{n} candidates", n, conn=conn)
         return n
 
@@ -529,6 +558,105 @@ class Workspace:
                 self.log("verified", f"job {job_id[:8]}: {len(todo)} results", len(todo), conn=conn)
         return len(todo)
 
+    def store_documents(self, job_id: str, documents: Iterable[tuple[int, Sequence[RecordedDocument]]]) -> int:
+        """Keep the documents each job item's stored result depended on, exactly as fetched (bodies once,
+        by SHA-256). Items without a stored result, or whose documents are already kept, are skipped
+        (idempotent, like :meth:`record_results`). Returns how many results gained their documents."""
+        given = {i: list(docs) for i, docs in documents}
+        if not given:
+            return 0
+        written = 0
+        with self._tx() as conn:
+            ids = dict(
+                conn.execute(
+                    select(results_t.c.item_index, results_t.c.id).where(
+                        and_(results_t.c.job_id == job_id, results_t.c.item_index.in_(list(given)))
+                    )
+                ).all()
+            )
+            if not ids:
+                return 0
+            have = set(
+                conn.execute(
+                    select(result_documents_t.c.result_id).where(result_documents_t.c.result_id.in_(list(ids.values())))
+                ).scalars()
+            )
+            bodies = {d.sha256: d.content for i, docs in given.items() if i in ids for d in docs}
+            known = set(
+                conn.execute(select(documents_t.c.sha256).where(documents_t.c.sha256.in_(list(bodies)))).scalars()
+            )
+            new = [
+                {"sha256": h, "content": b, "size": len(b), "stored_at": _now()}
+                for h, b in bodies.items()
+                if h not in known
+            ]
+            if new:
+                conn.execute(insert(documents_t), new)
+            rows: list[dict[str, Any]] = []
+            for index, docs in given.items():
+                result_id = ids.get(index)
+                if result_id is None or result_id in have or not docs:
+                    continue
+                written += 1
+                rows.extend(
+                    {
+                        "result_id": result_id,
+                        "position": n,
+                        "url": d.url,
+                        "accept": d.accept,
+                        "final_url": d.final_url,
+                        "redirects": list(d.redirects),
+                        "status": d.status,
+                        "content_type": d.content_type[:300],
+                        "sha256": d.sha256,
+                    }
+                    for n, d in enumerate(docs)
+                )
+            if rows:
+                conn.execute(insert(result_documents_t), rows)
+        return written
+
+    def result_documents(self, result_id: int) -> list[RecordedDocument]:
+        """The documents a stored result depended on, in the order fetched. A body whose SHA-256 no longer
+        matches (the database was altered) raises :class:`StorageError`: it is never handed out."""
+        q = (
+            select(result_documents_t, documents_t.c.content)
+            .join(documents_t, documents_t.c.sha256 == result_documents_t.c.sha256)
+            .where(result_documents_t.c.result_id == result_id)
+            .order_by(result_documents_t.c.position)
+        )
+        with self.engine.connect() as c:
+            rows = c.execute(q).mappings().all()
+        out = []
+        for r in rows:
+            content = bytes(r["content"])
+            if hashlib.sha256(content).hexdigest() != r["sha256"]:
+                raise StorageError(f"stored document {r['sha256'][:12]} does not match its SHA-256")
+            out.append(
+                RecordedDocument(
+                    r["url"],
+                    r["accept"],
+                    r["final_url"],
+                    tuple(r["redirects"] or ()),
+                    int(r["status"]),
+                    r["content_type"],
+                    content,
+                )
+            )
+        return out
+
+    def latest_result_ids(self, candidate_ids: Sequence[str]) -> list[tuple[int, str]]:
+        """(result id, candidate id) of the latest result per badge of these candidates, in storage order."""
+        latest = (
+            select(func.max(results_t.c.id).label("id"))
+            .where(results_t.c.candidate_id.in_(list(candidate_ids)))
+            .group_by(results_t.c.candidate_id, results_t.c.badge_key)
+            .subquery()
+        )
+        q = select(results_t.c.id, results_t.c.candidate_id).join(latest, results_t.c.id == latest.c.id)
+        with self.engine.connect() as c:
+            return [(int(r[0]), str(r[1])) for r in c.execute(q.order_by(results_t.c.id)).all()]
+
     def record_result(self, job_id: str, index: int, result: VerificationResult) -> bool:
         """:meth:`record_results` for one item; True when it was written (False: already done)."""
         return self.record_results(job_id, [(index, result)]) == 1
@@ -682,11 +810,13 @@ class Workspace:
             ).rowcount
         return bool(n)
 
-    def record_export(self, shortlist: Shortlist, fmt: str, filename: str) -> None:
-        """Audit an export of a shortlist."""
-        self.log(
-            "exported", f"{shortlist.name} ({shortlist.role_id}) as {fmt}: {filename}", len(shortlist.candidate_ids)
-        )
+    def record_export(self, shortlist: Shortlist, fmt: str, filename: str, *, manifest_sha256: str = "") -> None:
+        """Audit an export of a shortlist (an evidence bundle's with its manifest's SHA-256, so that a
+        bundle rewritten later, manifest and hashes together, no longer matches the log)."""
+        detail = f"{shortlist.name} ({shortlist.role_id}) as {fmt}: {filename}"
+        if manifest_sha256:
+            detail += f"; manifest SHA-256 {manifest_sha256}"
+        self.log("exported", detail, len(shortlist.candidate_ids))
 
     # -- whole workspace ------------------------------------------------------------------------
 

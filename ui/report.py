@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from talent.bundles import shortlist_bundle
 from talent.coverage import CoverageReport
 from talent.ranking import RANKING_RULE, requirement_evidence
 from talent.shortlist import Shortlist, export_shortlist, safe_filename
@@ -15,6 +16,7 @@ from ui.accessible import gaps_summary, gaps_table, heatmap_summary, profile_sum
 from ui.charts import ReportItem, coverage_heatmap, gaps_bar, profile_bars
 from ui.charts import html_report as build_html
 from ui.coverage import RANKING_WORDS, coverage_view_at, profile_at, report_at
+from ui.verification import offline_only, sample_hosts
 from ui.workspace import names_at, revision, url, workspace
 
 
@@ -101,9 +103,43 @@ def evidence_identity_table(
     ).reset_index(drop=True)
 
 
-def log_export(name: str, filename: str, fmt: str, role_id: str, candidate_ids: tuple[str, ...]) -> None:
-    """Save the shortlist in the workspace and record the download in the audit log."""
+def log_export(
+    name: str, filename: str, fmt: str, role_id: str, candidate_ids: tuple[str, ...], manifest_sha256: str = ""
+) -> None:
+    """Save the shortlist in the workspace and record the download in the audit log
+    (an evidence bundle's with the SHA-256 of its manifest)."""
     ws = workspace()
     shortlist = Shortlist(name=name, role_id=role_id, candidate_ids=candidate_ids)
     ws.save_shortlist(shortlist)
-    ws.record_export(shortlist, fmt, filename)
+    ws.record_export(shortlist, fmt, filename, manifest_sha256=manifest_sha256)
+
+
+@dataclass(frozen=True, slots=True)
+class BundleExport:
+    """An evidence bundle to download, with its manifest's SHA-256 and how many badges lack fetched documents."""
+
+    filename: str
+    content: bytes
+    manifest_sha256: str
+    badges: int
+    without_documents: int
+
+
+def evidence_bundle(name: str, role_id: str, candidate_ids: tuple[str, ...]) -> BundleExport:
+    """The shortlist's evidence bundle (:func:`talent.bundles.shortlist_bundle`), built from the workspace."""
+    return _evidence_bundle(url(), revision(), name, role_id, candidate_ids)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _evidence_bundle(db: str, rev: int, name: str, role_id: str, candidate_ids: tuple[str, ...]) -> BundleExport:
+    ws = workspace()
+    role = next((r for r in ws.roles() if r.role_id == role_id), None)
+    made = shortlist_bundle(
+        ws,
+        Shortlist(name=name, role_id=role_id, candidate_ids=candidate_ids),
+        role,
+        names=names_at(db, rev),
+        verifies_tls=not offline_only(),
+        vouched_hosts=sample_hosts(),
+    )
+    return BundleExport(made.filename, made.content, made.manifest_sha256, made.badges, made.without_documents)

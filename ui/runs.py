@@ -22,6 +22,7 @@ from talent.storage import Workspace
 from ui.verification import verify_all
 from ui.workspace import url, workspace
 from verifier.models import VerificationResult
+from verifier.recording import RecordedDocument
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +69,16 @@ class _Run:
     job_ids: list[str]
     cancel: threading.Event = field(default_factory=threading.Event)
     buffer: list[tuple[int, VerificationResult]] = field(default_factory=list)
+    documents: list[tuple[int, list[RecordedDocument]]] = field(default_factory=list)
     job_id: str = ""
     indexes: list[int] = field(default_factory=list)
     last_flush: float = 0.0
 
     def detail(self) -> str:
         return "jobs " + ",".join(self.job_ids)
+
+    def keep_documents(self, i: int, documents: list[RecordedDocument]) -> None:
+        self.documents.append((self.indexes[i], documents))
 
     def record(self, i: int, r: VerificationResult) -> None:
         self.buffer.append((self.indexes[i], r))
@@ -83,7 +88,9 @@ class _Run:
     def flush(self) -> None:
         if self.buffer:
             self.ws.record_results(self.job_id, list(self.buffer))
+            self.ws.store_documents(self.job_id, self.documents)
             self.buffer.clear()
+            self.documents.clear()
         self.last_flush = time.monotonic()
 
     def run(self) -> None:
@@ -98,7 +105,12 @@ class _Run:
                     chunk = pending[start : start + CHUNK]
                     self.indexes = [p.index for p in chunk]
                     self.last_flush = time.monotonic()
-                    verify_all([p.input for p in chunk], on_result=self.record, should_stop=self.cancel.is_set)
+                    verify_all(
+                        [p.input for p in chunk],
+                        on_result=self.record,
+                        should_stop=self.cancel.is_set,
+                        on_documents=self.keep_documents,
+                    )
                     self.flush()
             self.ws.log("run cancelled" if self.cancel.is_set() else "run finished", self.detail())
         except Exception as exc:

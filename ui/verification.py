@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from verifier.bundle import verify_recorded
 from verifier.fetch import Fetcher, FetchLimits
 from verifier.models import VerificationResult
 from verifier.net import guarded_transport
 from verifier.offline import OfflineTransport, routes_from_folders
-from verifier.pipeline import BadgeInput, verify_batch
+from verifier.pipeline import BadgeInput, map_batch, verify_batch
+from verifier.recording import DocumentRecorder, RecordedDocument, recording_batch
 from verifier.registries import SnapshotInfo, snapshot_info, snapshot_registries
 from verifier.session import Session
 
@@ -76,15 +78,27 @@ def verify_all(
     on_result: Callable[[int, VerificationResult], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     limits: FetchLimits | None = None,
+    on_documents: Callable[[int, list[RecordedDocument]], None] | None = None,
 ) -> list[VerificationResult]:
     """Verify ``items`` (in order) and return one result per input verified.
 
     ``on_result(i, result)`` is called as each result arrives;
+    ``on_documents(i, documents)``, when given, just before it with the
+    documents that result depended on, exactly as fetched (for storage and
+    evidence bundles: :meth:`talent.storage.Workspace.store_documents`);
     ``should_stop()`` is polled between results, and a True ends the batch
     early (the results so far are returned). Never raises for a bad input.
     """
     return asyncio.run(
-        _verify(items, now=now, offline=offline, on_result=on_result, should_stop=should_stop, limits=limits)
+        _verify(
+            items,
+            now=now,
+            offline=offline,
+            on_result=on_result,
+            should_stop=should_stop,
+            limits=limits,
+            on_documents=on_documents,
+        )
     )
 
 
@@ -96,6 +110,7 @@ async def _verify(
     on_result: Callable[[int, VerificationResult], None] | None,
     should_stop: Callable[[], bool] | None,
     limits: FetchLimits | None,
+    on_documents: Callable[[int, list[RecordedDocument]], None] | None = None,
 ) -> list[VerificationResult]:
     out: list[VerificationResult] = []
     offline = offline_only() if offline is None else offline
@@ -105,7 +120,8 @@ async def _verify(
         session = Session(fetcher=fetcher, registries=snapshot_registries())
         if now is not None:
             session.now = now
-        batch = verify_batch(items, session, window=32)
+        recorder = DocumentRecorder()
+        batch = _results(items, session, recorder, on_documents)
         try:
             async for result in batch:
                 if on_result is not None:
@@ -118,3 +134,37 @@ async def _verify(
             if close is not None:
                 await close()
     return out
+
+
+async def _results(
+    items: Iterable[BadgeInput],
+    session: Session,
+    recorder: DocumentRecorder,
+    on_documents: Callable[[int, list[RecordedDocument]], None] | None,
+) -> AsyncIterator[VerificationResult]:
+    """The batch's results in input order; with ``on_documents``, each badge's fetched documents first."""
+    if on_documents is None:
+        plain = verify_batch(items, session, window=32)
+        try:
+            async for result in plain:
+                yield result
+        finally:
+            await _aclose(plain)
+        return
+    with recording_batch(recorder):
+        recorded = map_batch(items, session, verify_recorded, window=32)
+        try:
+            i = 0
+            async for result, record in recorded:
+                on_documents(i, [recorder.documents[key] for key in record.documents])
+                i += 1
+                yield result
+        finally:
+            await _aclose(recorded)
+
+
+async def _aclose(iterator: object) -> None:
+    """Stop an async generator's in-flight tasks now (not when it is collected)."""
+    close = getattr(iterator, "aclose", None)
+    if close is not None:
+        await close()

@@ -177,6 +177,7 @@ class BundleWriter:
         self._badges: list[dict[str, Any]] = []
         self._policy: dict[str, str | None] = {"trust": None, "registries": None}
         self._identity_transport: dict[str, Any] | None = None
+        self._attachments: dict[str, str] = {}
         if trust_file is not None:
             suffix = Path(trust_file).suffix.lower() or ".json"
             self._policy["trust"] = self._write(f"policy/trust{suffix}", Path(trust_file).read_bytes())
@@ -188,14 +189,27 @@ class BundleWriter:
         for, so that re-verification judges ``issuer.identity`` on the same terms."""
         self._identity_transport = {"verifies_tls": fetcher.verifies_tls, "vouched_hosts": list(fetcher.vouched_hosts)}
 
+    def note_identity_transport(self, verifies_tls: bool, vouched_hosts: Iterable[str]) -> None:
+        """:meth:`note_transport` for results recorded earlier by a fetcher that is gone (stored results)."""
+        self._identity_transport = {"verifies_tls": verifies_tls, "vouched_hosts": list(vouched_hosts)}
+
+    def attach(self, label: str, name: str, data: bytes) -> str:
+        """Add a file that is not verified again but is hashed like every other (a role, a report);
+        the manifest's ``attachments`` maps ``label`` to it. ``name`` must be a plain relative path."""
+        if _unsafe_name(name) is not None or name in (MANIFEST, MANIFEST_HASH):
+            raise BundleError(f"{name!r} cannot be a file name in a bundle")
+        self._attachments[label] = self._write(name, data)
+        return name
+
     def _write(self, name: str, data: bytes) -> str:
         if name not in self._files:
             self._zip.writestr(name, data)
             self._files[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
         return name
 
-    def add(self, result: VerificationResult, record: BadgeRecord) -> None:
-        """Add one badge: its input bytes, its result and the list of documents it used."""
+    def add(self, result: VerificationResult, record: BadgeRecord) -> dict[str, Any]:
+        """Add one badge: its input bytes, its result and the list of documents it used.
+        Returns the badge's manifest entry (its file names)."""
         index = len(self._badges) + 1
         input_file = None
         if record.input_bytes is not None:
@@ -214,6 +228,7 @@ class BundleWriter:
                 "documents": [{"url": url, "accept": accept} for url, accept in record.documents],
             }
         )
+        return self._badges[-1]
 
     def close(self, *, emails: Iterable[str] = ()) -> str:
         """Write documents and the manifest; returns the manifest's SHA-256."""
@@ -239,6 +254,7 @@ class BundleWriter:
             "emails": list(emails),
             "policy": self._policy,
             "identity_transport": self._identity_transport,
+            "attachments": self._attachments,
             "badges": self._badges,
             "documents": documents,
             "files": self._files,
@@ -549,7 +565,9 @@ class BundleTransport(httpx.AsyncBaseTransport):
             for here, there in itertools.pairwise(hops):
                 if here != there:
                     self._answer(here, doc.accept, 302, {"location": there}, b"")
-            self._answer(doc.final_url or doc.url, doc.accept, 200, {"content-type": doc.content_type}, doc.content)
+            # an error status was recorded as answered (a 410 Gone revokes a hosted OB 2.0 assertion)
+            status = doc.status if isinstance(doc.status, int) and 400 <= doc.status < 600 else 200
+            self._answer(doc.final_url or doc.url, doc.accept, status, {"content-type": doc.content_type}, doc.content)
 
     def _answer(self, url: str, accept: str, status: int, headers: dict[str, str], body: bytes) -> None:
         self._answers.setdefault(url, {}).setdefault(accept, (status, headers, body))

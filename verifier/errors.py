@@ -43,9 +43,13 @@ class BlockedAddress(FetchError):
 class HTTPStatusError(FetchError):
     """The server answered with an error status."""
 
-    def __init__(self, url: str, status_code: int, reason: str | None = None) -> None:
+    def __init__(
+        self, url: str, status_code: int, reason: str | None = None, *, redirects: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(url, reason or f"HTTP {status_code}")
         self.status_code = status_code
+        #: the redirects followed to ``url`` (as :attr:`verifier.fetch.Response.redirects`)
+        self.redirects = redirects
 
 
 class ResponseTooLarge(FetchError):

@@ -311,19 +311,26 @@ class Fetcher:
         and concurrent callers share one fetch; a caller that is cancelled
         does not cancel the fetch for the others.
         """
-        if not use_cache or not isinstance(url, str):
-            response = await self._fetch_uncached(url, accept)
-        else:
-            key = (url, accept)
-            task = self._cache.get(key)
-            if task is None:
-                task = asyncio.ensure_future(self._fetch_uncached(url, accept))
-                task.add_done_callback(self._settled(key))
-                self._cache[key] = task
+        try:
+            if not use_cache or not isinstance(url, str):
+                response = await self._fetch_uncached(url, accept)
             else:
-                self.stats.cache_hits += 1
-                self._cache.move_to_end(key)
-            response = await asyncio.shield(task)
+                key = (url, accept)
+                task = self._cache.get(key)
+                if task is None:
+                    task = asyncio.ensure_future(self._fetch_uncached(url, accept))
+                    task.add_done_callback(self._settled(key))
+                    self._cache[key] = task
+                else:
+                    self.stats.cache_hits += 1
+                    self._cache.move_to_end(key)
+                response = await asyncio.shield(task)
+        except HTTPStatusError as exc:
+            # an error status is an answer too (a 410 Gone revokes an OB 2.0 assertion): recorded, body-less
+            record_fetch(
+                url, accept, final_url=exc.url, redirects=exc.redirects, status=exc.status_code, headers={}, content=b""
+            )
+            raise
         # For evidence bundles: a no-op unless a caller is recording (verifier.recording).
         record_fetch(
             url,
@@ -421,7 +428,7 @@ class Fetcher:
                 seen.add(current)
                 continue
             if not 200 <= status < 300:
-                raise HTTPStatusError(current, status)
+                raise HTTPStatusError(current, status, redirects=tuple(hops))
             return Response(current, status, headers, body, tuple(hops))
 
     def _headers(self, accept: str) -> list[tuple[str, str]]:

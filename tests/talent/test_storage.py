@@ -20,6 +20,7 @@ from talent.storage import Workspace, database_url, scrub
 from tests.talent.conftest import FIXTURES
 from verifier.models import VerificationResult, with_context
 from verifier.pipeline import BadgeInput
+from verifier.recording import RecordedDocument
 
 CANDIDATES = [
     Candidate("ats:A1", "Ada Lovelace", ("ada@example.org",), "A1", ("https://b.example/assertions/1",), (2, 3)),
@@ -239,3 +240,38 @@ def test_in_memory_workspace_works_for_a_session() -> None:
     with Workspace("sqlite://") as ws:
         ws.save_candidates(CANDIDATES)
         assert ws.candidates() == CANDIDATES
+
+
+def test_fetched_documents_are_kept_once_per_body_and_checked_on_the_way_out(db_url: str, result_pairs: list) -> None:
+    inputs = [BadgeInput(r.input, candidate=c) for c, r in result_pairs[:3]]
+    by_input = {r.input: r for _, r in result_pairs}
+    shared = RecordedDocument(
+        "https://i.example/issuer",
+        "application/json",
+        "https://i.example/issuer",
+        (),
+        200,
+        "application/json",
+        b'{"id": "issuer"}',
+    )
+    own = RecordedDocument("https://i.example/a/0", "application/json", "https://i.example/a/0", (), 410, "", b"")
+    with Workspace(db_url) as ws:
+        job = ws.create_job(inputs, label="batch")
+        ws.record_results(job, [(0, by_input[inputs[0].source]), (1, by_input[inputs[1].source])])
+        # item 2 has no stored result yet: its documents are not kept (nothing to hang them on)
+        assert ws.store_documents(job, [(0, [own, shared]), (1, [shared]), (2, [shared])]) == 2
+        assert ws.store_documents(job, [(0, [shared])]) == 0  # already kept: a retried flush changes nothing
+        with ws.engine.connect() as c:
+            q = text("select item_index, id from results where job_id = :j")
+            ids = {int(i): int(r) for i, r in c.execute(q, {"j": job}).all()}
+        assert ws.result_documents(ids[0]) == [own, shared]
+        assert ws.result_documents(ids[1]) == [shared]
+        assert {ids[0], ids[1]} <= {rid for rid, _ in ws.latest_result_ids([x.candidate or "" for x in inputs])}
+        with ws.engine.begin() as c:
+            assert c.execute(text("select count(*) from documents")).scalar() == 2
+            c.execute(text("update documents set content = :b where size > 0"), {"b": b'{"id": "forged"}'})
+        with pytest.raises(StorageError, match="SHA-256"):
+            ws.result_documents(ids[1])
+        ws.delete_candidates([x.candidate or "" for x in inputs])
+        with ws.engine.connect() as c:
+            assert c.execute(text("select count(*) from documents")).scalar() == 0
