@@ -45,9 +45,12 @@ def _list(items: list[str], limit: int = 4) -> str:
 
 
 def status_summary(counts: Mapping[str, int]) -> str:
-    """``"125 badges: 90 Verified (72%), 18 Failed (14%), 17 Couldn't verify (14%)."``"""
+    """``"125 badges: 90 verified (72%), 18 failed (14%), 17 couldn't verify (14%)."``"""
     total = sum(int(counts.get(s, 0)) for s in STATUS_ORDER)
-    parts = [f"{int(counts.get(s, 0))} {STATUS_WORDS[s]} ({_pct(int(counts.get(s, 0)), total)})" for s in STATUS_ORDER]
+    parts = [
+        f"{int(counts.get(s, 0))} {STATUS_WORDS[s].lower()} ({_pct(int(counts.get(s, 0)), total)})"
+        for s in STATUS_ORDER
+    ]
     return f"{total} badges: " + ", ".join(parts) + "."
 
 
