@@ -303,8 +303,13 @@ async def _gzip_bomb(request: Request, writer: asyncio.StreamWriter) -> bool:
     return True
 
 
+# Compressed once, not per request: compressing 50 MB inside the server's event
+# loop (the test's own loop) took longer than the fetch deadline on a busy machine.
+DEFLATE_BOMB = zlib.compress(b"[" * 50_000_000, 9)  # 50 MB of brackets in ~50 kB
+
+
 async def _deflate_bomb(request: Request, writer: asyncio.StreamWriter) -> bool:
-    await reply(writer, 200, zlib.compress(b"[" * 50_000_000, 9), headers=[("Content-Encoding", "deflate")])
+    await reply(writer, 200, DEFLATE_BOMB, headers=[("Content-Encoding", "deflate")])
     return True
 
 
