@@ -61,6 +61,7 @@ EVIDENCE_COLUMNS = (
     "identity_note",
     "status",
     "reason",
+    "summary",
     "checked_at",
     "checks",
     "issued_on",
@@ -84,7 +85,7 @@ EVIDENCE_COLUMNS = (
 # Repeated strings are stored as categoricals: coverage then works on their integer codes.
 CATEGORICAL_COLUMNS = (
     "candidate_id", "badge_key", "badge_name", "issuer_id", "issuer_name", "trust", "identity_level",
-    "identity_proven", "identity_note", "status", "reason",
+    "identity_proven", "identity_note", "status", "reason", "summary",
     "checked_at", "checks", "issued_on", "expires", "skill_field", "skill_id", "skill_label", "match_method",
 )  # fmt: skip
 PAIR_COLUMNS = ("ev_row", "req_row", "candidate_id", "role_id", "req_index", "counts", "strength", "why_not")
@@ -190,24 +191,25 @@ def badge_key(result: VerificationResult) -> str:
     return result.credential_id or result.source_url or result.input
 
 
-def _flatten(result: VerificationResult) -> Iterable[tuple[VerificationResult, Status, str]]:
+def _flatten(result: VerificationResult) -> Iterable[tuple[VerificationResult, Status, str, str]]:
     """The badges a result holds. A container's credentials (a presentation, a
     CLR) are judged each on its own verification, so one revoked credential
     does not discount its valid siblings; but when the container's own checks
     (its proof, its structure: every check except the ``credentials`` roll-up)
     did not pass, none of its credentials count and the container's status and
-    reason are carried over."""
+    reason are carried over. The last item is the plain sentence for a recruiter
+    (:attr:`VerificationResult.summary`): the container's when its own checks decide."""
     if not result.credentials:
-        yield result, result.status, result.reason
+        yield result, result.status, result.reason, result.summary
         return
     own = [c for c in result.checks if c.id != "credentials"]
     own_status = derive_status(own) if own else Status.VERIFIED
     for inner in result.credentials:
         if own_status is Status.VERIFIED:
-            yield inner, inner.status, inner.reason
+            yield inner, inner.status, inner.reason, inner.summary
         else:
             reason = next((c.message for c in own if c.outcome is Outcome.FAIL), result.reason)
-            yield inner, own_status, f"container {own_status.value}: {reason}"
+            yield inner, own_status, f"container {own_status.value}: {reason}", result.summary
 
 
 def pairs_from_results(results: Iterable[VerificationResult]) -> list[tuple[str, VerificationResult]]:
@@ -230,17 +232,17 @@ def evidence_frame(
     that states no skill keeps one row with empty skill columns, so that it is
     still listed (for instance among the unverified badges).
     """
-    latest: dict[tuple[str, str], tuple[VerificationResult, Status, str]] = {}
+    latest: dict[tuple[str, str], tuple[VerificationResult, Status, str, str]] = {}
     for candidate_id, result in pairs:
-        for badge, status, reason in _flatten(result):
+        for badge, status, reason, summary in _flatten(result):
             pair = (candidate_id, badge_key(badge))
             prev = latest.get(pair)
             if prev is None or (badge.checked_at or "") >= (prev[0].checked_at or ""):
-                latest[pair] = (badge, status, reason)
+                latest[pair] = (badge, status, reason, summary)
     verdicts: dict[str | None, str] = {}
     rows: list[tuple[Any, ...]] = []
     keys: list[SkillKey | None] = []
-    for (candidate_id, key), (badge, status, reason) in latest.items():
+    for (candidate_id, key), (badge, status, reason, summary) in latest.items():
         issuer_id = badge.issuer.id
         if badge.issuer.trust:
             verdict = badge.issuer.trust
@@ -261,6 +263,7 @@ def evidence_frame(
             *identity_columns(badge),
             status.value,
             reason,
+            summary,
             badge.checked_at or "",
             checks,
             badge.issued_on or "",
@@ -273,7 +276,7 @@ def evidence_frame(
         for s in skills:
             rows.append((*base, s.name, s.field, s.framework, s.code, s.url, s.level))
             keys.append(SkillKey(s.name, s.code, s.url))
-    base_cols = [c for c in EVIDENCE_COLUMNS if c not in ("issued_dt", "expires_dt")][:15]
+    base_cols = [c for c in EVIDENCE_COLUMNS if c not in ("issued_dt", "expires_dt")][:16]
     skill_cols = ["skill_name", "skill_field", "framework", "code", "url", "level"]
     frame = pd.DataFrame(rows, columns=[*base_cols, *skill_cols], dtype=object)
     matches = match_table(matcher, (k for k in keys if k is not None))

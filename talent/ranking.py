@@ -49,6 +49,7 @@ EVIDENCE_FIELDS = (
     "identity_note",
     "status",
     "reason",
+    "summary",
     "checked_at",
     "checks",
     "issued_on",

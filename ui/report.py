@@ -94,6 +94,7 @@ def evidence_identity_table(
             "candidate": ev["candidate_id"].map(lambda c: display.get(c, c)),
             "requirement": ev["requirement"],
             "badge": ev["badge_name"].fillna(""),
+            "verification": ev["summary"].astype(object).fillna(""),
             "issuer": ev["issuer_name"].fillna(""),
             "identity": ev["identity_level"].fillna("").replace("", "not assessed"),
             "proven": ev["identity_note"].fillna(""),

@@ -130,3 +130,20 @@ def test_the_shortlist_page_offers_the_bundle_and_the_download_is_logged_with_it
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
     assert "python -m verifier verify --bundle" in captions
+
+
+def test_the_html_report_says_each_badge_result_in_words(sample_workspace: Path) -> None:
+    from ui.coverage import coverage_view, report_at
+    from ui.report import evidence_identity_table, html_report
+    from ui.workspace import names_at, revision, url
+
+    view = coverage_view("data-analyst")
+    picked = tuple(view.ranked["candidate_id"].head(3))
+    table = evidence_identity_table(report_at(url(), revision()), "data-analyst", picked, names_at(url(), revision()))
+    assert len(table) > 0
+    assert (table["verification"].str.len() > 10).all()
+    html = html_report("Analysts", "data-analyst", picked).content.decode("utf-8")
+    import html as markup
+
+    for sentence in table["verification"]:
+        assert sentence in html or markup.escape(sentence) in html or markup.escape(sentence, quote=False) in html

@@ -45,6 +45,8 @@ def test_xlsx_export_holds_every_evidence_column(shortlist: Shortlist, report: C
     assert "revocation: fail (badge revoked 2026-03-02)" in k8s["checks"]
     assert k8s["issuer"] == "Cloud Academy"
     assert k8s["badge"] == "Certified Kubernetes Administrator"
+    # the plain sentence for a recruiter, in its own column
+    assert k8s["verification_summary"].startswith("Withdrawn by its issuer")
 
 
 def test_no_cell_starts_a_formula_in_csv_or_xlsx(shortlist: Shortlist, report: CoverageReport) -> None:
