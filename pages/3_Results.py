@@ -8,6 +8,8 @@ import streamlit as st
 from ui import workspace
 from ui.accessible import chart, status_summary, status_table
 from ui.charts import status_bar
+from ui.identity import LEVEL_COLUMN_HELP, level_filter
+from ui.issuers import identity_details
 from ui.render import empty_state, plain, result_details, run_page, styled_status
 from verifier.labels import format_label
 
@@ -16,6 +18,7 @@ COLUMNS = {
     "candidate": ("Candidate", "Whose badge it is."),
     "achievement": ("Badge", "The achievement the badge is for."),
     "issuer": ("Issuer", "Who the badge says issued it."),
+    "identity": ("Issuer identity", LEVEL_COLUMN_HELP),
     "format": ("Format", "The kind of credential: Open Badges 2.0 or 3.0, a W3C Verifiable Credential..."),
     "platform": ("Platform", "The badge platform it was given from, when it was a platform's page."),
     "reason": ("Reason", "Why it failed or could not be verified; select the row for the full text."),
@@ -89,7 +92,7 @@ def results_page() -> None:
             "now, the reason says why; **? Couldn't verify** (grey) — a check could not be completed, which is "
             "never treated as valid."
         )
-    shown = _filters(frame)
+    shown = level_filter(_filters(frame))
     st.caption(f"{len(shown)} of {len(frame)} badges. Select a row to see every check.")
     table = shown[list(COLUMNS)].rename(columns={c: label for c, (label, _h) in COLUMNS.items()})
     event = st.dataframe(
@@ -100,7 +103,9 @@ def results_page() -> None:
         selection_mode="single-row",
         key="results_table",
         column_config={
-            label: st.column_config.TextColumn(label, help=help_text, width="large" if c == "reason" else None)
+            label: st.column_config.TextColumn(
+                label, help=help_text, width="large" if c in ("reason", "identity") else None
+            )
             for c, (label, help_text) in COLUMNS.items()
         },
     )
@@ -116,6 +121,7 @@ def results_page() -> None:
     result = detail.result
     st.header(plain(result.achievement.name or result.input))
     result_details(result)
+    identity_details(result)
     raw_document(detail)
 
 

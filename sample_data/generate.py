@@ -66,6 +66,15 @@ CONTOSO = "https://learn.contoso.example"  # OB 2.0 signed
 FABRIKAM_STATUS = "https://status.fabrikam.example"  # OB 3.0 Data Integrity issuer's status lists
 TAILSPIN_STATUS = "https://status.tailspin.example"  # OB 3.0 VC-JWT issuer's status lists
 MISSING_HOST = "https://badges.vanished.example"  # an issuer that no longer answers (couldn't verify)
+# Issuer identity (verifier/identity.py), one issuer per level:
+REGISTRY_URL = "https://registry.sample.example/registry.json"  # a dcc-legacy registry listing Trey Research
+REGISTRY_NAME = "SkillProof Sample Registry"
+TREY = ("Trey Research Institute", "https://www.treyresearch.example")  # did:key, listed in the registry
+WOODGROVE_DID = "did:web:academy.woodgrove.example"  # did:web: the DID names the host serving its document
+WOODGROVE = ("Woodgrove Academy", "https://academy.woodgrove.example")
+FABRIKAM_SITE = "https://www.fabrikam.example"  # publishes a DID configuration linking Fabrikam's did:key
+# An impersonator: a fresh did:key claiming Trey Research's name (a Cyrillic "е" in "Trey") and website.
+IMPOSTOR = ("Tr\u0435y Research Institute", "https://www.treyresearch.example")
 
 VALID_ISSUED = ("2024-03-11", "2024-09-02", "2025-01-20", "2025-04-14", "2025-05-05")
 VALID_UNTIL = "2099-12-31T23:59:59Z"
@@ -853,6 +862,12 @@ def main() -> None:
             {"candidate_id": cand.id, "email": cand.email, "badge": ref, "family": f"platform-{platform}",
              "case": "valid", "status": "verified"}
         )  # fmt: skip
+    write_identity_issuers(ws, candidates)
+    for e in ws.expected:  # the issuer identity level each badge that verifies as built proves
+        if e["case"] in ("valid", "impersonation"):
+            e["identity"] = IDENTITY_BY_FAMILY.get(
+                e["family"], "platform" if e["family"].startswith("platform-") else "domain"
+            )
     ws.write_contoso_revocations()
     ws.write_status_lists()
     write_tables(candidates, ws.expected)
@@ -862,6 +877,184 @@ def main() -> None:
     print(f"{len(candidates)} candidates, {len(ws.expected)} badges, {resumes} résumés / exports")
     for reason in sorted(skipped):
         print(f"skipped: {reason}")
+
+
+# -- issuer identity: a registry, a did:web issuer, a linked domain, an impersonator ----------------
+
+# Tailspin (VC-JWT) and the impersonator are did:keys nothing vouches for; Trey Research is in the sample's
+# registry; every other issuer proves a domain (Northwind, Contoso, Woodgrove, Fabrikam's linked did:key).
+IDENTITY_BY_FAMILY = {"ob3-jwt": "self-asserted", "ob3-impostor": "self-asserted", "ob3-registry": "registry"}
+IDENTITY_SEED = SEED + 11  # its own generator: the badges above and the résumés below stay byte-for-byte
+
+
+def _ob3_plain(
+    rng: random.Random, cand: Candidate, issuer: dict[str, Any], name: str, skills: list[str]
+) -> dict[str, Any]:
+    """An OB 3.0 credential (no status list) from ``issuer`` to ``cand`` for achievement ``name``."""
+    codes = dict(SKILLS)
+    salt = f"{rng.getrandbits(64):016x}"
+    site = issuer["url"]
+    return {
+        "@context": OB3_CONTEXT,
+        "id": f"urn:uuid:{uuid.UUID(int=rng.getrandbits(128), version=4)}",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": name,
+        "issuer": {"type": ["Profile"], **issuer},
+        "validFrom": f"{rng.choice(VALID_ISSUED)}T10:00:00Z",
+        "validUntil": VALID_UNTIL,
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityHash": _hash_email(cand.email, salt),
+                    "identityType": "emailAddress",
+                    "hashed": True,
+                    "salt": salt,
+                }
+            ],
+            "achievement": {
+                "id": f"{site}/achievements/{_slug(name)}",
+                "type": ["Achievement"],
+                "name": name,
+                "description": f"Awarded for demonstrating {', '.join(skills)} in assessed project work.",
+                "criteria": {"narrative": f"Completed the {name} programme and its capstone assessment."},
+                "achievementType": "Certificate",
+                "alignment": [
+                    {
+                        "type": ["Alignment"],
+                        "targetName": s,
+                        "targetUrl": f"{FRAMEWORK_URL}/{codes[s].lower()}",
+                        "targetFramework": FRAMEWORK,
+                        "targetCode": codes[s],
+                        "targetType": "ceasn:Competency",
+                    }
+                    for s in skills
+                ],
+            },
+        },
+    }
+
+
+def _linkage_jwt(key: ed25519.Ed25519PrivateKey, did: str, origin: str) -> str:
+    """A Domain Linkage Credential in the JWT proof format (DIF Well-Known DID Configuration v1.0,
+    §"JSON Web Token Proof Format"): ``iss`` = ``sub`` = the DID, the origin in ``credentialSubject``."""
+    from datetime import datetime
+
+    header = {"alg": "EdDSA", "typ": "JWT", "kid": f"{did}#{did.removeprefix('did:key:')}"}
+    issued, until = "2025-01-01T00:00:00Z", VALID_UNTIL
+    payload = {
+        "iss": did,
+        "sub": did,
+        "nbf": int(datetime.fromisoformat(issued).timestamp()),
+        "exp": int(datetime.fromisoformat(until).timestamp()),
+        "vc": {
+            "@context": [
+                "https://www.w3.org/2018/credentials/v1",
+                "https://identity.foundation/.well-known/did-configuration/v1",
+            ],
+            "issuer": did,
+            "issuanceDate": issued,
+            "expirationDate": until,
+            "type": ["VerifiableCredential", "DomainLinkageCredential"],
+            "credentialSubject": {"id": did, "origin": origin},
+        },
+    }
+    signing_input = f"{_b64url(json.dumps(header).encode())}.{_b64url(json.dumps(payload).encode())}"
+    return f"{signing_input}.{_b64url(key.sign(signing_input.encode()))}"
+
+
+def _identity_pick(rng: random.Random, cand: Candidate) -> tuple[str, list[str]]:
+    """An achievement of the candidate's track they do not hold yet (the workspace's generator untouched)."""
+    track = [ACHIEVEMENTS[i] for i in TRACKS[cand.title] if ACHIEVEMENTS[i][0] not in cand.achievements]
+    name, skills = rng.choice(track or [a for a in ACHIEVEMENTS if a[0] not in cand.achievements])
+    cand.achievements.add(name)
+    return name, skills
+
+
+def write_identity_issuers(ws: Workspace, candidates: list[Candidate]) -> None:
+    """Issuers of every identity level beyond those above (Northwind and Contoso prove their domains,
+    the platforms vouch for theirs, Tailspin's did:key is self-asserted):
+
+    - ``registry``: Trey Research Institute, a did:key listed in the sample's own registry
+      (``registry.sample.example/registry.json``, DCC dcc-legacy form), which loading the sample adds to
+      the workspace's registries beside the bundled DCC snapshot;
+    - ``domain``: Woodgrove Academy, ``did:web:academy.woodgrove.example`` (its DID document at
+      ``/.well-known/did.json``), and Fabrikam, whose did:key is linked to ``www.fabrikam.example`` by a
+      DID configuration (``/.well-known/did-configuration.json``);
+    - an impersonator: a fresh did:key claiming Trey Research's name (one Cyrillic letter) and website,
+      whose badge fails the issuer check.
+
+    Offline, these hosts are answered from the sample's files, which the dashboard vouches for
+    (``ui/verification.py``): "domain" then means "the documents SkillProof ships", not TLS.
+    """
+    if ws.sign_di is None:
+        return
+    rng = random.Random(IDENTITY_SEED)
+    trey_key, wood_key, imp_key = _ed25519_key("trey"), _ed25519_key("woodgrove"), _ed25519_key("impostor")
+    trey_did = vkeys.did_key_from_public_key(trey_key.public_key())
+    imp_did = vkeys.did_key_from_public_key(imp_key.public_key())
+    _dump(
+        ISSUERS / "registry.sample.example" / "registry.json",
+        {
+            "meta": {"created": "2025-01-01T00:00:00+00:00", "updated": "2025-06-01T00:00:00+00:00"},
+            "registry": {
+                trey_did: {"name": TREY[0], "location": "Redmond, WA, USA (fictional)", "url": TREY[1]},
+            },
+        },
+    )
+    # the sample's registry list, in DCC's known-registries form (loading the sample adds it to the workspace)
+    _dump(
+        HERE / "registries.json",
+        [{"name": REGISTRY_NAME, "type": "dcc-legacy", "governanceUrl": "https://registry.sample.example/",
+          "url": REGISTRY_URL}],
+    )  # fmt: skip
+    wood_mb = vkeys.multikey_from_public_key(wood_key.public_key())
+    _dump(
+        ISSUERS / "academy.woodgrove.example" / ".well-known" / "did.json",
+        {
+            "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+            "id": WOODGROVE_DID,
+            "verificationMethod": [
+                {"id": f"{WOODGROVE_DID}#key-1", "type": "Multikey", "controller": WOODGROVE_DID,
+                 "publicKeyMultibase": wood_mb}
+            ],
+            "assertionMethod": [f"{WOODGROVE_DID}#key-1"],
+        },
+    )  # fmt: skip
+    _dump(
+        ISSUERS / "www.fabrikam.example" / ".well-known" / "did-configuration.json",
+        {
+            "@context": "https://identity.foundation/.well-known/did-configuration/v1",
+            "linked_dids": [_linkage_jwt(ws.fabrikam_key, ws.fabrikam_did, FABRIKAM_SITE)],
+        },
+    )
+    plan = [
+        ("registry", trey_did, TREY, trey_key, f"{trey_did}#{trey_did.removeprefix('did:key:')}", (1, 10, 16)),
+        ("didweb", WOODGROVE_DID, WOODGROVE, wood_key, f"{WOODGROVE_DID}#key-1", (5, 12, 21)),
+        ("impostor", imp_did, IMPOSTOR, imp_key, f"{imp_did}#{imp_did.removeprefix('did:key:')}", (9,)),
+    ]
+    for family, did, (issuer_name, site), key, method, who in plan:
+        for i in who:
+            cand = candidates[i]
+            name, skills = _identity_pick(rng, cand)
+            cred = _ob3_plain(rng, cand, {"id": did, "name": issuer_name, "url": site}, name, skills)
+            signed = ws.sign_di(
+                cred, private_key=key, verification_method=method, cryptosuite="eddsa-rdfc-2022",
+                created=cred["validFrom"],
+            )  # fmt: skip
+            stem = {"registry": "trey", "didweb": "woodgrove", "impostor": "trey-research"}[family]
+            path = FILES / cand.id / f"{stem}-{_slug(name)}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(signed, indent=2, ensure_ascii=False), encoding="utf-8")
+            ref = str(path.relative_to(HERE))
+            cand.badges.append({"badge": ref, "achievement": name})
+            status = "failed" if family == "impostor" else "verified"
+            case = "impersonation" if family == "impostor" else "valid"
+            ws.expected.append(
+                {"candidate_id": cand.id, "email": cand.email, "badge": ref, "family": f"ob3-{family}",
+                 "case": case, "status": status}
+            )  # fmt: skip
 
 
 # -- résumés -------------------------------------------------------------------

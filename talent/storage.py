@@ -65,12 +65,14 @@ from talent.candidates import Candidate
 from talent.catalogue import Catalogue, CatalogueSkill
 from talent.coverage import CoveragePolicy, badge_key
 from talent.errors import JobError, StorageError
+from talent.issuers import RegistrySettings, TrustAction, trust_from_value, trust_to_value, with_verdict
 from talent.migrations import upgrade
 from talent.roles import Role, role_from_dict
 from talent.shortlist import Shortlist, shortlist_from_dict, shortlist_to_dict
 from verifier.models import VerificationResult, result_from_dict, utc_now
 from verifier.pipeline import BadgeInput
 from verifier.recording import RecordedDocument
+from verifier.trust import TrustList
 
 DEFAULT_DB_NAME = "skillproof.db"
 CHUNK = 2_000
@@ -189,6 +191,8 @@ result_documents_t = Table(
 )
 
 COVERAGE_POLICY_KEY = "coverage_policy"
+TRUST_LIST_KEY = "trust_list"
+REGISTRIES_KEY = "registries"
 
 
 def database_url() -> str:
@@ -289,6 +293,30 @@ class Workspace:
     def save_coverage_policy(self, policy: CoveragePolicy) -> None:
         """Store how this workspace weighs evidence."""
         self.save_setting(COVERAGE_POLICY_KEY, policy.to_dict())
+
+    def trust_list(self) -> TrustList:
+        """The workspace's issuer trust list (allow / deny by issuer id, DID or domain); empty when unset."""
+        return trust_from_value(self.setting(TRUST_LIST_KEY))
+
+    def set_issuer_trust(self, entry: str, action: TrustAction, *, label: str = "") -> TrustList:
+        """Allow, deny or clear one issuer id, DID or domain on the trust list, in one transaction with
+        its audit line ("trust list": what, which issuer, by which name); returns the new list."""
+        with self._tx() as c:
+            row = c.execute(select(settings_t.c.value).where(settings_t.c.key == TRUST_LIST_KEY)).first()
+            trust = with_verdict(trust_from_value(None if row is None else row[0]), entry, action)
+            c.execute(delete(settings_t).where(settings_t.c.key == TRUST_LIST_KEY))
+            c.execute(insert(settings_t), {"key": TRUST_LIST_KEY, "value": trust_to_value(trust), "updated_at": _now()})
+            what = {"allow": "allowed", "deny": "denied", "clear": "taken off the trust list"}[action]
+            self.log("trust list", f"{what}: {entry}" + (f" ({label})" if label else ""), conn=c)
+        return trust
+
+    def registry_settings(self) -> RegistrySettings:
+        """Which issuer registries this workspace's verification consults (the bundled snapshot by default)."""
+        return RegistrySettings.from_value(self.setting(REGISTRIES_KEY))
+
+    def save_registry_settings(self, settings: RegistrySettings) -> None:
+        """Store which registries verification consults (audit-logged as a setting)."""
+        self.save_setting(REGISTRIES_KEY, settings.to_value())
 
     # -- audit ----------------------------------------------------------------------------------
 

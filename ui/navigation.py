@@ -47,6 +47,7 @@ PAGES = (
     PageEntry("pages/1_Import.py", "Import", ":material/upload_file:", "candidates from an ATS export, badge files, links"),
     PageEntry("pages/2_Verify.py", "Verify", ":material/verified:", "check every badge, with live progress"),
     PageEntry("pages/3_Results.py", "Results", ":material/fact_check:", "every badge, its status and each check"),
+    PageEntry("pages/9_Issuers.py", "Issuers", ":material/account_balance:", "who issued the badges, proven how; allow / deny"),
     PageEntry("pages/4_Roles.py", "Roles", ":material/work:", "requirement profiles, YAML in and out"),
     PageEntry("pages/5_Coverage.py", "Coverage", ":material/grid_on:", "candidates × requirements, ranking, gaps"),
     PageEntry("pages/6_Compare.py", "Compare", ":material/compare_arrows:", "2–4 candidates side by side"),

@@ -12,17 +12,24 @@ Issuer identity (:mod:`verifier.identity`): answers from the network come
 through the guarded transport, which checks TLS; answers the sample serves
 from disk prove their hosts only because the application vouches for the
 documents it ships (the fetcher's ``vouched_hosts``; ``how`` says "without
-TLS"). Issuers are looked up in the bundled snapshot of the DCC registries.
+TLS"). Issuers are looked up in the registries the workspace names (the
+Issuers page; by default the bundled snapshot of the DCC registries), and the
+workspace's trust list applies (:func:`workspace_terms`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+from talent.storage import Workspace, database_url
 from verifier.bundle import verify_recorded
 from verifier.fetch import Fetcher, FetchLimits
 from verifier.models import VerificationResult
@@ -30,12 +37,14 @@ from verifier.net import guarded_transport
 from verifier.offline import OfflineTransport, routes_from_folders
 from verifier.pipeline import BadgeInput, map_batch, verify_batch
 from verifier.recording import DocumentRecorder, RecordedDocument, recording_batch
-from verifier.registries import SnapshotInfo, snapshot_info, snapshot_registries
+from verifier.registries import Registries, RegistryConfigError, SnapshotInfo, snapshot_info, snapshot_registries
 from verifier.session import Session
+from verifier.trust import TrustList
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = ROOT / "sample_data"
 SAMPLE_ISSUERS = SAMPLE_DIR / "issuers"
+SAMPLE_REGISTRIES = SAMPLE_DIR / "registries.json"
 RESERVED_SUFFIXES = (".example", ".test", ".invalid", ".localhost")
 
 
@@ -64,6 +73,45 @@ def registry_snapshot() -> SnapshotInfo:
     return snapshot_info()
 
 
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """What a batch is verified against: the registries consulted and the trust list (None: none)."""
+
+    registries: Registries
+    trust: TrustList | None = None
+    problem: str | None = None  # why the workspace's registry list could not be used (the snapshot is used)
+
+
+@lru_cache(maxsize=8)
+def _settings_workspace(db: str) -> Workspace:
+    return Workspace(db)
+
+
+def workspace_terms(db: str | None = None) -> Terms:
+    """The registries and trust list of the workspace at ``db`` (the environment's by default).
+    A workspace that does not exist yet (no SQLite file) has the defaults: the bundled snapshot, no
+    trust list; it is never created here."""
+    db = db or database_url()
+    if db.startswith("sqlite:///") and not Path(db.removeprefix("sqlite:///")).exists():
+        return Terms(snapshot_registries())
+    ws = _settings_workspace(db)
+    trust = ws.trust_list()
+    trust_or_none = trust if (trust.allow or trust.deny) else None
+    try:
+        return Terms(ws.registry_settings().registries(), trust_or_none)
+    except RegistryConfigError as exc:
+        return Terms(snapshot_registries(), trust_or_none, problem=str(exc))
+
+
+def sample_registry_list() -> list[dict[str, Any]]:
+    """The sample workspace's own registry (a fictional dcc-legacy registry served from its files),
+    in DCC's known-registries form."""
+    if not SAMPLE_REGISTRIES.is_file():
+        return []
+    data = json.loads(SAMPLE_REGISTRIES.read_text("utf-8"))
+    return [dict(r) for r in data] if isinstance(data, list) else []
+
+
 def sample_hosts() -> tuple[str, ...]:
     """The hosts the sample workspace answers from disk (``host[:port]``)."""
     routes = routes_from_folders(SAMPLE_ISSUERS) if SAMPLE_ISSUERS.is_dir() else {}
@@ -79,6 +127,7 @@ def verify_all(
     should_stop: Callable[[], bool] | None = None,
     limits: FetchLimits | None = None,
     on_documents: Callable[[int, list[RecordedDocument]], None] | None = None,
+    terms: Terms | None = None,
 ) -> list[VerificationResult]:
     """Verify ``items`` (in order) and return one result per input verified.
 
@@ -87,8 +136,11 @@ def verify_all(
     documents that result depended on, exactly as fetched (for storage and
     evidence bundles: :meth:`talent.storage.Workspace.store_documents`);
     ``should_stop()`` is polled between results, and a True ends the batch
-    early (the results so far are returned). Never raises for a bad input.
+    early (the results so far are returned). ``terms``: the registries and
+    trust list (default: the current workspace's, :func:`workspace_terms`).
+    Never raises for a bad input.
     """
+    terms = terms if terms is not None else workspace_terms()
     return asyncio.run(
         _verify(
             items,
@@ -98,6 +150,7 @@ def verify_all(
             should_stop=should_stop,
             limits=limits,
             on_documents=on_documents,
+            terms=terms,
         )
     )
 
@@ -111,13 +164,14 @@ async def _verify(
     should_stop: Callable[[], bool] | None,
     limits: FetchLimits | None,
     on_documents: Callable[[int, list[RecordedDocument]], None] | None = None,
+    terms: Terms,
 ) -> list[VerificationResult]:
     out: list[VerificationResult] = []
     offline = offline_only() if offline is None else offline
     async with Fetcher(transport=make_transport(offline=offline), limits=limits) as fetcher:
         fetcher.verifies_tls = not offline  # the fallback is the guarded, certificate-checking transport
         fetcher.vouched_hosts = sample_hosts()
-        session = Session(fetcher=fetcher, registries=snapshot_registries())
+        session = Session(fetcher=fetcher, registries=terms.registries, trust=terms.trust)
         if now is not None:
             session.now = now
         recorder = DocumentRecorder()

@@ -30,6 +30,7 @@ from talent.coverage import CoveragePolicy
 from talent.matching import SkillMatcher
 from talent.roles import Role, check_role_skills
 from talent.storage import Workspace, database_url
+from ui.identity import identity_cell
 from ui.theme import status_label
 from ui.verification import verify_all
 from verifier import baked
@@ -138,6 +139,7 @@ def names() -> dict[str, str]:
 RESULT_COLUMNS = [
     "result_id", "candidate_id", "candidate", "status", "format", "platform", "issuer", "issuer_id",
     "achievement", "reason", "recipient_match", "issued_on", "expires", "skills", "checked_at", "input",
+    "identity_level", "identity",
 ]  # fmt: skip
 
 
@@ -149,6 +151,7 @@ def _results_frame(db: str, rev: int) -> pd.DataFrame:
         issuer = data.get("issuer") or {}
         achievement = data.get("achievement") or {}
         source = str(data.get("input") or "")
+        level, identity = identity_cell(issuer)
         records.append(
             {
                 "result_id": rid,
@@ -167,6 +170,8 @@ def _results_frame(db: str, rev: int) -> pd.DataFrame:
                 "skills": ", ".join(dict.fromkeys(str(s.get("name")) for s in data.get("skills") or ())),
                 "checked_at": data.get("checked_at"),
                 "input": source,
+                "identity_level": level,
+                "identity": identity,
             }
         )
     frame = pd.DataFrame(records, columns=RESULT_COLUMNS)
@@ -178,7 +183,7 @@ def _results_frame(db: str, rev: int) -> pd.DataFrame:
 def results_frame() -> pd.DataFrame:
     """One row per badge (its latest check): ``result_id, candidate_id, candidate, status, status_label,
     format, platform, issuer, issuer_id, achievement, reason, recipient_match, issued_on, expires, skills,
-    checked_at, input``."""
+    checked_at, input, identity_level, identity`` (the issuer identity: see :mod:`ui.identity`)."""
     return _results_frame(url(), revision())
 
 

@@ -87,7 +87,7 @@ def test_upload_verify_heatmap_and_download_in_chromium(server: str) -> None:
         page.locator('[data-testid="stMultiSelect"]').first.click()
         page.get_by_role("option", name="✖ Failed").click()
         page.keyboard.press("Escape")
-        expect(page.get_by_text("18 of 125 badges", exact=False)).to_be_visible()
+        expect(page.get_by_text("19 of 132 badges", exact=False)).to_be_visible()
         settle(page)
         grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
         assert grid is not None

@@ -1,0 +1,256 @@
+"""The workspace's issuers: who issued the badges, how far each is proven, and the employer's verdicts.
+
+:func:`issuer_rows` groups the latest results of a workspace by issuer and
+says, for each, what the verifier established (``issuer.identity``: level,
+what is proven, how, the registries that list it and those that could not be
+checked, impersonation findings), what the badges merely claim, the trust
+list's verdict, and which badges and candidates rely on it.
+
+The workspace's verification terms live here too:
+
+- :class:`RegistrySettings`: which issuer registries verification consults:
+  the bundled, dated snapshot of the Digital Credentials Consortium's
+  registries (:func:`verifier.registries.snapshot_registries`) and/or a list
+  in DCC's known-registries JSON form (``{"name", "type": "dcc-legacy",
+  "url"}``, ``{"name", "type": "oidf", "trustAnchorEC" | "fetchEndpoint"}``);
+- the trust list (:class:`verifier.trust.TrustList`: allow / deny by issuer
+  id, DID or domain), which the Issuers page edits one issuer at a time.
+
+Both are stored as workspace settings (:meth:`talent.storage.Workspace.setting`);
+a change is applied by verifying the affected badges again
+(:func:`inputs_for_issuer`), since the verdict and the identity level are the
+verifier's to give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from verifier.registries import Registries, RegistryConfigError, parse_registry_list, snapshot_registries
+from verifier.trust import TrustList, Verdict
+
+LEVELS = ("registry", "domain", "platform", "self-asserted")
+UNASSESSED = "not assessed"
+TrustAction = Literal["allow", "deny", "clear"]
+
+
+# -- registries ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrySettings:
+    """Which registries a workspace's verification consults: the bundled DCC snapshot (``snapshot``)
+    and the registries of ``listed`` (known-registries JSON entries, as given)."""
+
+    snapshot: bool = True
+    listed: tuple[Mapping[str, Any], ...] = ()
+
+    def registries(self) -> Registries:
+        """The :class:`Registries` to verify with (``RegistryConfigError`` for a list that cannot be used)."""
+        specs = snapshot_registries().specs if self.snapshot else ()
+        extra = parse_registry_list(list(self.listed), where="the workspace's registry list") if self.listed else ()
+        return Registries(
+            tuple(specs) + tuple(extra), source="snapshot" if self.snapshot and not extra else "configured"
+        )
+
+    def to_value(self) -> dict[str, Any]:
+        """The stored form: ``{"snapshot": bool, "registries": [...]}``."""
+        return {"snapshot": self.snapshot, "registries": [dict(r) for r in self.listed]}
+
+    @classmethod
+    def from_value(cls, value: Any) -> RegistrySettings:
+        """From the stored form; the default (the snapshot alone) for anything else."""
+        if not isinstance(value, Mapping):
+            return cls()
+        listed = value.get("registries")
+        entries = tuple(dict(r) for r in listed if isinstance(r, Mapping)) if isinstance(listed, list) else ()
+        return cls(snapshot=bool(value.get("snapshot", True)), listed=entries)
+
+    @classmethod
+    def parse(cls, data: Any, *, snapshot: bool = True) -> RegistrySettings:
+        """From a known-registries JSON document (a list, or ``{"registries": [...]}``), validated;
+        ``RegistryConfigError`` says what is wrong."""
+        if isinstance(data, Mapping) and isinstance(data.get("registries"), list):
+            data = data["registries"]
+        parse_registry_list(data, where="the registry list")
+        if not isinstance(data, list):  # parse_registry_list has raised already; for the type checker
+            raise RegistryConfigError("a registry list is a JSON array")
+        return cls(snapshot=snapshot, listed=tuple(dict(r) for r in data))
+
+
+# -- the trust list -------------------------------------------------------------------------------------
+
+
+def trust_from_value(value: Any) -> TrustList:
+    """The stored trust list (``{"allow": [...], "deny": [...]}``); empty when unset or unreadable."""
+    if not isinstance(value, Mapping):
+        return TrustList()
+    try:
+        return TrustList.from_mapping(dict(value))
+    except ValueError:
+        return TrustList()
+
+
+def trust_to_value(trust: TrustList) -> dict[str, list[str]]:
+    """The stored form of a trust list."""
+    return {"allow": list(trust.allow), "deny": list(trust.deny)}
+
+
+def with_verdict(trust: TrustList, entry: str, action: TrustAction) -> TrustList:
+    """``trust`` with ``entry`` (an issuer id, DID or domain) allowed, denied, or taken off both lists."""
+    entry = entry.strip()
+    if not entry:
+        raise ValueError("an issuer id, DID or domain is needed")
+    allow = [e for e in trust.allow if e != entry]
+    deny = [e for e in trust.deny if e != entry]
+    if action == "allow":
+        allow.append(entry)
+    elif action == "deny":
+        deny.append(entry)
+    elif action != "clear":
+        raise ValueError(f"unknown trust action {action!r} (allow, deny or clear)")
+    return TrustList(allow=tuple(allow), deny=tuple(deny))
+
+
+def listed_as(trust: TrustList, entry: str) -> Verdict:
+    """``allow`` / ``deny`` when ``entry`` itself is on a list (not merely matched by a domain entry)."""
+    if entry in trust.deny:
+        return "deny"
+    if entry in trust.allow:
+        return "allow"
+    return "unknown"
+
+
+# -- issuers of a workspace ----------------------------------------------------------------------------
+
+
+@dataclass
+class IssuerRow:
+    """One issuer of the workspace, as its badges' latest results describe it."""
+
+    key: str  # the issuer id without fragment, or "name:<claimed name>" when the badges state no id
+    issuer_id: str
+    level: str
+    proven: str
+    how: str
+    claimed_names: list[str] = field(default_factory=list)
+    claimed_urls: list[str] = field(default_factory=list)
+    registries: list[str] = field(default_factory=list)
+    unchecked: list[str] = field(default_factory=list)
+    impersonation: list[str] = field(default_factory=list)
+    impersonation_severity: str = ""  # "fail" | "warn" | ""
+    trust: str = "unknown"  # the verdict on the latest results
+    badges: int = 0
+    verified: int = 0
+    badge_names: list[str] = field(default_factory=list)
+    candidates: list[str] = field(default_factory=list)
+    levels_seen: list[str] = field(default_factory=list)
+
+    @property
+    def claimed_name(self) -> str:
+        """The names the badges give their issuer, joined."""
+        return " / ".join(self.claimed_names)
+
+
+_RANK = {lvl: n for n, lvl in enumerate(LEVELS)}
+
+
+def issuer_key(issuer: Mapping[str, Any]) -> str:
+    """How badges are grouped by issuer: the id without its fragment; the claimed name without an id."""
+    issuer_id = str(issuer.get("id") or "").split("#", 1)[0]
+    if issuer_id:
+        return issuer_id
+    name = str(issuer.get("name") or "").strip()
+    return f"name:{name}" if name else "name:(no issuer stated)"
+
+
+def issuer_rows(records: Iterable[tuple[str, Mapping[str, Any]]]) -> list[IssuerRow]:
+    """One row per issuer of ``records`` (candidate id, result object as stored), strongest identity
+    first. A badge whose own checks failed before its issuer could be bound still names its issuer;
+    the row keeps the strongest level any of its badges reached and says which levels were seen."""
+    rows: dict[str, IssuerRow] = {}
+    for candidate_id, data in records:
+        issuer = data.get("issuer") or {}
+        if not isinstance(issuer, Mapping):
+            continue
+        key = issuer_key(issuer)
+        ident = issuer.get("identity") if isinstance(issuer.get("identity"), Mapping) else None
+        level = str(ident.get("level")) if ident else UNASSESSED
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = IssuerRow(key=key, issuer_id=key if not key.startswith("name:") else "", level=level,
+                                        proven="", how="")  # fmt: skip
+        _add(row, candidate_id, data, issuer, ident, level)
+    return sorted(rows.values(), key=lambda r: (_RANK.get(r.level, len(LEVELS)), -r.badges, r.claimed_name, r.key))
+
+
+def _add(
+    row: IssuerRow,
+    candidate_id: str,
+    data: Mapping[str, Any],
+    issuer: Mapping[str, Any],
+    ident: Mapping[str, Any] | None,
+    level: str,
+) -> None:
+    row.badges += 1
+    row.verified += data.get("status") == "verified"
+    achievement = (data.get("achievement") or {}).get("name") if isinstance(data.get("achievement"), Mapping) else None
+    _push(row.badge_names, str(achievement or data.get("input") or ""))
+    _push(row.candidates, candidate_id)
+    _push(row.levels_seen, level)
+    if issuer.get("trust") in ("allow", "deny"):
+        row.trust = str(issuer["trust"])
+    claims = ident.get("claims") if ident and isinstance(ident.get("claims"), Mapping) else {}
+    _push(row.claimed_names, str((claims or {}).get("name") or issuer.get("name") or ""))
+    _push(row.claimed_urls, str((claims or {}).get("url") or issuer.get("url") or ""))
+    if ident is None:
+        return
+    for r in ident.get("registries") or ():
+        if isinstance(r, Mapping):
+            entry = r.get("entry") if isinstance(r.get("entry"), Mapping) else {}
+            name = str((entry or {}).get("name") or "")
+            _push(row.registries, f"{r.get('name')}" + (f" (as {name!r})" if name else ""))
+    for u in ident.get("unchecked_registries") or ():
+        if isinstance(u, Mapping):
+            _push(row.unchecked, f"{u.get('name')}: {u.get('reason')}")
+    imp = ident.get("impersonation")
+    if isinstance(imp, Mapping) and imp.get("why"):
+        _push(row.impersonation, str(imp["why"]))
+        if imp.get("severity") == "fail" or not row.impersonation_severity:
+            row.impersonation_severity = str(imp.get("severity") or "")
+    # the strongest level any badge reached describes what can be proven about this issuer
+    if _RANK.get(level, len(LEVELS)) < _RANK.get(row.level, len(LEVELS)) or not row.how:
+        row.level = level
+        row.proven = str(ident.get("proven") or "")
+        row.how = str(ident.get("how") or "")
+
+
+def _push(items: list[str], value: str) -> None:
+    if value and value not in items:
+        items.append(value)
+
+
+def inputs_for_issuer(records: Iterable[tuple[str, Mapping[str, Any]]], key: str) -> list[tuple[str, str]]:
+    """(candidate id, input) of every latest result whose issuer is ``key`` (see :func:`issuer_key`)."""
+    out: list[tuple[str, str]] = []
+    for candidate_id, data in records:
+        issuer = data.get("issuer") or {}
+        if isinstance(issuer, Mapping) and issuer_key(issuer) == key:
+            out.append((candidate_id, str(data.get("input") or "")))
+    return out
+
+
+def trust_entry(row: IssuerRow) -> str:
+    """What the trust list records for this issuer: its id (a DID or URL). Issuers stated without an
+    id cannot be listed (a name is not an identity)."""
+    return row.issuer_id
+
+
+def level_counts(rows: Sequence[IssuerRow]) -> dict[str, int]:
+    """How many issuers reached each level."""
+    out = dict.fromkeys((*LEVELS, UNASSESSED), 0)
+    for r in rows:
+        out[r.level] = out.get(r.level, 0) + 1
+    return {k: v for k, v in out.items() if v or k in LEVELS}
