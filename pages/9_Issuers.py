@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from talent.issuers import IssuerRow, RegistrySettings, level_counts, trust_entry
+from talent.issuers import IssuerRow, level_counts, trust_entry
 from ui import auth, issuers
 from ui.identity import LEVEL_HELP, level_label, offline_note
 from ui.render import empty_state, plain, run_page
@@ -161,7 +161,7 @@ def registries() -> None:
         )
         if st.button("Save and check every badge again", key="reg_save"):
             try:
-                new = RegistrySettings.parse(json.loads(text or "[]"), snapshot=use_snapshot)
+                new = settings.with_list(json.loads(text or "[]"), snapshot=use_snapshot)
             except (ValueError, RegistryConfigError) as exc:
                 st.error(plain(f"Not saved: {exc}"))
             else:

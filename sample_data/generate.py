@@ -67,7 +67,7 @@ FABRIKAM_STATUS = "https://status.fabrikam.example"  # OB 3.0 Data Integrity iss
 TAILSPIN_STATUS = "https://status.tailspin.example"  # OB 3.0 VC-JWT issuer's status lists
 MISSING_HOST = "https://badges.vanished.example"  # an issuer that no longer answers (couldn't verify)
 # Issuer identity (verifier/identity.py), one issuer per level:
-REGISTRY_URL = "https://registry.sample.example/registry.json"  # a dcc-legacy registry listing Trey Research
+REGISTRY_URL = "https://registry.sample.example/registry.json"  # where the fictional registry would be published
 REGISTRY_NAME = "SkillProof Sample Registry"
 TREY = ("Trey Research Institute", "https://www.treyresearch.example")  # did:key, listed in the registry
 WOODGROVE_DID = "did:web:academy.woodgrove.example"  # did:web: the DID names the host serving its document
@@ -976,9 +976,9 @@ def write_identity_issuers(ws: Workspace, candidates: list[Candidate]) -> None:
     """Issuers of every identity level beyond those above (Northwind and Contoso prove their domains,
     the platforms vouch for theirs, Tailspin's did:key is self-asserted):
 
-    - ``registry``: Trey Research Institute, a did:key listed in the sample's own registry
-      (``registry.sample.example/registry.json``, DCC dcc-legacy form), which loading the sample adds to
-      the workspace's registries beside the bundled DCC snapshot;
+    - ``registry``: Trey Research Institute, a did:key listed in the sample's own registry, shipped as a
+      dated snapshot (``registry-snapshot.json``, DCC dcc-legacy form) which loading the sample adds to the
+      workspace's registries beside the bundled DCC snapshot;
     - ``domain``: Woodgrove Academy, ``did:web:academy.woodgrove.example`` (its DID document at
       ``/.well-known/did.json``), and Fabrikam, whose did:key is linked to ``www.fabrikam.example`` by a
       DID configuration (``/.well-known/did-configuration.json``);
@@ -994,21 +994,30 @@ def write_identity_issuers(ws: Workspace, candidates: list[Candidate]) -> None:
     trey_key, wood_key, imp_key = _ed25519_key("trey"), _ed25519_key("woodgrove"), _ed25519_key("impostor")
     trey_did = vkeys.did_key_from_public_key(trey_key.public_key())
     imp_did = vkeys.did_key_from_public_key(imp_key.public_key())
+    # A dated registry snapshot in the form of verifier/registry_data/dcc-snapshot.json: loading the sample
+    # adds it beside the bundled DCC snapshot (RegistrySettings.snapshots), so it works offline and is
+    # recorded whole in evidence bundles.
     _dump(
-        ISSUERS / "registry.sample.example" / "registry.json",
+        HERE / "registry-snapshot.json",
         {
-            "meta": {"created": "2025-01-01T00:00:00+00:00", "updated": "2025-06-01T00:00:00+00:00"},
-            "registry": {
-                trey_did: {"name": TREY[0], "location": "Redmond, WA, USA (fictional)", "url": TREY[1]},
-            },
+            "retrieved": "2025-06-01",
+            "note": "A fictional issuer registry for the sample workspace, written by sample_data/generate.py.",
+            "registries": [
+                {
+                    "name": REGISTRY_NAME,
+                    "type": "dcc-legacy",
+                    "url": REGISTRY_URL,
+                    "source": {"fictional": True, "written_by": "sample_data/generate.py"},
+                    "data": {
+                        "meta": {"created": "2025-01-01T00:00:00+00:00", "updated": "2025-06-01T00:00:00+00:00"},
+                        "registry": {
+                            trey_did: {"name": TREY[0], "location": "Redmond, WA, USA (fictional)", "url": TREY[1]},
+                        },
+                    },
+                }
+            ],
         },
     )
-    # the sample's registry list, in DCC's known-registries form (loading the sample adds it to the workspace)
-    _dump(
-        HERE / "registries.json",
-        [{"name": REGISTRY_NAME, "type": "dcc-legacy", "governanceUrl": "https://registry.sample.example/",
-          "url": REGISTRY_URL}],
-    )  # fmt: skip
     wood_mb = vkeys.multikey_from_public_key(wood_key.public_key())
     _dump(
         ISSUERS / "academy.woodgrove.example" / ".well-known" / "did.json",

@@ -5,8 +5,9 @@ verify --bundle FILE.zip`` re-verifies it): for every badge of the shortlisted
 candidates, the latest stored result, the input exactly as handed in and every
 document that result depended on, exactly as fetched (storage keeps them with
 their SHA-256, :meth:`talent.storage.Workspace.store_documents`). Added to it:
-the role (``role.json``), the registries snapshot the workspace verifies
-against (``policy/registries.json``), the shortlist (``shortlist.json``) and a
+the role (``role.json``), the registries the workspace verifies against
+(``policy/registries.json``: its dated snapshots with their data, and the
+registries it fetches) and its trust list when it has one (``policy/trust.json``), the shortlist (``shortlist.json``) and a
 report (``report.html``) linking every claim to its files in the bundle.
 
 The workspace's results are judged each at its own time; the bundle records
@@ -25,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from talent.issuers import trust_to_value
 from talent.roles import Role
 from talent.shortlist import Shortlist, safe_filename, shortlist_to_dict
 from talent.storage import Workspace
@@ -32,7 +34,6 @@ from verifier.bundle import BadgeRecord, BundleWriter, read_input_bytes
 from verifier.models import VerificationResult, utc_now
 from verifier.pipeline import BadgeInput
 from verifier.recording import RecordedDocument
-from verifier.registries import SNAPSHOT_FILE
 
 __all__ = ["EvidenceBundle", "shortlist_bundle"]
 
@@ -83,7 +84,15 @@ def shortlist_bundle(
     fd, tmp = tempfile.mkstemp(suffix=".zip")
     os.close(fd)
     try:
-        writer = BundleWriter(tmp, now=now, registries_file=SNAPSHOT_FILE)
+        # the workspace's own terms: its registries (snapshots with their data) and its trust list
+        policy = Path(tmp).with_suffix(".registries.json")
+        policy.write_text(json.dumps(ws.registry_settings().policy_document()), encoding="utf-8")
+        trust = ws.trust_list()
+        trust_file = None
+        if trust.allow or trust.deny:
+            trust_file = Path(tmp).with_suffix(".trust.json")
+            trust_file.write_text(json.dumps(trust_to_value(trust)), encoding="utf-8")
+        writer = BundleWriter(tmp, now=now, registries_file=policy, trust_file=trust_file)
         try:
             writer.note_identity_transport(verifies_tls, vouched_hosts)
             rows = []
@@ -109,7 +118,8 @@ def shortlist_bundle(
             raise
         content = Path(tmp).read_bytes()
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        for leftover in (Path(tmp), Path(tmp).with_suffix(".registries.json"), Path(tmp).with_suffix(".trust.json")):
+            leftover.unlink(missing_ok=True)
     filename = safe_filename(f"{shortlist.name}-{shortlist.role_id}-evidence", suffix=".zip")
     return EvidenceBundle(filename, content, digest, len(rows), without)
 

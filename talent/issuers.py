@@ -10,7 +10,8 @@ The workspace's verification terms live here too:
 
 - :class:`RegistrySettings`: which issuer registries verification consults:
   the bundled, dated snapshot of the Digital Credentials Consortium's
-  registries (:func:`verifier.registries.snapshot_registries`) and/or a list
+  registries (:func:`verifier.registries.snapshot_registries`), other dated
+  snapshots in its form (the sample workspace's), and/or a list
   in DCC's known-registries JSON form (``{"name", "type": "dcc-legacy",
   "url"}``, ``{"name", "type": "oidf", "trustAnchorEC" | "fetchEndpoint"}``);
 - the trust list (:class:`verifier.trust.TrustList`: allow / deny by issuer
@@ -24,11 +25,18 @@ verifier's to give.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from verifier.registries import Registries, RegistryConfigError, parse_registry_list, snapshot_registries
+from verifier.registries import (
+    SNAPSHOT_FILE,
+    Registries,
+    RegistryConfigError,
+    parse_registry_list,
+    registries_from_json,
+)
 from verifier.trust import TrustList, Verdict
 
 LEVELS = ("registry", "domain", "platform", "self-asserted")
@@ -41,43 +49,74 @@ TrustAction = Literal["allow", "deny", "clear"]
 
 @dataclass(frozen=True, slots=True)
 class RegistrySettings:
-    """Which registries a workspace's verification consults: the bundled DCC snapshot (``snapshot``)
-    and the registries of ``listed`` (known-registries JSON entries, as given)."""
+    """Which registries a workspace's verification consults: the bundled DCC snapshot (``snapshot``),
+    further dated snapshots (``snapshots``: documents in the bundled snapshot's form, read offline; the
+    sample workspace ships one) and the registries of ``listed`` (known-registries JSON entries, fetched)."""
 
     snapshot: bool = True
     listed: tuple[Mapping[str, Any], ...] = ()
+    snapshots: tuple[Mapping[str, Any], ...] = ()
 
     def registries(self) -> Registries:
         """The :class:`Registries` to verify with (``RegistryConfigError`` for a list that cannot be used)."""
-        specs = snapshot_registries().specs if self.snapshot else ()
-        extra = parse_registry_list(list(self.listed), where="the workspace's registry list") if self.listed else ()
-        return Registries(
-            tuple(specs) + tuple(extra), source="snapshot" if self.snapshot and not extra else "configured"
-        )
+        return registries_from_json(self.policy_document())
+
+    def policy_document(self) -> dict[str, Any]:
+        """Every registry consulted in one snapshot-form document (what an evidence bundle records):
+        snapshot entries with their data, then the listed ones to fetch."""
+        entries: list[Mapping[str, Any]] = []
+        retrieved = []
+        if self.snapshot:
+            dcc = bundled_snapshot()
+            entries += dcc["registries"]
+            retrieved.append(str(dcc["retrieved"]))
+        for snap in self.snapshots:
+            entries += [r for r in snap.get("registries") or () if isinstance(r, Mapping)]
+            retrieved.append(str(snap.get("retrieved") or ""))
+        if self.listed:
+            parse_registry_list(list(self.listed), where="the workspace's registry list")
+        return {
+            "retrieved": min((r for r in retrieved if r), default=""),
+            "note": "The registries a SkillProof workspace consults: dated snapshots (with their data) and "
+            "registries fetched when badges are verified (without).",
+            "registries": [dict(r) for r in entries] + [dict(r) for r in self.listed],
+        }
 
     def to_value(self) -> dict[str, Any]:
-        """The stored form: ``{"snapshot": bool, "registries": [...]}``."""
-        return {"snapshot": self.snapshot, "registries": [dict(r) for r in self.listed]}
+        """The stored form: ``{"snapshot": bool, "registries": [...], "snapshots": [...]}``."""
+        return {
+            "snapshot": self.snapshot,
+            "registries": [dict(r) for r in self.listed],
+            "snapshots": [dict(s) for s in self.snapshots],
+        }
 
     @classmethod
     def from_value(cls, value: Any) -> RegistrySettings:
         """From the stored form; the default (the snapshot alone) for anything else."""
         if not isinstance(value, Mapping):
             return cls()
-        listed = value.get("registries")
-        entries = tuple(dict(r) for r in listed if isinstance(r, Mapping)) if isinstance(listed, list) else ()
-        return cls(snapshot=bool(value.get("snapshot", True)), listed=entries)
 
-    @classmethod
-    def parse(cls, data: Any, *, snapshot: bool = True) -> RegistrySettings:
-        """From a known-registries JSON document (a list, or ``{"registries": [...]}``), validated;
-        ``RegistryConfigError`` says what is wrong."""
+        def maps(key: str) -> tuple[Mapping[str, Any], ...]:
+            items = value.get(key)
+            return tuple(dict(r) for r in items if isinstance(r, Mapping)) if isinstance(items, list) else ()
+
+        return cls(snapshot=bool(value.get("snapshot", True)), listed=maps("registries"), snapshots=maps("snapshots"))
+
+    def with_list(self, data: Any, *, snapshot: bool) -> RegistrySettings:
+        """These settings with ``data`` (a known-registries JSON list, or ``{"registries": [...]}``) as
+        the registries to fetch, validated; ``RegistryConfigError`` says what is wrong."""
         if isinstance(data, Mapping) and isinstance(data.get("registries"), list):
             data = data["registries"]
         parse_registry_list(data, where="the registry list")
         if not isinstance(data, list):  # parse_registry_list has raised already; for the type checker
             raise RegistryConfigError("a registry list is a JSON array")
-        return cls(snapshot=snapshot, listed=tuple(dict(r) for r in data))
+        return RegistrySettings(snapshot=snapshot, listed=tuple(dict(r) for r in data), snapshots=self.snapshots)
+
+
+def bundled_snapshot() -> Mapping[str, Any]:
+    """The bundled, dated snapshot of the DCC registries (``verifier/registry_data``)."""
+    data: Mapping[str, Any] = json.loads(SNAPSHOT_FILE.read_text("utf-8"))
+    return data
 
 
 # -- the trust list -------------------------------------------------------------------------------------

@@ -149,6 +149,18 @@ def registry_table(settings: RegistrySettings, snap: SnapshotInfo) -> pd.DataFra
             }
             for r in snap.registries
         ]
+    for snapshot_doc in settings.snapshots:
+        rows += [
+            {
+                "Registry": str(r.get("name")),
+                "Kind": "DCC registry (dcc-legacy), dated snapshot"
+                + (" — fictional, shipped with the sample" if (r.get("source") or {}).get("fictional") else ""),
+                "Read from": f"the snapshot of {snapshot_doc.get('retrieved')} (never fetched)",
+                "Issuers": str(len((r.get("data") or {}).get("registry") or {})),
+            }
+            for r in snapshot_doc.get("registries") or ()
+            if isinstance(r, Mapping)
+        ]
     for r in settings.listed:
         kind = str(r.get("type") or "?")
         rows.append(

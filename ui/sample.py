@@ -9,11 +9,10 @@ import threading
 import streamlit as st
 
 from talent.candidates import Candidate, candidate_key, import_file
-from talent.issuers import RegistrySettings
 from talent.roles import load_roles_dir
 from talent.storage import Workspace
 from ui.runs import run_now
-from ui.verification import SAMPLE_DIR, sample_registry_list
+from ui.verification import SAMPLE_DIR, sample_registry_settings
 from ui.workspace import SAMPLE_MARK, url, workspace
 from verifier.pipeline import BadgeInput
 
@@ -74,7 +73,7 @@ def load_sample(ws: Workspace, *, verify: bool = True) -> None:
                 )
             )
     # the sample's own (fictional) registry beside the bundled DCC snapshot, so one issuer is "registry"
-    ws.save_registry_settings(RegistrySettings(snapshot=True, listed=tuple(sample_registry_list())))
+    ws.save_registry_settings(sample_registry_settings())
     ws.create_job(inputs, label="sample workspace")
     ws.log(SAMPLE_MARK, f"{len(people)} candidates, {len(inputs)} badges", len(inputs))
     if verify:

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
+from talent.issuers import RegistrySettings
 from talent.storage import Workspace, database_url
 from verifier.bundle import verify_recorded
 from verifier.fetch import Fetcher, FetchLimits
@@ -44,7 +44,7 @@ from verifier.trust import TrustList
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = ROOT / "sample_data"
 SAMPLE_ISSUERS = SAMPLE_DIR / "issuers"
-SAMPLE_REGISTRIES = SAMPLE_DIR / "registries.json"
+SAMPLE_REGISTRY_SNAPSHOT = SAMPLE_DIR / "registry-snapshot.json"
 RESERVED_SUFFIXES = (".example", ".test", ".invalid", ".localhost")
 
 
@@ -103,13 +103,12 @@ def workspace_terms(db: str | None = None) -> Terms:
         return Terms(snapshot_registries(), trust_or_none, problem=str(exc))
 
 
-def sample_registry_list() -> list[dict[str, Any]]:
-    """The sample workspace's own registry (a fictional dcc-legacy registry served from its files),
-    in DCC's known-registries form."""
-    if not SAMPLE_REGISTRIES.is_file():
-        return []
-    data = json.loads(SAMPLE_REGISTRIES.read_text("utf-8"))
-    return [dict(r) for r in data] if isinstance(data, list) else []
+def sample_registry_settings() -> RegistrySettings:
+    """The registries the sample workspace is verified with: the bundled DCC snapshot and the sample's
+    own (fictional) registry, shipped as a dated snapshot (``sample_data/registry-snapshot.json``)."""
+    if not SAMPLE_REGISTRY_SNAPSHOT.is_file():
+        return RegistrySettings()
+    return RegistrySettings(snapshots=(json.loads(SAMPLE_REGISTRY_SNAPSHOT.read_text("utf-8")),))
 
 
 def sample_hosts() -> tuple[str, ...]:

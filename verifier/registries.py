@@ -267,9 +267,17 @@ def registries_from_json(data: Any) -> Registries:
 
 
 def _snapshot_from(snap: Mapping[str, Any]) -> Registries:
-    specs = []
+    """A snapshot document's registries: entries with their ``data`` are read from it; an entry
+    without ``data`` is a known-registries entry, fetched when used (a workspace's registries
+    recorded in an evidence bundle mix both)."""
+    specs: list[RegistrySpec] = []
     for r in snap["registries"]:
-        if not isinstance(r, Mapping) or not isinstance(r.get("name"), str) or not isinstance(r.get("data"), Mapping):
+        if not isinstance(r, Mapping) or not isinstance(r.get("name"), str):
+            raise RegistryConfigError("a registry snapshot entry needs a name and its data")
+        if "data" not in r:
+            specs.extend(parse_registry_list([r], where="registry snapshot"))
+            continue
+        if not isinstance(r.get("data"), Mapping):
             raise RegistryConfigError("a registry snapshot entry needs a name and its data")
         specs.append(RegistrySpec(r["name"], "dcc-legacy", url=str(r.get("url") or r["name"]), bundled=r["data"]))
     return Registries(tuple(specs), source="snapshot")

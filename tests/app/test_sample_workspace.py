@@ -6,7 +6,7 @@ import csv
 import json
 
 from talent.issuers import RegistrySettings
-from ui.verification import SAMPLE_DIR, Terms, make_transport, sample_registry_list, verify_all
+from ui.verification import SAMPLE_DIR, Terms, make_transport, sample_registry_settings, verify_all
 from verifier.pipeline import BadgeInput
 
 
@@ -25,7 +25,7 @@ def _inputs() -> tuple[list[BadgeInput], list[dict[str, str]]]:
 
 def _sample_terms() -> Terms:
     """The terms loading the sample sets: the bundled DCC snapshot and the sample's own registry."""
-    return Terms(RegistrySettings(snapshot=True, listed=tuple(sample_registry_list())).registries())
+    return Terms(sample_registry_settings().registries())
 
 
 def test_every_sample_badge_has_its_expected_outcome_offline() -> None:
