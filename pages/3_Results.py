@@ -8,6 +8,7 @@ import streamlit as st
 from ui import workspace
 from ui.accessible import chart, status_summary, status_table
 from ui.charts import status_bar
+from ui.evidence import badge_evidence
 from ui.identity import LEVEL_COLUMN_HELP, level_filter
 from ui.issuers import identity_details
 from ui.render import empty_state, plain, result_details, run_page, styled_status
@@ -122,6 +123,7 @@ def results_page() -> None:
     st.header(plain(result.achievement.name or result.input))
     result_details(result)
     identity_details(result)
+    badge_evidence(result_id, result)
     raw_document(detail)
 
 

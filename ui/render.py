@@ -111,8 +111,7 @@ def result_details(result: VerificationResult) -> None:
     colour = STATUS_COLOURS.get(result.status.value, GREY)
     st.markdown(
         f"<div style='border-left: 6px solid {colour}; padding: 0.3rem 0.8rem; margin-bottom: 0.6rem'>"
-        f"<strong>{status_label(result.status.value)}</strong>"
-        f"{' — ' + _escape(result.reason) if result.reason else ''}</div>",
+        f"<strong>{status_label(result.status.value)}</strong> — {_escape(result.summary)}</div>",
         unsafe_allow_html=True,
     )
     left, right = st.columns(2)
@@ -137,15 +136,18 @@ def result_details(result: VerificationResult) -> None:
                 + (f" · platform: {result.platform}" if result.platform else "")
             )
         )
-    st.markdown("**Checks**")
-    # a list, not a table: a check's detail can hold a long unbroken key id or URL, which a table
-    # cell would turn into a scroll box that keyboard users cannot reach (WCAG 2.1.1)
-    st.markdown(
-        "\n".join(
-            f"- {outcome} — **{plain(check)}**" + (f": {plain(detail)}" if detail else "")
-            for check, outcome, detail in checks_frame(result).itertuples(index=False)
+    # the sentence above comes first; the technical checks are one click away
+    with st.expander(f"Technical checks ({len(result.checks)})"):
+        if result.reason:
+            st.markdown(f"Decided by: {plain(result.reason)}")
+        # a list, not a table: a check's detail can hold a long unbroken key id or URL, which a table
+        # cell would turn into a scroll box that keyboard users cannot reach (WCAG 2.1.1)
+        st.markdown(
+            "\n".join(
+                f"- {outcome} — **{plain(check)}**" + (f": {plain(detail)}" if detail else "")
+                for check, outcome, detail in checks_frame(result).itertuples(index=False)
+            )
         )
-    )
     if result.skills:
         st.markdown("**Skills the badge states**")
         skills = pd.DataFrame([s.to_dict() for s in result.skills])

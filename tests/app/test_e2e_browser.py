@@ -92,7 +92,7 @@ def test_upload_verify_heatmap_and_download_in_chromium(server: str) -> None:
         grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
         assert grid is not None
         page.mouse.click(grid["x"] + 18, grid["y"] + 53)
-        checks = page.get_by_text("Checks", exact=True)
+        checks = page.get_by_text("Technical checks", exact=False).first
         expect(checks).to_be_visible()
         settle(page)
         page.get_by_text("Recipient", exact=True).scroll_into_view_if_needed()

@@ -128,7 +128,7 @@ def test_the_shortlist_page_offers_the_bundle_and_the_download_is_logged_with_it
     assert made.manifest_sha256 in line["detail"]
     at = AppTest.from_file(str(DASHBOARD), default_timeout=60).run().switch_page("pages/7_Shortlist.py").run()
     assert not at.exception
-    captions = " ".join(c.value for c in at.caption)
+    captions = " ".join(str(c.value) for c in at.markdown)
     assert "python -m verifier verify --bundle" in captions
 
 
@@ -147,3 +147,54 @@ def test_the_html_report_says_each_badge_result_in_words(sample_workspace: Path)
 
     for sentence in table["verification"]:
         assert sentence in html or markup.escape(sentence) in html or markup.escape(sentence, quote=False) in html
+
+
+def test_the_drill_down_reads_what_each_badge_says_from_what_the_workspace_kept(sample_workspace: Path) -> None:
+    from talent.evidence import stored_evidence
+    from ui.workspace import results_frame
+
+    ws = workspace()
+    frame = results_frame()
+    seen = set()
+    for _, row in frame.iterrows():
+        kind = "link" if str(row["input"]).startswith("https://") else str(row["input"]).rsplit(".", 1)[-1].lower()
+        if kind in seen or str(row["status"]) != "verified":
+            continue
+        seen.add(kind)
+        found = stored_evidence(ws, int(row["result_id"]))
+        assert found.details is not None, (kind, found.missing)
+        assert found.details.criteria is not None
+        assert found.details.criteria.narrative
+        assert found.details.criteria.narrative.startswith("Completed the ")
+    # links (documents kept at verification), JSON, JWS, JWT, PNG and SVG files
+    assert {"link", "json", "jws", "jwt", "png", "svg"} <= seen
+
+
+def test_a_badge_checked_before_documents_were_kept_says_so(sample_workspace: Path) -> None:
+    from sqlalchemy import text
+
+    from talent.evidence import stored_evidence
+    from ui.workspace import results_frame
+
+    ws = workspace()
+    frame = results_frame()
+    link = frame[frame["input"].str.startswith("https://")].iloc[0]
+    rid = int(link["result_id"])
+    with ws.engine.begin() as c:
+        kept = c.execute(text("select * from result_documents where result_id = :r"), {"r": rid}).mappings().all()
+        c.execute(text("delete from result_documents where result_id = :r"), {"r": rid})
+    try:
+        found = stored_evidence(ws, rid)
+        assert found.details is None
+        assert "re-check" in found.missing
+    finally:
+        with ws.engine.begin() as c:
+            for row in kept:
+                c.execute(
+                    text(
+                        "insert into result_documents (result_id, position, url, accept, final_url, redirects,"
+                        " status, content_type, sha256) values (:result_id, :position, :url, :accept, :final_url,"
+                        " :redirects, :status, :content_type, :sha256)"
+                    ),
+                    {**row, "redirects": __import__("json").dumps(row["redirects"])},
+                )

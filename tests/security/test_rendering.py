@@ -64,3 +64,39 @@ def test_badge_content_in_the_drill_down_is_shown_as_text(value: str, field: str
     # ... and none of the elements showing them carries live Markdown
     rendered_as_markup = [text for text in shown if MARKUP.search(text)]
     assert rendered_as_markup == []
+
+
+def _evidence_page(value: str) -> None:  # run as its own script
+    from ui.evidence import details_section
+    from verifier.details import AlignmentInfo, BadgeDetails, CriteriaInfo, EvidenceItem, ResultItem
+
+    details_section(
+        BadgeDetails(
+            criteria=CriteriaInfo(id=value, narrative=value),
+            evidence=(EvidenceItem(id=value, name=value, description=value, narrative=value, genre=value),),
+            results=(ResultItem(name=value, value=value, achieved_level=value),),
+            alignments=(AlignmentInfo(name=value, framework=value, code=value, url=value),),
+            narrative=value,
+        )
+    )
+
+
+@pytest.mark.parametrize("value", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_what_the_badge_says_is_shown_as_text(value: str) -> None:
+    at = AppTest.from_function(_evidence_page, args=(value,), default_timeout=30).run()
+    assert not at.exception
+    elements = [str(e.value) for kind in ("markdown", "caption") for e in getattr(at, kind)]
+    shown = [text for text in elements if value in re.sub(r"\\(.)", r"\1", text)]
+    # criteria narrative and page, evidence name, description, narrative, link, result, alignment, learner's words
+    assert len(shown) >= 8
+    assert [text for text in shown if MARKUP.search(text)] == []
+    # no button opens an address that is not http(s)
+    assert at.get("link_button") == []
+
+
+def test_an_http_link_in_a_badge_gets_a_button_and_its_text() -> None:
+    at = AppTest.from_function(_evidence_page, args=("https://evidence.example/work?x=(1)",), default_timeout=30).run()
+    assert not at.exception
+    buttons = at.get("link_button")
+    assert buttons
+    assert all(b.proto.url == "https://evidence.example/work?x=(1)" for b in buttons)
