@@ -13,6 +13,7 @@ from ui import navigation, sample
 from ui import workspace as state
 from ui.accessible import chart, status_summary, status_table
 from ui.charts import status_bar
+from ui.recheck import run_due_recheck, start_changes
 from ui.render import link, run_page
 
 
@@ -40,6 +41,8 @@ def start_page() -> None:
         "counts only when it is genuine, issued by who it claims, not revoked, not expired, and issued to this "
         "candidate."
     )
+    if run_due_recheck():
+        st.toast("A scheduled re-check of the shortlisted candidates' badges has started.")
     summary = state.summary()
     if summary.is_sample:
         st.info(
@@ -71,6 +74,7 @@ def start_page() -> None:
         st.header("Pages")
         for page in navigation.PAGES:
             link(page.path, f"{page.title} — {page.what}", icon=page.icon)
+        start_changes()
     with right:
         if summary.badges:
             counts = {"verified": summary.verified, "failed": summary.failed, "error": summary.errors}

@@ -77,7 +77,40 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="answer requests from DIR/<host>/... instead of the network (nothing else is reached)",
     )
+    r = sub.add_parser(
+        "recheck",
+        help="queue a re-check of the shortlisted candidates' badges (or every badge) in the workspace",
+        description="Queue the workspace's badges for verification again as a job the app's worker runs "
+        "(each re-check stores new results; the Start and Shortlist pages list what changed). For cron: "
+        "with --if-due, only when the workspace's schedule says a re-check is due.",
+    )
+    r.add_argument("--all", action="store_true", help="every badge in the workspace, not only the shortlisted")
+    r.add_argument("--if-due", action="store_true", help="only when the schedule set in the app says it is due")
+    r.add_argument("--database", metavar="URL", help="the workspace database (default: as the app finds it)")
     return parser
+
+
+def _recheck(args: argparse.Namespace) -> int:
+    from talent.errors import StorageError
+    from talent.recheck import due, queue_recheck
+    from talent.storage import Workspace
+    from verifier.models import utc_now
+
+    try:
+        with Workspace(args.database) as ws:
+            now = utc_now()
+            if args.if_due and not due(ws, now):
+                print("no re-check due yet")
+                return 0
+            job, count = queue_recheck(ws, now, scope="workspace" if args.all else None)
+    except StorageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if job is None:
+        print("nothing to re-check (no shortlisted candidate has a badge)")
+        return 0
+    print(f"queued {count} badge(s) for re-checking as job {job}")
+    return 0
 
 
 def _describe(e: Extraction) -> str:
@@ -96,6 +129,8 @@ def _describe(e: Extraction) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if args.command == "recheck":
+        return _recheck(args)
     limits = ReadLimits(max_pages=args.max_pages)
     slots: list[list[Extraction]] = []  # one per argument, in order
     files: list[tuple[str, bytes]] = []

@@ -485,6 +485,20 @@ class Workspace:
         with self.engine.connect() as c:
             return {str(k): int(v) for k, v in c.execute(q.group_by(results_t.c.status)).all()}
 
+    def result_timelines(
+        self, candidate_ids: set[str] | None = None
+    ) -> dict[tuple[str, str], list[tuple[str, dict[str, Any]]]]:
+        """Every stored result per (candidate, badge), oldest first, as (stored at, result object as a dict),
+        of the given candidates (None: every candidate)."""
+        q = select(results_t.c.candidate_id, results_t.c.badge_key, results_t.c.stored_at, results_t.c.data)
+        if candidate_ids is not None:
+            q = q.where(results_t.c.candidate_id.in_(sorted(candidate_ids)))
+        out: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+        with self.engine.connect() as c:
+            for cid, key, at, data in c.execute(q.order_by(results_t.c.id)):
+                out.setdefault((str(cid), str(key)), []).append((str(at), data))
+        return out
+
     def result_history(self, candidate_id: str, key: str | None = None) -> list[VerificationResult]:
         """Every stored result of a candidate (of one badge when ``key`` is given), oldest first."""
         q = select(results_t.c.data).where(results_t.c.candidate_id == candidate_id)

@@ -1,0 +1,107 @@
+"""Re-checks on the pages: what changed since the last check and since an export, badges about to
+expire, the schedule setting, and starting a re-check when the schedule says one is due
+(:mod:`talent.recheck`; the badge's own words are shown as text)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from talent.recheck import RecheckSettings, changes, due, expiring, last_export_at, queue_recheck, shortlisted_ids
+from ui import runs
+from ui.render import plain
+from ui.workspace import names_at, revision, url, workspace
+from verifier.models import utc_now
+
+
+def run_due_recheck() -> int:
+    """Queue and start a re-check when the workspace's schedule says one is due; how many badges."""
+    ws = workspace()
+    now = utc_now()
+    settings = RecheckSettings.load(ws)
+    if settings.scope == "shortlisted" and not shortlisted_ids(ws):
+        return 0  # nothing to re-check: no write on a page view
+    if not due(ws, now, settings):
+        return 0
+    job, count = queue_recheck(ws, now)
+    if job is not None:
+        runs.start_run()
+    return count
+
+
+def _who(candidate_id: str) -> str:
+    return names_at(url(), revision()).get(candidate_id, candidate_id)
+
+
+def changes_panel(*, candidate_ids: Sequence[str] | None = None, since: str | None = None, title: str) -> int:
+    """The badges whose latest check differs from the one before (or from ``since``), and the verified
+    badges expiring within the warning window; returns how many lines were shown."""
+    ws = workspace()
+    settings = RecheckSettings.load(ws)
+    found = changes(ws, since=since, candidate_ids=candidate_ids)
+    soon = expiring(ws, utc_now(), settings.warn_days, candidate_ids=candidate_ids)
+    st.subheader(title)
+    if not found and not soon:
+        st.write(f"Nothing changed, and no verified badge expires within {settings.warn_days} days.")
+        return 0
+    if found:
+        st.markdown(
+            "\n".join(
+                f"- **{plain(_who(c.candidate_id))}** — {plain(c.badge)}: {plain(', '.join(c.kinds))}. "
+                f"{plain(c.summary)}"
+                for c in found
+            )
+        )
+    if soon:
+        st.warning(
+            "\n".join(
+                f"- {plain(_who(e.candidate_id))} — {plain(e.badge)}: expires within {e.days_left + 1} days "
+                f"({plain(e.expires[:10])})"
+                for e in soon
+            ),
+            icon=":material/schedule:",
+        )
+    return len(found) + len(soon)
+
+
+def shortlist_changes(name: str, role_id: str, candidate_ids: Sequence[str]) -> None:
+    """On the Shortlist page: changes since the last check, and since this shortlist's last export."""
+    changes_panel(candidate_ids=candidate_ids, title="Changed since the last check")
+    exported = last_export_at(workspace(), name, role_id)
+    if exported is not None:
+        changes_panel(candidate_ids=candidate_ids, since=exported, title=f"Changed since the export of {exported[:16]}")
+
+
+def start_changes() -> None:
+    """On the Start page: the shortlisted candidates' changes since the last check."""
+    wanted = sorted(shortlisted_ids(workspace()))
+    if wanted:
+        changes_panel(candidate_ids=wanted, title="Shortlisted candidates: changed since the last check")
+
+
+def schedule_settings() -> None:
+    """The re-check schedule: how often, which badges, how many days ahead to warn of expiry."""
+    ws = workspace()
+    current = RecheckSettings.load(ws)
+    with st.expander("Re-check schedule"), st.form("recheck_schedule"):
+        hours = st.number_input(
+            "Re-check every (hours; 0 = off)",
+            min_value=0,
+            max_value=24 * 365,
+            value=current.every_hours,
+            help="Badges are verified again this often; each re-check stores new results.",
+        )
+        scope = st.radio(
+            "Which badges",
+            ["shortlisted", "workspace"],
+            index=0 if current.scope == "shortlisted" else 1,
+            format_func=lambda s: "Shortlisted candidates' badges" if s == "shortlisted" else "Every badge",
+            horizontal=True,
+        )
+        days = st.number_input(
+            "Warn of expiry this many days ahead", min_value=0, max_value=3650, value=current.warn_days
+        )
+        if st.form_submit_button("Save the schedule"):
+            RecheckSettings(int(hours), str(scope), int(days)).save(ws)
+            st.success("Saved. `python -m talent recheck --if-due` runs the same schedule from cron.")
