@@ -9,7 +9,7 @@ from ui import auth
 from ui.accessible import ranking_explanations
 from ui.coverage import RANKING_LABELS, coverage_view
 from ui.evidence import evidence_bundle_download
-from ui.recheck import schedule_settings, shortlist_changes
+from ui.recheck import alert_settings, schedule_settings, shortlist_changes
 from ui.render import empty_state, run_page
 from ui.report import html_report, log_export, shortlist_export
 from ui.widgets import role_picker
@@ -100,6 +100,7 @@ def shortlist_page() -> None:
     evidence_bundle_download(name, role_id, tuple(picked))
     shortlist_changes(name, role_id, picked)
     schedule_settings()
+    alert_settings()
     with st.expander("Audit log (latest exports and imports)"):
         st.dataframe(
             audit_frame(limit=50),

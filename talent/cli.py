@@ -87,7 +87,33 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--all", action="store_true", help="every badge in the workspace, not only the shortlisted")
     r.add_argument("--if-due", action="store_true", help="only when the schedule set in the app says it is due")
     r.add_argument("--database", metavar="URL", help="the workspace database (default: as the app finds it)")
+    a = sub.add_parser(
+        "alerts",
+        help="send the alerts (e-mail, webhook) on shortlisted candidates' changed evidence not yet sent",
+        description="Send, once, the shortlisted candidates' changes since the previous check on the channels "
+        "set in the app (SMTP password from SKILLPROOF_SMTP_PASSWORD). A failed delivery is logged and "
+        "tried again next time.",
+    )
+    a.add_argument("--database", metavar="URL", help="the workspace database (default: as the app finds it)")
     return parser
+
+
+def _alerts(args: argparse.Namespace) -> int:
+    from talent.alerts import deliver_alerts
+    from talent.errors import StorageError
+    from talent.storage import Workspace
+
+    try:
+        with Workspace(args.database) as ws:
+            done = deliver_alerts(ws)
+    except StorageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for d in done:
+        print(f"{d.channel}: {d.events} change(s) {'sent' if d.sent else 'NOT sent'} — {d.detail}")
+    if not done:
+        print("no alert to send")
+    return 0 if all(d.sent for d in done) else 1
 
 
 def _recheck(args: argparse.Namespace) -> int:
@@ -131,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "recheck":
         return _recheck(args)
+    if args.command == "alerts":
+        return _alerts(args)
     limits = ReadLimits(max_pages=args.max_pages)
     slots: list[list[Extraction]] = []  # one per argument, in order
     files: list[tuple[str, bytes]] = []

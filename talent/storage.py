@@ -190,6 +190,19 @@ result_documents_t = Table(
     Column("sha256", String(64), ForeignKey("documents.sha256"), nullable=False),
 )
 
+alert_deliveries_t = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(16), nullable=False),
+    Column("event_key", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("at", String(40), nullable=False),
+    UniqueConstraint("channel", "event_key", name="uq_alert_deliveries_channel_event"),
+)
+
 COVERAGE_POLICY_KEY = "coverage_policy"
 TRUST_LIST_KEY = "trust_list"
 REGISTRIES_KEY = "registries"
@@ -698,6 +711,72 @@ class Workspace:
         q = select(results_t.c.id, results_t.c.candidate_id).join(latest, results_t.c.id == latest.c.id)
         with self.engine.connect() as c:
             return [(int(r[0]), str(r[1])) for r in c.execute(q.order_by(results_t.c.id)).all()]
+
+    # -- alert deliveries -------------------------------------------------------------------------
+
+    def claim_alert(self, channel: str, event_key: str) -> bool:
+        """Claim the delivery of one alert event on one channel: True when it was never sent (a new
+        claim, or a failed delivery to try again), False when it was sent or another worker holds it.
+        The unique (channel, event) row makes the claim hold across workers and restarts."""
+        try:
+            with self.engine.begin() as c:
+                row = c.execute(
+                    select(alert_deliveries_t.c.state).where(
+                        and_(alert_deliveries_t.c.channel == channel, alert_deliveries_t.c.event_key == event_key)
+                    )
+                ).first()
+                if row is None:
+                    c.execute(
+                        insert(alert_deliveries_t),
+                        {
+                            "channel": channel,
+                            "event_key": event_key,
+                            "state": "sending",
+                            "attempts": 0,
+                            "detail": "",
+                            "at": _now(),
+                        },
+                    )
+                    return True
+                if row[0] != "failed":
+                    return False
+                n = c.execute(
+                    update(alert_deliveries_t)
+                    .where(
+                        and_(
+                            alert_deliveries_t.c.channel == channel,
+                            alert_deliveries_t.c.event_key == event_key,
+                            alert_deliveries_t.c.state == "failed",
+                        )
+                    )
+                    .values(state="sending", at=_now())
+                ).rowcount
+                return bool(n)
+        except IntegrityError:
+            return False  # another worker claimed it first
+        except SQLAlchemyError as exc:
+            raise StorageError(f"database write failed: {exc.__class__.__name__}") from exc
+
+    def settle_alert(self, channel: str, event_key: str, *, sent: bool, attempts: int, detail: str) -> None:
+        """Record how a claimed delivery ended (``sent`` or ``failed``), and add it to the audit log."""
+        with self._tx() as c:
+            c.execute(
+                update(alert_deliveries_t)
+                .where(and_(alert_deliveries_t.c.channel == channel, alert_deliveries_t.c.event_key == event_key))
+                .values(
+                    state="sent" if sent else "failed",
+                    attempts=alert_deliveries_t.c.attempts + attempts,
+                    detail=scrub(detail)[:2000],
+                    at=_now(),
+                )
+            )
+            self.log("alert sent" if sent else "alert failed", f"{channel}: {detail}", conn=c)
+
+    def alert_deliveries(self, *, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest alert deliveries (channel, event, state, attempts, detail, when), newest first."""
+        q = select(alert_deliveries_t).order_by(alert_deliveries_t.c.at.desc(), alert_deliveries_t.c.id.desc())
+        with self.engine.connect() as c:
+            return [dict(r) for r in c.execute(q.limit(limit)).mappings().all()]
 
     def record_result(self, job_id: str, index: int, result: VerificationResult) -> bool:
         """:meth:`record_results` for one item; True when it was written (False: already done)."""

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from talent.alerts import AlertSettings
 from talent.recheck import RecheckSettings, changes, due, expiring, last_export_at, queue_recheck, shortlisted_ids
 from ui import runs
 from ui.render import plain
@@ -41,7 +42,7 @@ def changes_panel(*, candidate_ids: Sequence[str] | None = None, since: str | No
     settings = RecheckSettings.load(ws)
     found = changes(ws, since=since, candidate_ids=candidate_ids)
     soon = expiring(ws, utc_now(), settings.warn_days, candidate_ids=candidate_ids)
-    st.subheader(title)
+    st.header(title)
     if not found and not soon:
         st.write(f"Nothing changed, and no verified badge expires within {settings.warn_days} days.")
         return 0
@@ -105,3 +106,61 @@ def schedule_settings() -> None:
         if st.form_submit_button("Save the schedule"):
             RecheckSettings(int(hours), str(scope), int(days)).save(ws)
             st.success("Saved. `python -m talent recheck --if-due` runs the same schedule from cron.")
+
+
+def alert_settings() -> None:
+    """E-mail and webhook alerts on shortlisted candidates' changed evidence, and the delivery log."""
+    ws = workspace()
+    current = AlertSettings.load(ws)
+    with st.expander("Alerts (e-mail, webhook)"):
+        with st.form("alert_settings"):
+            st.markdown(
+                "**E-mail** (leave the server empty for none; the password comes from `SKILLPROOF_SMTP_PASSWORD`)"
+            )
+            host = st.text_input("SMTP server", value=current.smtp_host)
+            port = st.number_input("SMTP port", min_value=1, max_value=65535, value=current.smtp_port)
+            starttls = st.checkbox("Use STARTTLS", value=current.smtp_starttls)
+            user = st.text_input("SMTP user name (optional)", value=current.smtp_user)
+            sender = st.text_input("From", value=current.smtp_from)
+            to = st.text_input("To (comma-separated)", value=", ".join(current.smtp_to))
+            st.markdown("**Webhook** (a JSON POST signed with HMAC-SHA256 in `X-SkillProof-Signature`)")
+            hook = st.text_input("Webhook URL", value=current.webhook_url)
+            secret = st.text_input("Signing secret", value=current.webhook_secret, type="password")
+            allow = st.text_input(
+                "Allow these private hosts (host:port, comma-separated)",
+                value=", ".join(current.webhook_allow_hosts),
+                help="Addresses inside a private network are refused unless listed here.",
+            )
+            include = st.checkbox("Include candidates' e-mail addresses in the webhook", value=current.include_emails)
+            if st.form_submit_button("Save the alert settings"):
+                new = AlertSettings(
+                    smtp_host=host.strip(),
+                    smtp_port=int(port),
+                    smtp_starttls=starttls,
+                    smtp_user=user.strip(),
+                    smtp_from=sender.strip(),
+                    smtp_to=tuple(x.strip() for x in to.split(",") if x.strip()),
+                    webhook_url=hook.strip(),
+                    webhook_secret=secret,
+                    webhook_allow_hosts=tuple(x.strip() for x in allow.split(",") if x.strip()),
+                    include_emails=include,
+                )
+                try:
+                    new.save(ws)
+                except ValueError as exc:
+                    st.error(str(exc), icon=":material/error:")
+                else:
+                    st.success("Saved.")
+        log = ws.alert_deliveries(limit=20)
+        if log:
+            st.markdown("**Delivery log**")
+            st.markdown(
+                "\n".join(
+                    f"- {plain(d['at'][:16])} · {plain(d['channel'])} · {plain(d['state'])} "
+                    f"({d['attempts']} attempt(s)): {plain(d['detail'])}"
+                    for d in log
+                )
+            )
+            failed = [d for d in log if d["state"] == "failed"]
+            if failed:
+                st.warning(f"{len(failed)} alert delivery(ies) failed; they are tried again after the next check.")

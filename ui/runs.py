@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from talent.alerts import deliver_alerts
 from talent.storage import Workspace
 from ui.verification import verify_all
 from ui.workspace import url, workspace
@@ -113,9 +114,19 @@ class _Run:
                     )
                     self.flush()
             self.ws.log("run cancelled" if self.cancel.is_set() else "run finished", self.detail())
+            send_alerts(self.ws)
         except Exception as exc:
             log.exception("verification run stopped by an error")
             self.ws.log("run cancelled", f"{self.detail()}: stopped by an error ({exc.__class__.__name__})")
+
+
+def send_alerts(ws: Workspace) -> None:
+    """After a run: alert on shortlisted candidates' changed evidence (talent.alerts); a delivery
+    failure is logged there and never stops the worker."""
+    try:
+        deliver_alerts(ws)
+    except Exception:
+        log.exception("alerts could not be sent")
 
 
 def pending_jobs(ws: Workspace) -> list[str]:

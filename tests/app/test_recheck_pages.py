@@ -42,7 +42,7 @@ def test_the_start_and_shortlist_pages_list_a_badge_revoked_since_the_last_check
     shortlist = at.switch_page("pages/7_Shortlist.py").run()
     assert not shortlist.exception
     assert "Re-check schedule" in [e.label for e in shortlist.expander]
-    shown = " ".join(str(m.value) for m in shortlist.markdown) + " ".join(str(h.value) for h in shortlist.subheader)
+    shown = " ".join(str(m.value) for m in shortlist.markdown) + " ".join(str(h.value) for h in shortlist.header)
     assert "Changed since the last check" in shown
 
 
@@ -56,3 +56,20 @@ def test_a_due_schedule_starts_a_recheck_of_the_shortlisted_badges(sample_worksp
     assert count > 0
     assert len(ws.jobs()) == before + 1
     assert run_due_recheck() == 0  # recorded: not due again until the next interval
+
+
+def test_a_failed_alert_delivery_is_shown_and_the_worker_goes_on(sample_workspace: Path) -> None:
+    from talent.alerts import AlertSettings
+    from ui.runs import send_alerts
+
+    ws = workspace()
+    if not any(s.candidate_ids for s in ws.shortlists()):
+        cid = _revoked_since_last_check()
+        ws.save_shortlist(Shortlist("Round 2", ws.roles()[0].role_id, (cid,)))
+    AlertSettings(smtp_host="127.0.0.1", smtp_port=1, smtp_starttls=False, smtp_to=("hr@example.org",)).save(ws)
+    send_alerts(ws)  # nothing listens on port 1: logged, never raised
+    assert any(d["state"] == "failed" for d in ws.alert_deliveries())
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=60).run().switch_page("pages/7_Shortlist.py").run()
+    assert not at.exception
+    assert "Alerts (e-mail, webhook)" in [e.label for e in at.expander]
+    assert any("failed" in str(w.value) for w in at.warning)
