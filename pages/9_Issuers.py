@@ -22,11 +22,9 @@ def overview() -> None:
         return
     counts = level_counts(rows)
     st.markdown(
-        plain(
-            f"{len(rows)} issuers: "
-            + ", ".join(f"{n} {level_label(lvl)}" for lvl, n in counts.items())
-            + ". Only issuers whose identity is proven count towards coverage by default (see **Roles**)."
-        )
+        plain(f"{len(rows)} issuers: " + ", ".join(f"{n} {level_label(lvl)}" for lvl, n in counts.items()) + ".")
+        + " By default only evidence from issuers whose identity is proven counts towards coverage; the "
+        "**Roles** page sets which levels count."
     )
     with st.expander("What the levels mean"):
         for lvl, text in LEVEL_HELP.items():
@@ -49,7 +47,12 @@ def overview() -> None:
         },
     )
     by_key = {r.key: r for r in rows}
-    labels = dict(zip(table["key"], table["identity"] + " — " + table["claims"], strict=True))
+    labels = {
+        k: f"{ident} — {claims}" + (" — ⚠ resembles another issuer" if imp else "")
+        for k, ident, claims, imp in zip(
+            table["key"], table["identity"], table["claims"], table["impersonation"], strict=True
+        )
+    }
     key = st.selectbox(
         "Issuer",
         list(labels),

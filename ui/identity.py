@@ -2,7 +2,7 @@
 
 Levels (``issuer.identity.level``, strongest first) are told apart by a shape
 and a word, never by colour alone: ``◆ registry``, ``● domain``,
-``◐ platform``, ``○ self-asserted``.
+``■ platform``, ``○ self-asserted``.
 
 The Results drill-down's section on identity is :func:`ui.issuers.identity_details`.
 
@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-LEVEL_SYMBOLS = {"registry": "◆", "domain": "●", "platform": "◐", "self-asserted": "○"}
+LEVEL_SYMBOLS = {"registry": "◆", "domain": "●", "platform": "■", "self-asserted": "○"}
 LEVEL_WORDS = {
     "registry": "registry",
     "domain": "domain",
@@ -37,7 +37,7 @@ LEVEL_HELP = {
 NOT_ASSESSED = "not assessed"
 LEVEL_COLUMN_HELP = (
     "How far 'issued by who it claims' is proven. ◆ registry: listed in a registry you consult; ● domain: the "
-    "issuer's own website proves it; ◐ platform: a badge platform vouches; ○ self-asserted: only the badge says "
+    "issuer's own website proves it; ■ platform: a badge platform vouches; ○ self-asserted: only the badge says "
     "so. 'claims:' is the name the badge gives its issuer."
 )
 

@@ -29,13 +29,13 @@ from verifier.registries import SnapshotInfo
 from verifier.trust import TrustList
 
 TABLE_COLUMNS = {
-    "identity": ("Identity", "Level and what is proven: ◆ registry, ● domain, ◐ platform, ○ self-asserted."),
+    "identity": ("Identity", "Level and what is proven: ◆ registry, ● domain, ■ platform, ○ self-asserted."),
     "claims": ("Claims to be", "The name (and website) the badges give their issuer: a claim, not a proof."),
-    "registries": ("Registries", "Registries that list the issuer; those that could not be checked are marked '?'."),
     "impersonation": ("Impersonation", "A registered or allowed issuer this one resembles, and why."),
     "trust": ("Your trust list", "allowed / denied by you, or not listed."),
     "badges": ("Badges", "Badges from this issuer in the workspace (verified / all)."),
     "candidates": ("Candidates", "Candidates relying on this issuer's badges."),
+    "registries": ("Registries", "Registries that list the issuer; those that could not be checked are marked '?'."),
     "issuer_id": ("Issuer id", "The issuer's DID or URL as the badges state it."),
 }
 TRUST_WORDS = {"allow": "✔ allowed", "deny": "✖ denied", "unknown": "– not listed"}
@@ -216,8 +216,16 @@ def identity_details(result: VerificationResult) -> None:
     ] + [
         {"Registry": u.name, "Result": "? could not be checked", "Entry": u.reason} for u in ident.unchecked_registries
     ]
+    consulted = [s.name for s in workspace_terms(url()).registries.specs]
+    listed = {r["Registry"] for r in rows}
+    rows += [
+        {"Registry": n, "Result": "– does not list it", "Entry": ""}
+        for n in dict.fromkeys(consulted)
+        if n not in listed
+    ]
     if rows:
         st.table(pd.DataFrame(rows, columns=["Registry", "Result", "Entry"]).style.hide(axis="index"))
+        st.caption("Registries that do not list it: those this workspace consults now (set on **Issuers**).")
     else:
         st.caption(
             "No registry you consult lists this issuer, and every registry could be checked."

@@ -89,6 +89,7 @@ def test_upload_verify_heatmap_and_download_in_chromium(server: str) -> None:
         page.keyboard.press("Escape")
         expect(page.get_by_text("19 of 132 badges", exact=False)).to_be_visible()
         settle(page)
+        page.locator('[data-testid="stDataFrame"]').first.scroll_into_view_if_needed()
         grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
         assert grid is not None
         page.mouse.click(grid["x"] + 18, grid["y"] + 53)
@@ -98,6 +99,12 @@ def test_upload_verify_heatmap_and_download_in_chromium(server: str) -> None:
         page.get_by_text("Recipient", exact=True).scroll_into_view_if_needed()
         assert not axe_problems(page), "Results with a badge's drill-down open"
         _shot(page, "04b-result-detail")
+
+        # Issuers: every level of the sample, the impersonator marked.
+        page.goto(server + "/Issuers")
+        settle(page)
+        expect(page.get_by_text("issuers: 1 ◆ registry", exact=False)).to_be_visible()
+        _shot(page, "04c-issuers")
 
         # Roles.
         page.goto(server + "/Roles")

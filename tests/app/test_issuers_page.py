@@ -42,7 +42,7 @@ def test_the_issuers_page_lists_every_level_of_the_sample(sample_workspace: Path
     assert [e.value for e in at.error] == []
     table = at.dataframe[0].value
     identity = " ".join(table["Identity"])
-    for word in ("◆ registry", "● domain", "◐ platform", "○ self-asserted"):
+    for word in ("◆ registry", "● domain", "■ platform", "○ self-asserted"):
         assert word in identity
     assert "SkillProof Sample Registry" in identity
     impostor = table[table["Impersonation"].str.contains("registered as")]
