@@ -47,7 +47,9 @@ def start_page() -> None:
     if summary.is_sample:
         st.info(
             "You are looking at the **sample workspace**: 30 fictional candidates and their badges from fictional "
-            "issuers, verified offline. Import your own candidates at any time.",
+            "issuers, verified offline. Import your own candidates at any time. Its issuers show every level of "
+            "identity proof — one listed in a registry, websites, badge platforms, bare keys — and one "
+            "impersonator: see **Issuers**.",
             icon=":material/science:",
         )
     cols = st.columns(6)

@@ -35,6 +35,7 @@ LEVEL_HELP = {
     "self-asserted": "nothing proves who issued it: the name and website are only what the badge says",
 }
 NOT_ASSESSED = "not assessed"
+SHIPPED = "sample files, no TLS"  # a proof that rests on files the application ships (see offline_note)
 LEVEL_COLUMN_HELP = (
     "How far 'issued by who it claims' is proven. ◆ registry: listed in a registry you consult; ● domain: the "
     "issuer's own website proves it; ■ platform: a badge platform vouches; ○ self-asserted: only the badge says "
@@ -63,6 +64,8 @@ def identity_cell(issuer: Mapping[str, Any]) -> tuple[str, str]:
         shown = str(ident.get("proven") or "") or "not proven"
     if level == "domain":
         shown = _domain(shown)
+    if offline_note(str(ident.get("how") or "")):
+        shown += f" ({SHIPPED})"
     claims = ident.get("claims") if isinstance(ident.get("claims"), Mapping) else {}
     name = (claims or {}).get("name") or issuer.get("name")
     cell = f"{LEVEL_SYMBOLS.get(level, '·')} {shown}" + (f" · claims: {name}" if name else "")

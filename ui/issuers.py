@@ -19,7 +19,7 @@ import streamlit as st
 from talent.issuers import IssuerRow, RegistrySettings, TrustAction, inputs_for_issuer, issuer_rows, listed_as
 from talent.storage import Workspace
 from ui import runs
-from ui.identity import LEVEL_HELP, level_label, offline_note
+from ui.identity import LEVEL_HELP, SHIPPED, level_label, offline_note
 from ui.render import plain
 from ui.verification import registry_snapshot, workspace_terms
 from ui.workspace import names_at, revision, url, workspace, workspace_at
@@ -63,7 +63,7 @@ def frame(issuers: list[IssuerRow], trust: TrustList) -> pd.DataFrame:
     for r in issuers:
         proven = r.proven.removeprefix("did:web:") if r.level == "domain" else r.proven
         where = ", ".join(x.split(" (as ", 1)[0] for x in r.registries) if r.level == "registry" else ""
-        shown = where or proven or "nothing proven"
+        shown = (where or proven or "nothing proven") + (f" ({SHIPPED})" if offline_note(r.how) else "")
         verdict: str = listed_as(trust, r.issuer_id) if r.issuer_id else "unknown"
         if verdict == "unknown" and r.trust in ("allow", "deny"):
             verdict = r.trust  # matched by a domain entry rather than listed by its id

@@ -107,3 +107,19 @@ def test_registry_settings_are_validated_and_stored(empty_workspace: Path) -> No
     assert saved.snapshot is False
     assert [r["name"] for r in saved.listed] == ["On-premise registry"]
     assert [s.name for s in saved.registries().specs] == ["On-premise registry"]
+
+
+def test_results_show_the_issuer_identity_and_filter_by_level(sample_workspace: Path) -> None:
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=60).run()
+    at.switch_page("pages/3_Results.py").run()
+    table = at.dataframe[0].value
+    cells = list(table["Issuer identity"])
+    assert any(c.startswith("◆ SkillProof Sample Registry") and "claims: Trey Research Institute" in c for c in cells)
+    assert any(c.startswith("● academy.woodgrove.example (sample files, no TLS)") for c in cells)
+    assert any(c.startswith("■ credly.com") for c in cells)
+    assert any(c.startswith("○ not proven · claims: Tailspin Skills Guild") for c in cells)
+    assert any("⚠ resembles Trey Research Institute" in c for c in cells)
+    at.multiselect(key="f_identity").set_value(["◆ registry"]).run()
+    shown = at.dataframe[0].value
+    assert len(shown) == 3
+    assert set(shown["Issuer"]) == {"Trey Research Institute"}
