@@ -49,6 +49,8 @@ def stored_evidence(ws: Workspace, result_id: int) -> StoredEvidence:
     documents = ws.result_documents(result_id)
     item = given or BadgeInput(result.input, candidate=result.candidate)
     if item.data is None and item.source.lower().startswith(("http://", "https://")) and not documents:
+        if result.details is not None:  # stated in the stored result itself
+            return StoredEvidence(result.details)
         return StoredEvidence(
             None, "this badge was checked before fetched documents were kept: re-check it to see its details"
         )

@@ -18,6 +18,16 @@ A level is read from a skill's or the achievement's wording where it states
 one: "level N" / "LN" gives N; foundation / fundamentals / beginner /
 introductory = 1, associate / intermediate / practitioner = 2, professional /
 advanced = 3, expert / master = 4. Badges that state no level get None.
+
+A result the learner achieved counts too (OB 3.0 §B.1.15 Result with its
+§B.1.16 ResultDescription and §B.1.17 RubricCriterionLevel, as the verifier
+reports them in ``result.details.results``): its level on the same 1-5 scale
+(:func:`verifier.details.level_number`: "Level N" = N, expert / mastered /
+exemplary / distinction = 4, advanced / proficient / competent / merit = 3,
+intermediate / developing / practitioner / associate = 2, foundation / basic /
+beginner / novice / pass = 1). Every skill of the badge then has at least
+that level: a requirement's ``min_level`` can be met by the level a result
+states, and the higher of the two levels is taken when both are stated.
 """
 
 from __future__ import annotations
@@ -84,6 +94,7 @@ def extract_skills(result: VerificationResult, *, catalogue: Catalogue | None = 
     (only verified, in-date badges count).
     """
     ach_level = level_of(result.achievement.name)
+    result_level = result.details.level if result.details is not None else None
     found: dict[tuple[str, str, str], BadgeSkill] = {}
 
     def add(skill: BadgeSkill) -> None:
@@ -92,7 +103,10 @@ def extract_skills(result: VerificationResult, *, catalogue: Catalogue | None = 
             return
         key = (normalise(name), (skill.code or "").strip(), (skill.url or "").strip().rstrip("/"))
         if key not in found:
-            level = level_of(name) or ach_level
+            stated = level_of(name) or ach_level
+            level = (
+                max(stated, result_level) if stated is not None and result_level is not None else stated or result_level
+            )
             found[key] = BadgeSkill(name, skill.field, skill.framework, skill.code, skill.url, level)
 
     for stated in result.skills:

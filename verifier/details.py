@@ -33,6 +33,7 @@ __all__ = [
     "CriteriaInfo",
     "EvidenceItem",
     "ResultItem",
+    "details_from_dict",
     "details_of",
     "level_number",
 ]
@@ -324,3 +325,42 @@ def details_of(document: Any, *, badge_class: Mapping[str, Any] | None = None) -
         alignments=_alignments(badge.get("alignment")),
         narrative=_text(document.get("narrative")),
     )
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _level(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5 else None
+
+
+def details_from_dict(data: Any) -> BadgeDetails | None:
+    """A :class:`BadgeDetails` from its JSON form (:meth:`BadgeDetails.to_dict`); None for anything else."""
+    if not isinstance(data, Mapping):
+        return None
+    crit = data.get("criteria")
+    criteria = (
+        CriteriaInfo(id=_str(crit.get("id")), narrative=_str(crit.get("narrative")))
+        if isinstance(crit, Mapping)
+        else None
+    )
+    evidence = tuple(
+        EvidenceItem(**{k: _str(e.get(k)) for k in ("id", "name", "description", "narrative", "genre", "audience")})
+        for e in _list(data.get("evidence"))
+        if isinstance(e, Mapping)
+    )
+    results = tuple(
+        ResultItem(
+            **{k: _str(r.get(k)) for k in ("name", "result_type", "value", "achieved_level", "status", "required")},
+            level=_level(r.get("level")),
+        )
+        for r in _list(data.get("results"))
+        if isinstance(r, Mapping)
+    )
+    alignments = tuple(
+        AlignmentInfo(name=str(a.get("name")), **{k: _str(a.get(k)) for k in ("framework", "code", "url", "type")})
+        for a in _list(data.get("alignments"))
+        if isinstance(a, Mapping) and isinstance(a.get("name"), str)
+    )
+    return BadgeDetails(criteria, evidence, results, alignments, _str(data.get("narrative")))

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from verifier.details import BadgeDetails, details_from_dict
+
 
 class Status(enum.StrEnum):
     """Overall verdict for one input."""
@@ -358,6 +360,8 @@ class VerificationResult:
     email: str | None = None
     credentials: tuple[VerificationResult, ...] = ()
     document: Any = None
+    #: what the badge states beyond its name (criteria, evidence, results, alignments), when it states any
+    details: BadgeDetails | None = None
 
     @property
     def reason(self) -> str:
@@ -404,6 +408,8 @@ class VerificationResult:
                 out[key] = value
         if self.credentials:
             out["credentials"] = [c.to_dict(include_document=include_document) for c in self.credentials]
+        if self.details is not None and not self.details.is_empty:
+            out["details"] = self.details.to_dict()
         if include_document and self.document is not None:
             out["document"] = self.document
         return out
@@ -527,4 +533,5 @@ def result_from_dict(data: Mapping[str, Any]) -> VerificationResult:
         email=data.get("email"),
         credentials=tuple(result_from_dict(c) for c in data.get("credentials") or ()),
         document=data.get("document"),
+        details=details_from_dict(data.get("details")),
     )

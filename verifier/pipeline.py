@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from verifier import baked, identity, jose, nodes, ob2, platforms, vc
+from verifier.details import BadgeDetails, details_of
 from verifier.detect import Detected, detect
 from verifier.errors import DocumentError, FetchError, HTTPStatusError, InputError, VerifierError
 from verifier.models import CheckId, Format, VerificationResult, error_result, errored, failed, make_result
@@ -78,7 +79,14 @@ async def verify_input(item: BadgeInput | str, session: Session) -> Verification
         checked_at=checked_at,
         candidate=item.candidate if item.candidate is not None else result.candidate,
         email=emails[0] if emails else None,
+        details=result.details if result.details is not None else _details(result.document),
     )
+
+
+def _details(document: Any) -> BadgeDetails | None:
+    """What the credential states beyond its name (:mod:`verifier.details`), None when it states nothing."""
+    found = details_of(document) if document is not None else None
+    return None if found is None or found.is_empty else found
 
 
 async def _verify_item(item: BadgeInput, session: Session) -> VerificationResult:

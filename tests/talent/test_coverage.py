@@ -120,6 +120,28 @@ def test_minimum_level_is_enforced_where_the_badge_states_one(
     assert met(rep, "email:cy@example.org", "staff", "Nursing")
 
 
+def test_a_result_level_the_badge_states_can_meet_the_minimum_level(
+    result_pairs: list, matcher: SkillMatcher, catalogue: Catalogue
+) -> None:
+    from dataclasses import replace
+
+    from verifier.details import BadgeDetails, ResultItem, details_from_dict
+
+    cy = [p for p in result_pairs if p[0] == "email:cy@example.org"]
+    rubric = BadgeDetails(results=(ResultItem(name="Clinical practice", achieved_level="Mastered", level=4),))
+    # stored and read back: the level survives the workspace's JSON
+    graded = [(c, replace(r, details=details_from_dict(rubric.to_dict()))) for c, r in cy]
+    senior = Role("senior", "Senior", (Requirement("Nursing", min_level=4),))
+    rep = compute_coverage(evidence_frame(graded, matcher), [senior], catalogue, now=NOW)
+    assert met(rep, "email:cy@example.org", "senior", "Nursing")  # the badge's own wording says level 3
+    # a lower result level never lowers what the badge's wording states
+    low = BadgeDetails(results=(ResultItem(name="Clinical practice", achieved_level="Developing", level=2),))
+    staff = Role("staff", "Staff", (Requirement("Nursing", min_level=3),))
+    lowered = [(c, replace(r, details=low)) for c, r in cy]
+    assert met(compute_coverage(evidence_frame(lowered, matcher), [staff], catalogue, now=NOW),
+               "email:cy@example.org", "staff", "Nursing")  # fmt: skip
+
+
 def test_unverified_badges_are_listed_apart_with_their_reason(report: CoverageReport) -> None:
     bad = report.unverified_badges("ats:B2")
     assert set(bad["status"]) == {Status.FAILED.value, Status.ERROR.value}
