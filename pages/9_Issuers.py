@@ -148,6 +148,12 @@ def registries() -> None:
     if problem:
         st.error(plain(f"The saved registry list cannot be used ({problem}); the snapshot alone is consulted."))
     st.table(issuers.registry_table(settings, snap).style.hide(axis="index"))
+    if st.button(
+        "Check that each registry can be read now",
+        key="reg_check",
+        help="Loads every registry as a verification would; one that cannot be read is never taken as 'not listed'.",
+    ):
+        st.table(issuers.registry_check().style.hide(axis="index"))
     if not auth.can("import"):
         return
     with st.expander("Change the registries"):

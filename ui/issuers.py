@@ -21,7 +21,7 @@ from talent.storage import Workspace
 from ui import runs
 from ui.identity import LEVEL_HELP, SHIPPED, level_label, offline_note
 from ui.render import plain
-from ui.verification import registry_snapshot, workspace_terms
+from ui.verification import registry_snapshot, registry_status, workspace_terms
 from ui.workspace import names_at, revision, url, workspace, workspace_at
 from verifier.models import IssuerIdentity, VerificationResult
 from verifier.pipeline import BadgeInput
@@ -134,6 +134,24 @@ def save_registries(settings: RegistrySettings, *, recheck: bool) -> int:
     ws = workspace()
     ws.save_registry_settings(settings)
     return _recheck(ws, ws.handed_in_inputs(), "the registries") if recheck else 0
+
+
+def registry_check() -> pd.DataFrame:
+    """Every registry the workspace consults, loaded now: whether it could be read, how many issuers it
+    lists and when it was last updated."""
+    rows = registry_status(workspace_terms(url()))
+    return pd.DataFrame(
+        [
+            {
+                "Registry": str(r.get("name")),
+                "Loaded": "✔ yes" if r.get("loaded") else f"✖ no: {r.get('error') or 'not loaded'}",
+                "Issuers": "" if r.get("entries") is None else str(r.get("entries")),
+                "Updated": str(r.get("updated") or ""),
+            }
+            for r in rows
+        ],
+        columns=["Registry", "Loaded", "Issuers", "Updated"],
+    )
 
 
 def registry_table(settings: RegistrySettings, snap: SnapshotInfo) -> pd.DataFrame:

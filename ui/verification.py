@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from talent.issuers import RegistrySettings
 from talent.storage import Workspace, database_url
@@ -109,6 +110,22 @@ def sample_registry_settings() -> RegistrySettings:
     if not SAMPLE_REGISTRY_SNAPSHOT.is_file():
         return RegistrySettings()
     return RegistrySettings(snapshots=(json.loads(SAMPLE_REGISTRY_SNAPSHOT.read_text("utf-8")),))
+
+
+def registry_status(terms: Terms | None = None, *, offline: bool | None = None) -> list[dict[str, Any]]:
+    """Load every registry of ``terms`` (the current workspace's by default) as a batch would, through
+    the same fetcher, and say per registry whether it loaded (and why not), its issuer count and
+    ``meta.updated`` (:meth:`verifier.registries.Registries.status`)."""
+    terms = terms if terms is not None else workspace_terms()
+
+    async def run() -> list[dict[str, Any]]:
+        off = offline_only() if offline is None else offline
+        async with Fetcher(transport=make_transport(offline=off)) as fetcher:
+            fetcher.verifies_tls = not off
+            fetcher.vouched_hosts = sample_hosts()
+            return await terms.registries.status(Session(fetcher=fetcher, registries=terms.registries))
+
+    return asyncio.run(run())
 
 
 def sample_hosts() -> tuple[str, ...]:

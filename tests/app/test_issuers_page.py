@@ -123,3 +123,13 @@ def test_results_show_the_issuer_identity_and_filter_by_level(sample_workspace: 
     shown = at.dataframe[0].value
     assert len(shown) == 3
     assert set(shown["Issuer"]) == {"Trey Research Institute"}
+
+
+def test_the_registries_can_be_checked_from_the_page(sample_workspace: Path) -> None:
+    at = _open(AppTest.from_file(str(DASHBOARD), default_timeout=60))
+    at.button(key="reg_check").click().run()
+    assert [e.value for e in at.exception] == []
+    checked = at.table[-1].value
+    loaded = dict(zip(checked["Registry"], checked["Loaded"], strict=True))
+    assert loaded["SkillProof Sample Registry"] == "✔ yes"
+    assert all(v == "✔ yes" for v in loaded.values())  # the snapshots are read offline

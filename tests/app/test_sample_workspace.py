@@ -103,3 +103,19 @@ def test_the_sample_impersonator_fails_on_its_claimed_name() -> None:
     (plain,) = verify_all([item], offline=True, terms=Terms(RegistrySettings().registries()))
     assert plain.issuer.identity is not None
     assert plain.issuer.identity.impersonation is None
+
+
+def test_a_registry_that_cannot_be_read_is_listed_as_unchecked_never_as_not_listed() -> None:
+    from talent.issuers import RegistrySettings
+    from ui.verification import registry_status
+
+    gone = {"name": "Gone registry", "type": "dcc-legacy", "url": "https://registry.gone.example/registry.json"}
+    terms = Terms(sample_registry_settings().with_list([gone], snapshot=True).registries())
+    status = {r["name"]: r for r in registry_status(terms, offline=True)}
+    assert status["Gone registry"]["loaded"] is False
+    assert status["SkillProof Sample Registry"]["loaded"] is True
+    items, _rows = _inputs()
+    (result,) = verify_all(items[:1], offline=True, terms=terms)
+    assert result.issuer.identity is not None
+    assert [u.name for u in result.issuer.identity.unchecked_registries] == ["Gone registry"]
+    assert RegistrySettings.from_value(RegistrySettings(listed=(gone,)).to_value()).listed == (gone,)
