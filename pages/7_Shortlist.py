@@ -8,7 +8,7 @@ from talent.ranking import RANKING_RULE
 from ui import auth
 from ui.accessible import ranking_explanations
 from ui.coverage import RANKING_LABELS, coverage_view
-from ui.evidence import evidence_bundle_download
+from ui.evidence import bundle_checker, evidence_bundle_download
 from ui.recheck import alert_settings, schedule_settings, shortlist_changes
 from ui.render import empty_state, run_page
 from ui.report import html_report, log_export, shortlist_export
@@ -98,6 +98,7 @@ def shortlist_page() -> None:
             key="dl_html",
         )
     evidence_bundle_download(name, role_id, tuple(picked))
+    bundle_checker()
     shortlist_changes(name, role_id, picked)
     schedule_settings()
     alert_settings()

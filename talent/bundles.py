@@ -16,6 +16,7 @@ the newest of those instants as the one to re-verify at.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import os
@@ -30,12 +31,21 @@ from talent.issuers import trust_to_value
 from talent.roles import Role
 from talent.shortlist import Shortlist, safe_filename, shortlist_to_dict
 from talent.storage import Workspace
-from verifier.bundle import BadgeRecord, BundleWriter, read_input_bytes
+from verifier.bundle import (
+    BadgeRecord,
+    Bundle,
+    BundleError,
+    BundleLimits,
+    BundleWriter,
+    Reverified,
+    read_input_bytes,
+    reverify,
+)
 from verifier.models import VerificationResult, utc_now
 from verifier.pipeline import BadgeInput
 from verifier.recording import RecordedDocument
 
-__all__ = ["EvidenceBundle", "shortlist_bundle"]
+__all__ = ["APP_BUNDLE_LIMITS", "BundleCheck", "EvidenceBundle", "check_bundle", "shortlist_bundle"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,3 +180,60 @@ def _report(
         )
     lines.append("</tbody></table></body></html>")
     return "\n".join(lines)
+
+
+# -- checking a bundle again ---------------------------------------------------------------------------
+
+#: Caps on a bundle handed to the app (the reader refuses archives past them; nothing is extracted to disk).
+APP_BUNDLE_LIMITS = BundleLimits(max_entries=20_000, max_file_bytes=16 * 1024 * 1024, max_total_bytes=256 * 1024 * 1024)
+MAX_BUNDLE_UPLOAD = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class BundleCheck:
+    """A bundle verified again from its own documents: one row per badge, the bundle's problems,
+    or why it could not be read at all (``error``)."""
+
+    rows: tuple[dict[str, Any], ...] = ()
+    problems: tuple[str, ...] = ()
+    error: str = ""
+    judged_at: str = ""
+
+
+def check_bundle(data: bytes, *, limits: BundleLimits = APP_BUNDLE_LIMITS) -> BundleCheck:
+    """Open a bundle someone handed in (its own caps and path checks: :class:`verifier.bundle.Bundle`)
+    and verify every badge again, offline, at the bundle's own instant; never raises for bad input."""
+    if len(data) > MAX_BUNDLE_UPLOAD:
+        return BundleCheck(error=f"the file is larger than {MAX_BUNDLE_UPLOAD // (1024 * 1024)} MB")
+    fd, tmp = tempfile.mkstemp(suffix=".zip")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        try:
+            bundle = Bundle.open(tmp, limits=limits)
+        except BundleError as exc:
+            return BundleCheck(error=str(exc).replace(tmp, "the bundle"))
+        redone = asyncio.run(_again(bundle))
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    rows = tuple(
+        {
+            "candidate": r.result.candidate or "",
+            "badge": r.result.achievement.name or r.result.input,
+            "recorded": r.recorded.status.value if r.recorded is not None else "",
+            "now": r.result.status.value,
+            "in words": r.result.summary,
+            "changed": "; ".join(f"{c.what}: {c.was} → {c.now}" for c in r.changed),
+        }
+        for r in redone
+    )
+    problems = tuple(p.replace(tmp, "the bundle") for p in bundle.problems)
+    return BundleCheck(rows, problems, judged_at=_iso(bundle.now) if bundle.now else "")
+
+
+async def _again(bundle: Bundle) -> list[Reverified]:
+    return [r async for r in reverify(bundle, now=bundle.now)]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import pandas as pd
 import streamlit as st
 
+from talent.bundles import check_bundle
 from talent.errors import StorageError
 from talent.evidence import StoredEvidence, stored_evidence
 from ui.render import plain
@@ -146,3 +148,29 @@ def evidence_bundle_download(name: str, role_id: str, candidate_ids: tuple[str, 
             "verified before documents were kept: re-check them to include theirs)."
         )
     st.markdown(line)
+
+
+def bundle_checker() -> None:
+    """Check an evidence bundle again (one exported earlier, or received): every badge verified again
+    from the bundle's own documents, what changed, and any file that does not match its hash."""
+    with st.expander("Check an evidence bundle"):
+        upload = st.file_uploader(
+            "Evidence bundle (ZIP)",
+            type=["zip"],
+            help="Nothing is fetched: the badges are verified again from the documents the bundle holds.",
+            key="bundle_check_upload",
+        )
+        if upload is None:
+            return
+        found = check_bundle(upload.getvalue())
+        if found.error:
+            st.error(f"This file cannot be used as an evidence bundle: {found.error}", icon=":material/error:")
+            return
+        if found.problems:
+            st.warning(
+                "Not trusted, and not used:\n" + "\n".join(f"- {plain(p)}" for p in found.problems),
+                icon=":material/warning:",
+            )
+        st.markdown(f"{len(found.rows)} badge(s) verified again as of {plain(found.judged_at or 'now')}.")
+        if found.rows:
+            st.dataframe(pd.DataFrame(list(found.rows)), hide_index=True, width="stretch")

@@ -198,3 +198,36 @@ def test_a_badge_checked_before_documents_were_kept_says_so(sample_workspace: Pa
                     ),
                     {**row, "redirects": __import__("json").dumps(row["redirects"])},
                 )
+
+
+def test_a_bundle_handed_to_the_app_is_checked_again_and_bad_ones_get_clear_errors(
+    sample_workspace: Path, tmp_path: Path
+) -> None:
+    from talent.bundles import check_bundle
+    from verifier.bundle import BundleLimits
+
+    path, _, count = _bundle(tmp_path)
+    good = path.read_bytes()
+    found = check_bundle(good)
+    assert found.error == ""
+    assert found.problems == ()
+    assert len(found.rows) == count
+    assert all(r["changed"] == "" for r in found.rows)
+    assert all(r["in words"] for r in found.rows)
+    # not a ZIP
+    assert "not a readable ZIP" in check_bundle(b"hello").error
+    # a path escaping the archive is refused and reported, the rest still used
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info))
+        target.writestr("../../etc/evil.txt", b"x")
+    escaping = check_bundle(out.getvalue())
+    assert escaping.error == ""
+    assert any("escapes the archive" in p for p in escaping.problems)
+    assert len(escaping.rows) == count
+    # an archive past the caps is refused with its reason
+    tight = check_bundle(good, limits=BundleLimits(max_entries=3))
+    assert "more than 3 entries" in tight.error
+    small = check_bundle(good, limits=BundleLimits(max_file_bytes=64))
+    assert small.error or small.problems
