@@ -11,6 +11,7 @@ from ui.accessible import chart, compare_summary, table_frame
 from ui.charts import compare_bars
 from ui.coverage import comparison as compare
 from ui.coverage import coverage_view
+from ui.evidence import compare_badge_details
 from ui.render import empty_state, plain, run_page, table_style
 from ui.widgets import role_picker
 from verifier.labels import match_method_label, status_word
@@ -82,6 +83,7 @@ def compare_page() -> None:
                     st.table(table_style(evidence_table(cell.evidence)))
                 else:
                     st.caption("No badge states this skill.")
+    compare_badge_details(list(chosen), names)
     st.header("Coverage chart")
     coverage = pd.DataFrame(
         {names[c]: [row.cells[c].strength if row.cells[c].met else 0.0 for row in comparison.rows] for c in chosen},

@@ -174,3 +174,20 @@ def bundle_checker() -> None:
         st.markdown(f"{len(found.rows)} badge(s) verified again as of {plain(found.judged_at or 'now')}.")
         if found.rows:
             st.dataframe(pd.DataFrame(list(found.rows)), hide_index=True, width="stretch")
+
+
+def compare_badge_details(chosen: list[str], names: dict[str, str]) -> None:
+    """Compare: for each candidate, what each of their badges says (criteria, evidence, results and rubric
+    levels, alignments) with its result in words; all as text."""
+    st.header("What their badges say")
+    st.caption("The badges' own criteria, evidence, results and alignments, as the badges state them.")
+    ws = workspace()
+    for cid in chosen:
+        results = [r for _cid, r in ws.latest_results(candidate_id=cid)]
+        with st.expander(f"{names.get(cid, cid)} — {len(results)} badge(s)"):
+            for result in results:
+                st.markdown(f"**{plain(result.achievement.name or result.input)}** — {plain(result.summary)}")
+                if result.details is not None and not result.details.is_empty:
+                    details_section(result.details)
+                else:
+                    st.markdown("The result holds no criteria, evidence, results or alignments for this badge.")

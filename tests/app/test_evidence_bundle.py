@@ -231,3 +231,15 @@ def test_a_bundle_handed_to_the_app_is_checked_again_and_bad_ones_get_clear_erro
     assert "more than 3 entries" in tight.error
     small = check_bundle(good, limits=BundleLimits(max_file_bytes=64))
     assert small.error or small.problems
+
+
+def test_compare_shows_what_each_candidates_badges_say(sample_workspace: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import DASHBOARD
+
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=60).run().switch_page("pages/6_Compare.py").run()
+    assert not at.exception
+    assert "What their badges say" in [h.value for h in at.header]
+    shown = " ".join(str(m.value) for m in at.markdown)
+    assert "Evidence the issuer attached" in shown or "How it is earned" in shown or "Aligned to" in shown
