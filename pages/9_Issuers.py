@@ -12,6 +12,8 @@ from ui.identity import LEVEL_HELP, level_label, offline_note
 from ui.render import empty_state, plain, run_page
 from verifier.registries import RegistryConfigError
 
+DONE = "issuers_last_change"
+
 
 def overview() -> None:
     """The table of issuers, with a level filter, and the chosen issuer's detail and actions."""
@@ -119,6 +121,9 @@ def actions(row: IssuerRow) -> None:
     if not auth.can("import"):
         st.caption("Changing the trust list checks badges again: it needs the permission to run verification.")
         return
+    message = st.session_state.pop(DONE, None)
+    if message:
+        st.success(plain(str(message)))
     a, d, c = st.columns(3)
     done = None
     if a.button("Allow this issuer", key="iss_allow", help=f"Put {entry} on the allow list."):
@@ -129,7 +134,8 @@ def actions(row: IssuerRow) -> None:
         done = issuers.set_trust(row, "clear")
     if done is not None:
         word = {"allow": "allowed", "deny": "denied", "clear": "taken off the trust list"}[done.action]
-        st.success(plain(f"{done.entry} {word}; {done.requeued} of its badges are being checked again."))
+        st.session_state[DONE] = f"{done.entry} {word}; {done.requeued} of its badges are being checked again."
+        st.rerun()  # the table and the verdict above show the new list
 
 
 def registries() -> None:
