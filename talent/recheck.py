@@ -181,9 +181,12 @@ def change_kinds(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[s
     if now.get("expiry") == "fail" and was.get("expiry") != "fail":
         kinds.append("expired")
     (level_was, listed_was), (level_now, listed_now) = _identity(before), _identity(after)
-    if level_was != level_now:
+    # only the same issuer, assessed both times: a badge that can no longer be read names no issuer
+    issuer_was, issuer_now = _mapping(before.get("issuer")).get("id"), _mapping(after.get("issuer")).get("id")
+    same_issuer = bool(issuer_was) and issuer_was == issuer_now
+    if same_issuer and level_was != level_now:
         kinds.append(f"issuer identity changed ({level_was or 'not assessed'} → {level_now or 'not assessed'})")
-    elif listed_was != listed_now:
+    elif same_issuer and listed_was != listed_now:
         kinds.append("issuer's registry listing changed")
     status_was, status_now = str(before.get("status")), str(after.get("status"))
     if status_was != status_now:
