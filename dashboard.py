@@ -1,4 +1,9 @@
-"""SkillProof: the start page (``streamlit run dashboard.py``).
+"""SkillProof: the start page and the app server (``streamlit run dashboard.py``).
+
+``streamlit run dashboard.py`` finds ``app`` below (Streamlit's ASGI entry
+point, ``st.App``) and serves it: this file is then the script every browser
+session runs, and the server around it (:mod:`server.app`) adds the
+verification worker, the HTTP API and start-up migrations.
 
 What SkillProof does, the workspace at a glance, and the next step. On the
 first launch with an empty workspace the sample workspace is loaded and
@@ -32,6 +37,26 @@ def next_step(summary: state.Summary) -> tuple[str, str, str]:
     )
 
 
+def sample_being_verified() -> bool:
+    """True while the server's worker verifies the sample loaded on the first launch."""
+    run = state.workspace().queue.progress()
+    return run is not None and run.label == sample.SAMPLE_LABEL and not run.ended
+
+
+@st.fragment(run_every=1.0)
+def first_launch_progress() -> None:
+    """Say what the first launch is doing and how far it is; refresh the whole page once it is done."""
+    run = state.workspace().queue.progress()
+    if run is None or run.ended:
+        st.rerun()  # the counts on the page were read before the run ended
+        return
+    share = run.done / run.total if run.total else 0.0
+    st.progress(
+        share,
+        text=f"First launch: verifying the sample workspace's badges offline — {run.done} of {run.total} checked…",
+    )
+
+
 def start_page() -> None:
     """The Start page body."""
     st.title("SkillProof")
@@ -41,6 +66,8 @@ def start_page() -> None:
         "counts only when it is genuine, issued by who it claims, not revoked, not expired, and issued to this "
         "candidate."
     )
+    if sample_being_verified():
+        first_launch_progress()
     if run_due_recheck():
         st.toast("A scheduled re-check of the shortlisted candidates' badges has started.")
     summary = state.summary()
@@ -97,4 +124,9 @@ def start() -> None:
     run_page(start_page, title="Start")
 
 
-navigation.run(start)
+if __name__ == "__main__":  # Streamlit runs this file as the script of every browser session
+    navigation.run(start)
+else:  # imported by the ASGI server: `streamlit run dashboard.py` finds `app` and serves it with uvicorn
+    from server.app import app_options
+
+    app = st.App(__file__, **app_options())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.render import link, run_page
-from ui.runs import cancel_run, job_progress, resume_interrupted_run, start_run
+from ui.runs import cancel_run, job_progress, start_run
 from ui.theme import status_label
 from ui.workspace import latest_results, pending_count, requeue_all
 
@@ -63,7 +63,6 @@ def verify_page() -> None:
         "Checks every queued badge: genuine, issued by who it claims, not revoked, not expired, issued to this "
         "candidate. The run continues if you leave this page or reload it; results appear as they arrive."
     )
-    resume_interrupted_run()
     pending = pending_count()
     progress = job_progress()
     running = progress is not None and not progress.finished

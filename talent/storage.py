@@ -28,12 +28,13 @@ import base64
 import hashlib
 import os
 import re
+import secrets
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -41,7 +42,9 @@ from sqlalchemy import (
     Column,
     Connection,
     Engine,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -73,6 +76,9 @@ from verifier.models import VerificationResult, result_from_dict, utc_now
 from verifier.pipeline import BadgeInput
 from verifier.recording import RecordedDocument
 from verifier.trust import TrustList
+
+if TYPE_CHECKING:
+    from talent.queue import RunQueue
 
 DEFAULT_DB_NAME = "skillproof.db"
 CHUNK = 2_000
@@ -148,6 +154,32 @@ job_items_t = Table(
     Column("input", JSON, nullable=False),
     Column("candidate_id", String(300)),
     Column("done", Boolean, nullable=False, default=False),
+    # the queue (talent.queue): the run the item belongs to, and the worker's claim on it
+    Column("run_id", String(40), ForeignKey("runs.run_id", ondelete="SET NULL", name="fk_job_items_run_id_runs")),
+    Column("claim", String(40)),
+    Column("claimed_at", Float),
+    Index("ix_job_items_run_done", "run_id", "done"),
+)
+runs_t = Table(
+    "runs",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("label", String(300), nullable=False, default=""),
+    # queued -> running -> finished; queued | running -> cancelling -> cancelled
+    Column("state", String(16), nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("started_at", String(40)),
+    Column("finished_at", String(40)),
+)
+api_tokens_t = Table(
+    "api_tokens",
+    metadata,
+    Column("token_id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("created_at", String(40), nullable=False),
+    Column("last_used_at", String(40)),
 )
 
 
@@ -258,6 +290,13 @@ class Workspace:
             upgrade(self.engine)
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot open the workspace database: {exc.__class__.__name__}: {exc}") from exc
+
+    @property
+    def queue(self) -> RunQueue:
+        """The workspace's verification run queue (:mod:`talent.queue`)."""
+        from talent.queue import RunQueue
+
+        return RunQueue(self)
 
     def __enter__(self) -> Workspace:
         return self
@@ -426,6 +465,46 @@ class Workspace:
             )
             self.log("deleted", f"{n} candidates", n, conn=conn)
         return n
+
+    # -- API tokens -----------------------------------------------------------------------------
+
+    def create_api_token(self, name: str) -> tuple[str, str]:
+        """A new bearer token for the HTTP API: (token id, the token). Only its SHA-256 is stored, so the
+        token is shown once, here."""
+        token = "sp_" + secrets.token_urlsafe(32)
+        token_id = uuid.uuid4().hex[:12]
+        with self._tx() as conn:
+            conn.execute(
+                insert(api_tokens_t),
+                {"token_id": token_id, "name": name[:200], "sha256": _sha256(token), "created_at": _now()},
+            )
+            self.log("api token created", f"{token_id}: {name}", conn=conn)
+        return token_id, token
+
+    def api_tokens(self) -> list[dict[str, Any]]:
+        """Every API token, without its hash: token_id, name, created_at, last_used_at."""
+        q = select(api_tokens_t.c.token_id, api_tokens_t.c.name, api_tokens_t.c.created_at, api_tokens_t.c.last_used_at)
+        with self.engine.connect() as c:
+            return [dict(r) for r in c.execute(q.order_by(api_tokens_t.c.created_at)).mappings().all()]
+
+    def revoke_api_token(self, token_id: str) -> bool:
+        """Delete a token; True when there was one."""
+        with self._tx() as conn:
+            n = conn.execute(delete(api_tokens_t).where(api_tokens_t.c.token_id == token_id)).rowcount
+            if n:
+                self.log("api token revoked", token_id, conn=conn)
+        return bool(n)
+
+    def check_api_token(self, token: str) -> str | None:
+        """The id of the stored token equal to ``token`` (its use is noted), or None."""
+        digest = _sha256(token)
+        with self._tx() as conn:
+            found = conn.execute(
+                select(api_tokens_t.c.token_id).where(api_tokens_t.c.sha256 == digest)
+            ).scalar_one_or_none()
+            if found is not None:
+                conn.execute(update(api_tokens_t).where(api_tokens_t.c.token_id == found).values(last_used_at=_now()))
+        return None if found is None else str(found)
 
     # -- verification results -------------------------------------------------------------------
 
@@ -1024,6 +1103,10 @@ def _input_from_json(data: dict[str, Any]) -> BadgeInput:
         candidate=data.get("candidate"),
         emails=tuple(data.get("emails") or ()),
     )
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -52,6 +52,7 @@ PAGES = (
     PageEntry("pages/5_Coverage.py", "Coverage", ":material/grid_on:", "candidates × requirements, ranking, gaps"),
     PageEntry("pages/6_Compare.py", "Compare", ":material/compare_arrows:", "2–4 candidates side by side"),
     PageEntry("pages/7_Shortlist.py", "Shortlist", ":material/ios_share:", "pick, export CSV / XLSX / JSON / HTML"),
+    PageEntry("pages/8_Settings.py", "Settings", ":material/settings:", "API tokens for scripts and other systems"),
 )  # fmt: skip
 
 _in_registry = threading.local()

@@ -1,4 +1,9 @@
-"""The first launch: an empty workspace gets the sample (``sample_data/``), verified offline."""
+"""The first launch: an empty workspace gets the sample (``sample_data/``), verified offline.
+
+Under the app server its lifespan loads the sample and queues it, and the
+server's worker verifies it while the start page shows the progress. A page
+run with no server (``AppTest``, a script) loads and verifies it in place.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,12 @@ import streamlit as st
 from talent.candidates import Candidate, candidate_key, import_file
 from talent.roles import load_roles_dir
 from talent.storage import Workspace
-from ui.runs import run_now
-from ui.verification import SAMPLE_DIR, sample_registry_settings
+from talent.worker import Worker
+from ui.verification import SAMPLE_DIR, make_transport, sample_registry_settings, verify_all
 from ui.workspace import SAMPLE_MARK, url, workspace
 from verifier.pipeline import BadgeInput
+
+SAMPLE_LABEL = "sample workspace"
 
 _init_lock = threading.Lock()
 _initialised: set[str] = set()
@@ -30,14 +37,15 @@ def ensure_workspace() -> None:
         if db in _initialised:
             return
         ws = workspace()
-        if ws.revision() == 0 and os.environ.get("SKILLPROOF_NO_SAMPLE") != "1":
+        if is_first_launch(ws):
             with st.spinner("First launch: loading the sample workspace and verifying its badges offline…"):
                 load_sample(ws)
         _initialised.add(db)
 
 
-def load_sample(ws: Workspace, *, verify: bool = True) -> None:
-    """Load ``sample_data/``: the ATS export, every badge (files kept as bytes in the job), the roles; verify."""
+def load_sample(ws: Workspace, *, verify: bool = True) -> str | None:
+    """Load ``sample_data/``: the ATS export, every badge (files kept as bytes in the job), the roles, and
+    queue its badges as a run (its id). ``verify``: verify them now, in this thread."""
     imported = import_file(SAMPLE_DIR / "candidates.csv")
     with (SAMPLE_DIR / "badges.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -74,7 +82,18 @@ def load_sample(ws: Workspace, *, verify: bool = True) -> None:
             )
     # the sample's own (fictional) registry beside the bundled DCC snapshot, so one issuer is "registry"
     ws.save_registry_settings(sample_registry_settings())
-    ws.create_job(inputs, label="sample workspace")
+    ws.create_job(inputs, label=SAMPLE_LABEL)
     ws.log(SAMPLE_MARK, f"{len(people)} candidates, {len(inputs)} badges", len(inputs))
+    run_id = ws.queue.enqueue(label=SAMPLE_LABEL)
     if verify:
-        run_now(ws)
+        worker = Worker(ws, verify=verify_all, transport_factory=make_transport)
+        try:
+            worker.drain()
+        finally:
+            worker.stop()
+    return run_id
+
+
+def is_first_launch(ws: Workspace) -> bool:
+    """True for a workspace never written to, unless ``SKILLPROOF_NO_SAMPLE=1`` asks to start empty."""
+    return ws.revision() == 0 and os.environ.get("SKILLPROOF_NO_SAMPLE") != "1"

@@ -354,3 +354,18 @@ def requeue_all() -> int:
     if inputs:
         ws.create_job(inputs, label="re-check every badge")
     return len(inputs)
+
+
+def api_tokens() -> list[dict[str, Any]]:
+    """The HTTP API's tokens (never the token itself): token_id, name, created_at, last_used_at."""
+    return workspace().api_tokens()
+
+
+def create_api_token(name: str) -> tuple[str, str]:
+    """A new API token: (its id, the token, to be shown once)."""
+    return workspace().create_api_token(name)
+
+
+def revoke_api_token(token_id: str) -> bool:
+    """Revoke an API token."""
+    return workspace().revoke_api_token(token_id)

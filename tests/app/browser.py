@@ -36,7 +36,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 800}
 # The app's pages by URL path, in the order of its navigation.
-PAGES = ("", "Import", "Verify", "Results", "Issuers", "Roles", "Coverage", "Compare", "Shortlist")
+PAGES = ("", "Import", "Verify", "Results", "Issuers", "Roles", "Coverage", "Compare", "Shortlist", "Settings")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
 # Always a failure: what blocks or seriously hinders a user, and headings out of order.
 BLOCKING_IMPACTS = {"serious", "critical"}

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from talent.worker import Worker
 from tests.conftest import ROOT
+from ui.verification import make_transport, verify_all
 
 DASHBOARD = ROOT / "dashboard.py"
 PAGES = sorted((ROOT / "pages").glob("*.py"))
@@ -42,13 +45,28 @@ def sample_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
     from ui.workspace import workspace
 
     load_sample(workspace())
-    yield data
+    with _server_worker():
+        yield data
     _restore(saved)
 
 
 @pytest.fixture
 def empty_workspace(tmp_path: Path) -> Iterator[Path]:
-    """An empty data directory (the sample is not loaded), offline."""
+    """An empty data directory (the sample is not loaded), offline, with a verification worker as the
+    app server has (pages only queue runs; the worker verifies them)."""
     saved = _use(tmp_path, sample=False)
-    yield tmp_path
+    with _server_worker():
+        yield tmp_path
     _restore(saved)
+
+
+@contextmanager
+def _server_worker() -> Iterator[Worker]:
+    from ui.workspace import workspace
+
+    worker = Worker(workspace(), verify=verify_all, transport_factory=make_transport, poll_seconds=0.05)
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()

@@ -5,9 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from talent.candidates import Candidate
-from ui.runs import JobProgress, cancel_run, job_progress, resume_interrupted_run, start_run
-from ui.verification import SAMPLE_DIR
+from talent.storage import Workspace
+from talent.worker import Worker
+from ui.runs import JobProgress, cancel_run, job_progress, start_run
+from ui.verification import SAMPLE_DIR, make_transport, verify_all
 from ui.workspace import add_badges, pending_count, raw_document, result, results_frame, workspace
 from verifier.pipeline import BadgeInput
 
@@ -43,25 +47,32 @@ def test_a_run_stores_every_result_and_finishes(empty_workspace: Path) -> None:
     assert len(results_frame()) == 6
 
 
-def test_an_interrupted_run_resumes_without_duplicates(empty_workspace: Path) -> None:
-    ws = workspace()
-    ws.save_candidates([Candidate("ats:T1", "Test One", (EMAIL,), "T1")])
-    add_badges("ats:T1", _inputs(), source="upload")
-    (job,) = ws.jobs()
-    # a run that got two results stored and then lost its server: "run started" and no thread
-    first = ws.pending_items(job["job_id"])[:2]
-    from ui.verification import verify_all
-
-    ws.record_results(
-        job["job_id"], list(zip([p.index for p in first], verify_all([p.input for p in first]), strict=True))
-    )
-    ws.log("run started", f"jobs {job['job_id']}")
-    assert job_progress().state == "interrupted"  # type: ignore[union-attr]
-    resume_interrupted_run()
-    progress = _wait()
+def test_a_run_left_by_a_stopped_server_is_resumed_without_duplicates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SKILLPROOF_CLAIM_LEASE_SECONDS", "1")
+    ws = Workspace(f"sqlite:///{tmp_path / 'ws.db'}")
+    job = ws.create_job(_inputs(), label="upload")
+    # a server claimed the whole run, stored two results, and died: its claims are left behind
+    run_id = ws.queue.enqueue(label="left behind")
+    assert run_id is not None
+    stale = ws.queue.claim(limit=100, lease_seconds=1)
+    assert stale is not None
+    assert len(stale.items) == 6
+    first = stale.items[:2]
+    ws.record_results(job, list(zip([p.index for p in first], verify_all([p.input for p in first]), strict=True)))
+    # while the claims are young no worker takes them
+    assert ws.queue.claim(limit=100, lease_seconds=1) is None
+    # the restarted server's worker takes what is left once the lease has run out, and only that
+    time.sleep(1.2)
+    worker = Worker(ws, verify=verify_all, transport_factory=make_transport)
+    assert worker.drain() == 1
+    progress = ws.queue.progress(run_id)
+    assert progress is not None
     assert progress.state == "finished"
-    assert progress.done == 6
-    assert len(ws.job_results(job["job_id"])) == 6
+    assert progress.done == progress.total == 6
+    assert [i for i, _ in ws.job_results(job)] == [0, 1, 2, 3, 4, 5]
+    ws.close()
 
 
 def test_cancel_stops_the_run_and_keeps_the_rest_queued(empty_workspace: Path) -> None:

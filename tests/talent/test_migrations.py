@@ -174,3 +174,12 @@ def test_the_first_revision_is_the_first_release_schema(tmp_path: Path) -> None:
         }
 
     assert shape(url) == shape(fresh)
+
+
+def test_the_revisions_form_one_line() -> None:
+    """Two schema changes made side by side must be put one after the other (renumber the later one)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrations.config())
+    assert len(script.get_heads()) == 1, script.get_heads()
+    assert [r.revision for r in script.walk_revisions()][-1] == "0001"
