@@ -303,6 +303,8 @@ _verifier = ApiVerifier()
 async def close() -> None:
     """Release the API's connections (the lifespan calls it on shutdown)."""
     await _verifier.aclose()
+
+
 _limiter: RateLimiter | None = None
 _workspaces: dict[str, Workspace] = {}
 

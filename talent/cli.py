@@ -129,13 +129,15 @@ def _recheck(args: argparse.Namespace) -> int:
                 print("no re-check due yet")
                 return 0
             job, count = queue_recheck(ws, now, scope="workspace" if args.all else None)
+            if job is not None:
+                ws.queue.enqueue(label="scheduled re-check")  # the app server's worker verifies it
     except StorageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if job is None:
         print("nothing to re-check (no shortlisted candidate has a badge)")
         return 0
-    print(f"queued {count} badge(s) for re-checking as job {job}")
+    print(f"queued {count} badge(s) for re-checking as job {job}; the app server's worker verifies them")
     return 0
 
 

@@ -699,6 +699,16 @@ class Workspace:
         given = {i: list(docs) for i, docs in documents}
         if not given:
             return 0
+        try:
+            return self._store_documents_once(job_id, given)
+        except StorageError as exc:
+            # another worker stored one of these document bodies first (unique SHA-256): the transaction
+            # rolled back whole; a second pass, on a fresh snapshot, finds the body stored
+            if not isinstance(exc.__cause__, IntegrityError | OperationalError):
+                raise
+            return self._store_documents_once(job_id, given)
+
+    def _store_documents_once(self, job_id: str, given: dict[int, list[RecordedDocument]]) -> int:
         written = 0
         with self._tx() as conn:
             ids = dict(

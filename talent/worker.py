@@ -27,9 +27,9 @@ from typing import Any
 
 import httpx
 
+from talent.alerts import deliver_alerts
 from talent.queue import Claim, RunQueue
 from talent.storage import Workspace
-from talent.alerts import deliver_alerts
 from verifier.models import VerificationResult
 from verifier.pipeline import BadgeInput
 from verifier.recording import RecordedDocument

@@ -27,7 +27,18 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 # Pages with charts, and how many: each has its summary and data-table expander.
 CHART_PAGES = {"": 1, "Results": 1, "Coverage": 3, "Compare": 1}
-NAV_LABELS = ["Start", "Import", "Verify", "Results", "Issuers", "Roles", "Coverage", "Compare", "Shortlist", "Settings"]
+NAV_LABELS = [
+    "Start",
+    "Import",
+    "Verify",
+    "Results",
+    "Issuers",
+    "Roles",
+    "Coverage",
+    "Compare",
+    "Shortlist",
+    "Settings",
+]
 
 
 @pytest.fixture(scope="module")
