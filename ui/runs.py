@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from talent.queue import RunProgress
 from talent.storage import Workspace
-from talent.worker import send_run_alerts
+from talent.worker import Worker, send_run_alerts
+from ui.verification import make_transport, verify_all
 from ui.workspace import workspace
 
 
@@ -64,6 +65,17 @@ def job_progress() -> JobProgress | None:
     """The newest run's progress (done / total and counts by status), or None when nothing was ever run."""
     run = workspace().queue.progress()
     return None if run is None else _progress(run)
+
+
+def run_now(ws: Workspace) -> None:
+    """Queue every pending badge of ``ws`` and verify it in this thread, as the server's worker would
+    (alerts are sent when the run ends): for scripts, tests and pages run with no app server."""
+    ws.queue.enqueue(label="verified in place")
+    worker = Worker(ws, verify=verify_all, transport_factory=make_transport)
+    try:
+        worker.drain()
+    finally:
+        worker.stop()
 
 
 def send_alerts(ws: Workspace) -> None:
