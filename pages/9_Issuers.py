@@ -114,8 +114,9 @@ def actions(row: IssuerRow) -> None:
     verdict = issuers.frame([row], issuers.trust_list())["trust"].iloc[0]
     st.caption(
         plain(
-            f"On your trust list: {verdict}. Allowing counts {entry} as listed in a registry (your trust list); "
-            "denying makes every badge it issued fail the issuer check. Its badges are checked again at once."
+            f"On your trust list: {verdict}. Allowing lists {entry} in a registry of your own (your trust list): "
+            "its badges whose signature or hosting binds them to it reach the registry level. Denying makes every "
+            "badge it issued fail the issuer check. Either way its badges are checked again at once."
         )
     )
     if not auth.can("import"):
