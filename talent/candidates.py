@@ -423,12 +423,6 @@ def normalise_badge_url(url: str) -> str:
     return _badge_link(url, True) or url.strip()
 
 
-def find_urls(text: str) -> list[str]:
-    """The http(s) URLs in a cell, in order (separators: whitespace, comma,
-    semicolon, pipe, newline)."""
-    return [u.rstrip(".,;:!?)]}>'\"") for u in _URL.findall(text)]
-
-
 # -- preview and import ----------------------------------------------------------------------------
 
 

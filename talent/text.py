@@ -25,16 +25,3 @@ def normalise(text: str) -> str:
     t = t.replace("_", " ").replace("-", " ")
     t = _PUNCT.sub(" ", t)
     return _SPACE.sub(" ", t).strip(" .")
-
-
-def clean_cell(value: object, *, max_chars: int = 10_000) -> str:
-    """A table cell as text: None / NaN -> "", control characters (except tab
-    and newline) removed, cut to ``max_chars``."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value != value:  # NaN
-        return ""
-    s = str(value)
-    if len(s) > max_chars:
-        s = s[:max_chars]
-    return "".join(ch for ch in s if ch in "\t\n" or unicodedata.category(ch) != "Cc").strip()
