@@ -107,7 +107,7 @@ def set_trust(row: IssuerRow, action: TrustAction) -> Applied:
 def _recheck(ws: Workspace, inputs: list[BadgeInput], what: str) -> int:
     if inputs:
         ws.create_job(inputs, label=f"re-check after a change for {what}"[:300])
-        runs.start_run()
+        runs.start_run(f"Issuers page: {what}"[:200])
     return len(inputs)
 
 
