@@ -28,6 +28,7 @@ minute per token (default 120) get 429 with ``Retry-After``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
@@ -49,6 +50,7 @@ from starlette.schemas import SchemaGenerator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from talent.storage import Workspace, database_url
+from ui.verification import Terms, workspace_terms
 from verifier.fetch import Fetcher, FetchLimits
 from verifier.models import Outcome, Status, VerificationResult
 from verifier.pipeline import BadgeInput, verify_input
@@ -274,6 +276,10 @@ def _problem(status: int, message: str, headers: dict[str, str] | None = None) -
 # -- the verifier --------------------------------------------------------------------------------------
 
 
+#: How long the workspace's registries and trust list are reused between API requests.
+TERMS_SECONDS = 30.0
+
+
 class ApiVerifier:
     """One fetcher for the server (the CLI's client, guard and caches); a session per request."""
 
@@ -281,14 +287,28 @@ class ApiVerifier:
         allow = os.environ.get("SKILLPROOF_API_ALLOW_HOSTS", "")
         self.allow_hosts = tuple(h.strip() for h in allow.split(",") if h.strip())
         self._fetcher: Fetcher | None = None
+        self._terms_cache: tuple[float, Terms] | None = None
 
     async def verify(self, item: BadgeInput, options: Options) -> VerificationResult:
         """Verify one input as ``python -m verifier verify`` does."""
         if self._fetcher is None:
             self._fetcher = Fetcher(limits=FetchLimits(), allow_hosts=self.allow_hosts)
         now = options.now or datetime.now(UTC)
-        session = Session(fetcher=self._fetcher, now=now, emails=options.emails)
+        terms = await self._terms()
+        session = Session(
+            fetcher=self._fetcher, now=now, emails=options.emails, registries=terms.registries, trust=terms.trust
+        )
         return await verify_input(item, session)
+
+    async def _terms(self) -> Terms:
+        """The workspace's registries and trust list (the Issuers page), as the dashboard verifies
+        with; by default the bundled registry snapshot, as the CLI's default. Read again at most
+        every TERMS_SECONDS, so a change on the Issuers page applies within that time."""
+        cached = self._terms_cache
+        if cached is None or time.monotonic() - cached[0] > TERMS_SECONDS:
+            cached = (time.monotonic(), await asyncio.to_thread(workspace_terms))
+            self._terms_cache = cached
+        return cached[1]
 
     async def aclose(self) -> None:
         """Close the fetcher's connections."""

@@ -71,8 +71,8 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
             yield Api(server, issuer, stored)
 
 
-def _cli(api: Api, *inputs: str, email: str | None = None) -> list[dict[str, Any]]:
-    args = [sys.executable, "-m", "verifier", "verify", *inputs, "--json", "--now", NOW]
+def _cli(api: Api, *inputs: str, email: str | None = None, now: str = NOW) -> list[dict[str, Any]]:
+    args = [sys.executable, "-m", "verifier", "verify", *inputs, "--json", "--now", now]
     for allowed in api.issuer.allow_hosts:
         args += ["--allow-host", allowed]
     if email:
@@ -229,6 +229,26 @@ def test_the_vc_api_presentation_endpoint_gives_the_cli_result(api: Api, name: s
     presentation: Any = json.loads(text) if name.endswith(".json") else text.strip()
     status, _, body = api.server.post(
         "/api/v1/presentations/verify", {"verifiablePresentation": presentation, "options": {"now": NOW}}, token=TOKEN
+    )
+    assert status == 200
+    _same(body["result"], cli)
+
+
+def test_an_issuer_in_the_bundled_registries_is_found_as_by_the_cli(api: Api) -> None:
+    """A real DCC credential whose did:key the bundled DCC registry snapshot lists: the API consults the
+    workspace's registries (by default that snapshot, as the CLI's default) and proves the same level."""
+    path = (
+        ROOT
+        / "tests/realworld/credentials/dcc-vc-test-fixtures/v1/bothSignatureTypes/didKey/legacy-noStatus-noExpiry-basicOBv3.json"
+    )
+    issued_later = "2026-06-01T00:00:00Z"  # the credential was issued after NOW
+    (cli,) = _cli(api, str(path), now=issued_later)
+    assert cli["status"] == "verified", cli["checks"]
+    assert cli["issuer"]["identity"]["level"] == "registry"
+    status, _, body = api.server.post(
+        "/api/v1/credentials/verify",
+        {"verifiableCredential": json.loads(path.read_text("utf-8")), "options": {"now": issued_later}},
+        token=TOKEN,
     )
     assert status == 200
     _same(body["result"], cli)
