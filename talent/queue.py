@@ -32,7 +32,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, update
 
 from talent.storage import _input_from_json, _now, job_items_t, results_t, runs_t
 from verifier.pipeline import BadgeInput
@@ -210,28 +210,7 @@ class RunQueue:
     def settle(self, run_id: str) -> str | None:
         """End the run if nothing of it is pending (or, when cancelling, nothing is held); its new state or None."""
         with self.ws._tx() as conn:
-            state = conn.execute(select(runs_t.c.state).where(runs_t.c.run_id == run_id)).scalar_one_or_none()
-            if state not in ACTIVE:
-                return None
-            pending = and_(job_items_t.c.run_id == run_id, job_items_t.c.done.is_(False))
-            if state == "cancelling":
-                lease = time.time() - DEFAULT_LEASE_SECONDS
-                held = and_(pending, job_items_t.c.claim.is_not(None), job_items_t.c.claimed_at >= lease)
-                if conn.execute(select(func.count()).select_from(job_items_t).where(held)).scalar_one():
-                    return None
-                new = "cancelled"
-            else:
-                if conn.execute(select(func.count()).select_from(job_items_t).where(pending)).scalar_one():
-                    return None
-                new = "finished"
-            changed = conn.execute(
-                update(runs_t)
-                .where(and_(runs_t.c.run_id == run_id, runs_t.c.state == state))
-                .values(state=new, finished_at=_now())
-            ).rowcount
-            if changed:
-                self.ws.log(f"run {new}", f"run {run_id[:8]}", conn=conn)
-        return new if changed else None
+            return settle_run(self.ws, conn, run_id)
 
     def progress(self, run_id: str | None = None) -> RunProgress | None:
         """A run's progress (default: the newest run), or None when there is no such run."""
@@ -277,3 +256,30 @@ class RunQueue:
             created_at=str(run["created_at"]),
             finished_at=run["finished_at"],
         )
+
+
+def settle_run(ws: Workspace, conn: Connection, run_id: str) -> str | None:
+    """:meth:`RunQueue.settle` inside a transaction the caller holds (a run whose items were removed
+    ends in the same transaction as the removal)."""
+    state = conn.execute(select(runs_t.c.state).where(runs_t.c.run_id == run_id)).scalar_one_or_none()
+    if state not in ACTIVE:
+        return None
+    pending = and_(job_items_t.c.run_id == run_id, job_items_t.c.done.is_(False))
+    if state == "cancelling":
+        lease = time.time() - DEFAULT_LEASE_SECONDS
+        held = and_(pending, job_items_t.c.claim.is_not(None), job_items_t.c.claimed_at >= lease)
+        if conn.execute(select(func.count()).select_from(job_items_t).where(held)).scalar_one():
+            return None
+        new = "cancelled"
+    else:
+        if conn.execute(select(func.count()).select_from(job_items_t).where(pending)).scalar_one():
+            return None
+        new = "finished"
+    changed = conn.execute(
+        update(runs_t)
+        .where(and_(runs_t.c.run_id == run_id, runs_t.c.state == state))
+        .values(state=new, finished_at=_now())
+    ).rowcount
+    if changed:
+        ws.log(f"run {new}", f"run {run_id[:8]}", conn=conn)
+    return new if changed else None

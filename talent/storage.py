@@ -30,6 +30,7 @@ import os
 import re
 import secrets
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -453,18 +454,32 @@ class Workspace:
         ]
 
     def delete_candidates(self, candidate_ids: Sequence[str]) -> int:
-        """Remove candidates and their results; returns how many candidates were removed."""
+        """Remove candidates and everything kept about them, in one transaction: their results with the
+        documents those results depended on (a body goes once no remaining result depends on it), their
+        job items, queued or done (so no worker verifies them again), their places on saved shortlists,
+        and the candidate rows. Job and run totals shrink by the items removed, a job left with no item
+        goes, and a run left with nothing pending ends as the queue would end it. Unknown ids are
+        ignored; one audit line holds the count. Returns how many candidates were removed."""
+        from talent.queue import settle_run
+
+        ids = sorted(set(candidate_ids))
+        removed = 0
         with self._tx() as conn:
-            n = 0
-            for chunk in _chunks(candidate_ids, CHUNK):
-                conn.execute(delete(results_t).where(results_t.c.candidate_id.in_(chunk)))
-                n += conn.execute(delete(candidates_t).where(candidates_t.c.candidate_id.in_(chunk))).rowcount
-            # documents no remaining result depends on go with the results (cascade on result_documents)
-            conn.execute(
-                delete(documents_t).where(documents_t.c.sha256.not_in(select(result_documents_t.c.sha256).distinct()))
+            runs: set[str] = set()
+            hashes: set[str] = set()
+            for chunk in _chunks(ids, CHUNK):
+                # the items first: on PostgreSQL their row locks wait for a worker storing their results
+                runs |= _delete_job_items(conn, chunk)
+                hashes |= _delete_results(conn, chunk)
+                removed += conn.execute(delete(candidates_t).where(candidates_t.c.candidate_id.in_(chunk))).rowcount
+            _delete_unused_documents(conn, hashes)
+            _drop_from_shortlists(conn, set(ids))
+            for run_id in sorted(runs):
+                settle_run(self, conn, run_id)
+            self.log(
+                "deleted", f"{removed} candidates with their results, evidence and queued badges", removed, conn=conn
             )
-            self.log("deleted", f"{n} candidates", n, conn=conn)
-        return n
+        return removed
 
     # -- API tokens -----------------------------------------------------------------------------
 
@@ -646,36 +661,47 @@ class Workspace:
         with self.engine.connect() as c:
             return [JobItem(r[0], _input_from_json(r[1])) for r in c.execute(q).all()]
 
-    def record_results(self, job_id: str, results: Iterable[tuple[int, VerificationResult]]) -> int:
+    def record_results(
+        self, job_id: str, results: Iterable[tuple[int, VerificationResult]], *, skip_removed: bool = False
+    ) -> int:
         """Store results of job items and mark them done, atomically; items
         already done are skipped (idempotent). Returns how many were written.
-        Raises :class:`JobError` for an unknown job or index."""
-        self._job(job_id)
+        Raises :class:`JobError` for an unknown job or index, unless ``skip_removed``
+        (the worker: items whose candidate was removed while they were verified are
+        dropped, never stored)."""
+        try:
+            self._job(job_id)
+        except JobError:
+            if skip_removed:
+                return 0
+            raise
         given = dict(results)
         if not given:
             return 0
         try:
-            return self._record_once(job_id, given)
+            return self._record_once(job_id, given, skip_removed=skip_removed)
         except StorageError as exc:
             # Another writer stored some of these items first (unique job + index, or SQLite's
             # stale-snapshot refusal): the transaction rolled back whole; a second pass, on a
             # fresh snapshot, skips what is now done.
             if not isinstance(exc.__cause__, IntegrityError | OperationalError):
                 raise
-            return self._record_once(job_id, given)
+            return self._record_once(job_id, given, skip_removed=skip_removed)
 
-    def _record_once(self, job_id: str, given: dict[int, VerificationResult]) -> int:
+    def _record_once(self, job_id: str, given: dict[int, VerificationResult], *, skip_removed: bool) -> int:
         with self._tx() as conn:
+            # locked (PostgreSQL) until the results are stored, so that a removal of the candidate
+            # waits for them and removes them too, or runs first and leaves nothing to store
             rows = conn.execute(
-                select(job_items_t.c.item_index, job_items_t.c.candidate_id, job_items_t.c.done).where(
-                    and_(job_items_t.c.job_id == job_id, job_items_t.c.item_index.in_(list(given)))
-                )
+                select(job_items_t.c.item_index, job_items_t.c.candidate_id, job_items_t.c.done)
+                .where(and_(job_items_t.c.job_id == job_id, job_items_t.c.item_index.in_(list(given))))
+                .with_for_update()
             ).all()
             known = {r[0]: (r[1], r[2]) for r in rows}
             unknown = sorted(set(given) - set(known))
-            if unknown:
+            if unknown and not skip_removed:
                 raise JobError(f"job {job_id[:8]} has no input index {unknown[0]}")
-            todo = [i for i in given if not known[i][1]]
+            todo = [i for i in given if i in known and not known[i][1]]
             if todo:
                 conn.execute(
                     insert(results_t),
@@ -1054,6 +1080,60 @@ class Workspace:
             "job_items": items,
             "audit": audit,
         }
+
+
+def _delete_job_items(conn: Connection, candidate_ids: list[str]) -> set[str]:
+    """Delete these candidates' job items and shrink their jobs' and runs' totals to match (a job left
+    with no item goes); the runs whose items were deleted."""
+    gone = conn.execute(
+        delete(job_items_t)
+        .where(job_items_t.c.candidate_id.in_(candidate_ids))
+        .returning(job_items_t.c.job_id, job_items_t.c.run_id)
+    ).all()
+    by_job = Counter(str(r[0]) for r in gone)
+    by_run = Counter(str(r[1]) for r in gone if r[1] is not None)
+    for job_id, n in by_job.items():
+        conn.execute(update(jobs_t).where(jobs_t.c.job_id == job_id).values(total=jobs_t.c.total - n))
+    for run_id, n in by_run.items():
+        conn.execute(update(runs_t).where(runs_t.c.run_id == run_id).values(total=runs_t.c.total - n))
+    if by_job:
+        left = select(job_items_t.c.job_id).where(job_items_t.c.job_id == jobs_t.c.job_id)
+        conn.execute(delete(jobs_t).where(and_(jobs_t.c.job_id.in_(list(by_job)), ~left.exists())))
+    return set(by_run)
+
+
+def _delete_results(conn: Connection, candidate_ids: list[str]) -> set[str]:
+    """Delete these candidates' results and the records of the documents each depended on; the
+    SHA-256 of those documents (their bodies may now be unused)."""
+    result_ids = select(results_t.c.id).where(results_t.c.candidate_id.in_(candidate_ids))
+    hashes = set(
+        conn.execute(
+            select(result_documents_t.c.sha256).where(result_documents_t.c.result_id.in_(result_ids)).distinct()
+        ).scalars()
+    )
+    conn.execute(delete(result_documents_t).where(result_documents_t.c.result_id.in_(result_ids)))
+    conn.execute(delete(results_t).where(results_t.c.candidate_id.in_(candidate_ids)))
+    return {str(h) for h in hashes}
+
+
+def _delete_unused_documents(conn: Connection, hashes: set[str]) -> None:
+    """Delete the document bodies among ``hashes`` that no remaining result depends on."""
+    used = select(result_documents_t.c.sha256).where(result_documents_t.c.sha256 == documents_t.c.sha256)
+    for chunk in _chunks(sorted(hashes), CHUNK):
+        conn.execute(delete(documents_t).where(and_(documents_t.c.sha256.in_(chunk), ~used.exists())))
+
+
+def _drop_from_shortlists(conn: Connection, candidate_ids: set[str]) -> None:
+    """Take these candidates off every saved shortlist that names them (the shortlist itself stays)."""
+    for row_id, data in conn.execute(select(shortlists_t.c.id, shortlists_t.c.data)).all():
+        listed = [str(c) for c in (data or {}).get("candidate_ids") or ()]
+        kept = [c for c in listed if c not in candidate_ids]
+        if len(kept) != len(listed):
+            conn.execute(
+                update(shortlists_t)
+                .where(shortlists_t.c.id == row_id)
+                .values(data={**data, "candidate_ids": kept}, updated_at=_now())
+            )
 
 
 def _make_engine(url: str) -> Engine:

@@ -80,7 +80,7 @@ class _Chunk:
 
     def flush(self) -> None:
         for job_id, pairs in self.buffer.items():
-            self.worker.ws.record_results(job_id, pairs)
+            self.worker.ws.record_results(job_id, pairs, skip_removed=True)
         # the documents each result depended on, kept once its result is stored
         for job_id, docs in self.documents.items():
             self.worker.ws.store_documents(job_id, docs)

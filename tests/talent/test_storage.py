@@ -6,11 +6,13 @@ Runs against SQLite always, and against PostgreSQL too when
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from talent.candidates import Candidate
 from talent.errors import JobError, StorageError
@@ -275,3 +277,158 @@ def test_fetched_documents_are_kept_once_per_body_and_checked_on_the_way_out(db_
         ws.delete_candidates([x.candidate or "" for x in inputs])
         with ws.engine.connect() as c:
             assert c.execute(text("select count(*) from documents")).scalar() == 0
+
+
+# -- removing candidates ---------------------------------------------------------------------------
+
+GONE = Candidate(
+    "ats:GONE-7f3", "Gwen Gone", ("gwen.gone@example.org",), "GONE-7f3", ("https://b.example/gone/0",), (5,)
+)
+KEPT = Candidate("ats:KEPT-2c9", "Kit Kept", ("kit.kept@example.org",), "KEPT-2c9", ("https://b.example/kept/0",), (6,))
+GONE_MARKS = (GONE.candidate_id, GONE.name, *GONE.emails, "https://b.example/gone/")
+KEPT_DOC = RecordedDocument(
+    "https://b.example/kept/0", "application/json", "https://b.example/kept/0", (), 200, "", b"k"
+)
+GONE_DOC = RecordedDocument(
+    "https://b.example/gone/0", "application/json", "https://b.example/gone/0", (), 200, "",
+    b'{"recipient": "gwen.gone@example.org"}',
+)  # fmt: skip
+SHARED_DOC = RecordedDocument(
+    "https://i.example/issuer", "application/json", "https://i.example/issuer", (), 200, "", b'{"id": "issuer"}'
+)
+CHANGED_ON_REMOVAL = {"jobs", "runs", "shortlists", "audit_log"}
+
+
+def _badge(c: Candidate, n: int) -> BadgeInput:
+    return BadgeInput(f"https://b.example/{c.name.split()[1].lower()}/{n}", candidate=c.candidate_id, emails=c.emails)
+
+
+def _result(pairs: list, item: BadgeInput) -> VerificationResult:
+    return with_context(pairs[0][1], input=item.source, candidate=item.candidate)
+
+
+def _two_candidates(ws: Workspace, pairs: list) -> tuple[str, str]:
+    """GONE and KEPT with a result each (documents kept, one body shared), a pending item each in one
+    queued run, GONE alone in a second run and in a result stored without a job, both shortlisted;
+    (the shared run, the run holding only GONE's badge)."""
+    ws.save_candidates([GONE, KEPT], source="ats_export.csv")
+    items = [_badge(GONE, 0), _badge(KEPT, 0), _badge(GONE, 1), _badge(KEPT, 1)]
+    job = ws.create_job(items, label="import ats_export.csv")
+    shared_run = ws.queue.enqueue(label="Verify page")
+    ws.record_results(job, [(0, _result(pairs, items[0])), (1, _result(pairs, items[1]))])
+    ws.store_documents(job, [(0, [GONE_DOC, SHARED_DOC]), (1, [SHARED_DOC, KEPT_DOC])])
+    ws.create_job([_badge(GONE, 2)], label=f"upload for {GONE.candidate_id}")
+    own_run = ws.queue.enqueue(label="Verify page")
+    ws.save_results([(GONE.candidate_id, _result(pairs, _badge(GONE, 3)))])
+    ws.save_shortlist(Shortlist("Round 1", "cloud-engineer", (GONE.candidate_id, KEPT.candidate_id)))
+    ws.save_shortlist(Shortlist("Only one", "cloud-engineer", (GONE.candidate_id,)))
+    assert shared_run is not None and own_run is not None  # noqa: PT018
+    return shared_run, own_run
+
+
+def _rows(ws: Workspace) -> dict[str, list[str]]:
+    """Every row of every table, each as one text (JSON for structured values, bodies decoded)."""
+    from talent.storage import metadata
+
+    def text_of(value: object) -> str:
+        if isinstance(value, bytes | memoryview):
+            return bytes(value).decode("utf-8", errors="replace")
+        return value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
+
+    with ws.engine.connect() as c:
+        return {
+            t.name: sorted(json.dumps([text_of(v) for v in row]) for row in c.execute(select(t)).all())
+            for t in metadata.sorted_tables
+        }
+
+
+def _mentions_gone(row: str) -> bool:
+    return any(mark.lower() in row.lower() for mark in GONE_MARKS)
+
+
+def test_removing_a_candidate_leaves_no_row_that_mentions_them(db_url: str, result_pairs: list) -> None:
+    with Workspace(db_url) as ws:
+        _two_candidates(ws, result_pairs)
+        before = _rows(ws)
+        assert {name for name, rows in before.items() if any(map(_mentions_gone, rows))} >= {
+            "candidates", "results", "job_items", "jobs", "shortlists", "result_documents", "documents",
+        }  # fmt: skip
+        assert ws.delete_candidates([GONE.candidate_id, "ats:never-imported"]) == 1
+        after = _rows(ws)
+        assert {name: [r for r in rows if _mentions_gone(r)] for name, rows in after.items()} == {
+            name: [] for name in after
+        }
+        # nobody else's rows changed (the tables that keep totals, lists and the log are checked below)
+        gone_results = {json.loads(r)[0] for r in before["results"] if _mentions_gone(r)}
+        before["result_documents"] = [r for r in before["result_documents"] if json.loads(r)[0] not in gone_results]
+        for name in set(after) - CHANGED_ON_REMOVAL:
+            assert after[name] == [r for r in before[name] if not _mentions_gone(r)], name
+        assert ws.candidates() == [KEPT]
+        assert [s.candidate_ids for s in ws.shortlists()] == [(), (KEPT.candidate_id,)]
+        (kept_result,) = ws.latest_result_ids([KEPT.candidate_id])
+        assert ws.result_documents(kept_result[0]) == [SHARED_DOC, KEPT_DOC]
+        ended, removed = ws.audit_log()[-2:]  # the run holding only GONE's badge ended with the removal
+        assert ended.action == "run finished"
+        assert (removed.action, removed.detail, removed.count) == (
+            "deleted",
+            "1 candidates with their results, evidence and queued badges",
+            1,
+        )
+
+
+def test_removing_a_candidate_keeps_the_queue_consistent(db_url: str, result_pairs: list) -> None:
+    from talent.worker import Worker
+
+    seen: list[BadgeInput] = []
+
+    def verify(inputs: list[BadgeInput], *, on_result: Any, should_stop: Any, on_documents: Any) -> list:
+        out = []
+        for i, item in enumerate(inputs):
+            seen.append(item)
+            out.append(_result(result_pairs, item))
+            on_result(i, out[-1])
+        return out
+
+    with Workspace(db_url) as ws:
+        shared_run, own_run = _two_candidates(ws, result_pairs)
+        progress = ws.queue.progress(shared_run)
+        assert progress is not None and (progress.total, progress.done) == (4, 2)  # noqa: PT018
+        ws.delete_candidates([GONE.candidate_id])
+        progress = ws.queue.progress(shared_run)
+        assert progress is not None  # KEPT's result counts; GONE's is gone from both numbers
+        assert (progress.state, progress.total, progress.done, progress.verified) == ("queued", 2, 1, 1)
+        assert ws.queue.state(own_run) == "finished"  # nothing of it left: ended, not stuck
+        assert ws.queue.active() == [shared_run]
+        assert [(j["total"], j["done"]) for j in ws.jobs()] == [(2, 1)]  # GONE's own job went
+        Worker(ws, verify=verify).drain()
+        assert [item.candidate for item in seen] == [KEPT.candidate_id]
+        progress = ws.queue.progress(shared_run)
+        assert progress is not None and (progress.state, progress.total, progress.done) == ("finished", 2, 2)  # noqa: PT018
+        assert [(j["total"], j["done"]) for j in ws.jobs()] == [(2, 2)]
+
+
+def test_results_of_a_candidate_removed_while_verified_are_never_stored(db_url: str, result_pairs: list) -> None:
+    from talent.worker import Worker
+
+    with Workspace(db_url) as ws:
+        _two_candidates(ws, result_pairs)
+        ws.queue.cancel()  # the worker takes both runs' items again below, from a new run
+        for run_id in ws.queue.active():
+            ws.queue.settle(run_id)
+        run = ws.queue.enqueue(label="again")
+
+        def verify(inputs: list[BadgeInput], *, on_result: Any, should_stop: Any, on_documents: Any) -> list:
+            # the recruiter removes GONE while the worker holds GONE's badges
+            ws.delete_candidates([GONE.candidate_id])
+            out = [_result(result_pairs, item) for item in inputs]
+            for i, r in enumerate(out):
+                on_result(i, r)
+                on_documents(i, [GONE_DOC if r.candidate == GONE.candidate_id else KEPT_DOC])
+            return out
+
+        Worker(ws, verify=verify).drain(max_chunks=1)
+        assert [name for name, rows in _rows(ws).items() if any(map(_mentions_gone, rows))] == []
+        progress = ws.queue.progress(run)
+        assert progress is not None and (progress.state, progress.total, progress.done) == ("finished", 1, 1)  # noqa: PT018
+        with pytest.raises(JobError):
+            ws.record_results(ws.jobs()[0]["job_id"], [(2, result_pairs[0][1])])  # outside the worker: an error
