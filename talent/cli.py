@@ -17,6 +17,11 @@ requests from folders laid out as ``DIR/<host>/…`` instead of the network
 
 Exit status: 0 when every source was read, 1 when some source could not be
 read at all (its line says why), 2 for a usage error.
+
+The other commands work on a workspace database: ``recheck`` and ``alerts``
+(for cron), and ``forget --db URL CANDIDATE_ID...``, which removes candidates
+with everything kept about them (:meth:`talent.storage.Workspace.delete_candidates`)
+and prints how many were removed.
 """
 
 from __future__ import annotations
@@ -95,7 +100,36 @@ def build_parser() -> argparse.ArgumentParser:
         "tried again next time.",
     )
     a.add_argument("--database", metavar="URL", help="the workspace database (default: as the app finds it)")
+    f = sub.add_parser(
+        "forget",
+        help="remove candidates with their badges, results, stored evidence and queued checks",
+        description="Remove each CANDIDATE_ID from the workspace: the candidate, their results and the documents "
+        "kept for them, their badges waiting to be checked, and their places on shortlists. Ids not in the "
+        "workspace are ignored. Prints how many candidates were removed.",
+    )
+    f.add_argument("candidate_ids", nargs="+", metavar="CANDIDATE_ID", help="a candidate id, e.g. ats:A1")
+    f.add_argument(
+        "--db",
+        "--database",
+        dest="database",
+        metavar="URL",
+        help="the workspace database (default: as the app finds it)",
+    )
     return parser
+
+
+def _forget(args: argparse.Namespace) -> int:
+    from talent.errors import StorageError
+    from talent.storage import Workspace
+
+    try:
+        with Workspace(args.database) as ws:
+            removed = ws.delete_candidates(args.candidate_ids)
+    except StorageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"removed {removed} of {len(set(args.candidate_ids))} candidate(s)")
+    return 0
 
 
 def _alerts(args: argparse.Namespace) -> int:
@@ -161,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _recheck(args)
     if args.command == "alerts":
         return _alerts(args)
+    if args.command == "forget":
+        return _forget(args)
     limits = ReadLimits(max_pages=args.max_pages)
     slots: list[list[Extraction]] = []  # one per argument, in order
     files: list[tuple[str, bytes]] = []

@@ -432,3 +432,23 @@ def test_results_of_a_candidate_removed_while_verified_are_never_stored(db_url: 
         assert progress is not None and (progress.state, progress.total, progress.done) == ("finished", 1, 1)  # noqa: PT018
         with pytest.raises(JobError):
             ws.record_results(ws.jobs()[0]["job_id"], [(2, result_pairs[0][1])])  # outside the worker: an error
+
+
+def test_the_command_line_forgets_candidates(tmp_path: Path, result_pairs: list) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    url = f"sqlite:///{tmp_path / 'ws.db'}"
+    with Workspace(url) as ws:
+        _two_candidates(ws, result_pairs)
+    proc = subprocess.run(
+        [sys.executable, "-m", "talent", "forget", "--db", url, GONE.candidate_id, "ats:never-imported"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "removed 1 of 2 candidate(s)\n"
+    with Workspace(url) as ws:
+        assert ws.candidates() == [KEPT]
+        assert [name for name, rows in _rows(ws).items() if any(map(_mentions_gone, rows))] == []
