@@ -1,5 +1,5 @@
 """Import: candidates from an ATS export (with a column-mapping step), badge files, pasted URLs,
-résumés, LinkedIn exports and badge profile links."""
+résumés, LinkedIn exports and badge profile links; and the removal of candidates."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from talent.intake import Extraction, IntakeCandidate
 from ui import auth, intake
 from ui.render import link, plain, run_page
 from ui.uploads import BadgeFile, Problem, expand_files, parse_urls
-from ui.workspace import add_badges, candidates, save_import
+from ui.workspace import add_badges, candidates, remove_candidates, save_import
 from verifier.pipeline import BadgeInput
 
 MAX_TABLE_BYTES = 50 * 1024 * 1024
@@ -164,15 +164,20 @@ def ats_section() -> None:
         link("pages/2_Verify.py", "Verify the badges now", icon=":material/arrow_forward:")
 
 
-def _candidate_choice(key: str) -> str | None:
+def _candidate_labels() -> dict[str, str]:
+    """candidate_id -> "name — contacts" (addresses masked as the user's permissions say)."""
     people = candidates()
-    if people.empty:
-        st.info("Import candidates first (above): badges are added to a candidate.")
-        return None
-    labels = {
+    return {
         cid: f"{name} — {auth.contacts(e for e in emails.split(', ') if e)}"
         for cid, name, emails in zip(people["candidate_id"], people["name"], people["emails"], strict=True)
     }
+
+
+def _candidate_choice(key: str) -> str | None:
+    labels = _candidate_labels()
+    if not labels:
+        st.info("Import candidates first (above): badges are added to a candidate.")
+        return None
     return st.selectbox(
         "Candidate", list(labels), format_func=lambda c: labels[c],
         help="The badges are added to this candidate; the recipient check uses their email addresses.", key=key,
@@ -381,11 +386,48 @@ def intake_section() -> None:
         link("pages/2_Verify.py", "Verify the badges now", icon=":material/arrow_forward:")
 
 
+REMOVE_WHO = "remove_who"
+REMOVE_SURE = "remove_sure"
+REMOVED = "remove_done"
+
+
+def _remove_chosen() -> None:
+    """The Remove button's action (run before the page is drawn again, so the choice can be cleared)."""
+    chosen = list(st.session_state.get(REMOVE_WHO) or ())
+    removed = remove_candidates(chosen)
+    st.session_state[REMOVE_WHO] = []
+    st.session_state[REMOVE_SURE] = False
+    st.session_state[REMOVED] = f"Removed {removed} candidate(s) with their badges, results and stored evidence."
+
+
+def remove_section() -> None:
+    """Remove candidates (imported by mistake, or asking to be forgotten) with everything kept about them."""
+    st.header("Remove candidates")
+    done = st.session_state.pop(REMOVED, None)
+    if done:
+        st.success(str(done))
+    labels = _candidate_labels()
+    if not labels:
+        st.caption("No candidates in the workspace.")
+        return
+    chosen = st.multiselect(
+        "Candidates to remove", list(labels), format_func=lambda c: labels.get(c, c),
+        help="A candidate imported by mistake, or one who asked to be forgotten.", key=REMOVE_WHO,
+    )  # fmt: skip
+    sure = st.checkbox("I understand this removes their badges, results and stored evidence", key=REMOVE_SURE)
+    st.button(
+        f"Remove {len(chosen)} candidate(s)", disabled=not (chosen and sure), on_click=_remove_chosen,
+        help="Removes them from the workspace, from saved shortlists and from the verification queue. "
+        "This cannot be undone.", key="remove_btn",
+    )  # fmt: skip
+
+
 def import_page() -> None:
     """The Import page body."""
     st.title("Import")
     st.write(
-        "Bring in candidates and their badges. Nothing you give is dropped silently: rows and files that cannot be used are listed with the reason."
+        "Bring in candidates and their badges. Nothing you give is dropped silently: rows and files that cannot be used are listed with the reason. "
+        "Candidates imported by mistake, or asking to be forgotten, can be removed at the end of the page."
     )
     ats_section()
     st.divider()
@@ -394,6 +436,8 @@ def import_page() -> None:
     urls_section()
     st.divider()
     intake_section()
+    st.divider()
+    remove_section()
 
 
 run_page(import_page, title="Import", icon=":material/check_circle:", permission="import")

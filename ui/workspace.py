@@ -332,6 +332,13 @@ def add_badges(candidate_id: str, inputs: Sequence[BadgeInput], *, source: str) 
     return len(items)
 
 
+def remove_candidates(candidate_ids: Sequence[str]) -> int:
+    """Remove candidates with their results, stored evidence, queued badges and shortlist places; how
+    many were removed. The removal is audit-logged, so every cached view (candidates, results, coverage,
+    issuers) is read again on the next rerun."""
+    return workspace().delete_candidates(candidate_ids)
+
+
 def save_role(role: Role) -> None:
     """Add or replace a role."""
     workspace().save_role(role)
