@@ -79,7 +79,6 @@ EVIDENCE_COLUMNS = (
     "match_method",
     "match_score",
     "low_confidence",
-    "first_of_skill",
 )
 
 # Repeated strings are stored as categoricals: coverage then works on their integer codes.
@@ -287,7 +286,6 @@ def evidence_frame(
     frame["match_score"] = np.array([m.score if m else 0.0 for m in got], dtype=float)
     frame["low_confidence"] = np.array([bool(m and m.low_confidence) for m in got], dtype=bool)
     frame["level"] = pd.to_numeric(frame["level"], errors="coerce").astype("Float64")
-    frame["first_of_skill"] = frame["skill_id"].isna() | ~frame.duplicated(["candidate_id", "badge_key", "skill_id"])
     frame["issued_dt"] = _to_utc(frame["issued_on"])
     frame["expires_dt"] = _to_utc(frame["expires"])
     for name in CATEGORICAL_COLUMNS:
@@ -447,130 +445,237 @@ def compute_coverage(
     evidence); a candidate with no evidence gets score 0. Work is done on
     integer codes and NumPy arrays; string columns of the matrix are
     categoricals, so the full matrix for 10,000 candidates stays cheap.
+
+    The steps, each a function below: pair the evidence with the requirements
+    on its skill (:func:`_pair_rows`), judge each pair (:func:`_judge`), keep
+    the best per cell (:func:`_best_per_cell`), then lay out the matrix
+    (:func:`_matrix`), the scores (:func:`_scores`) and the judged pairs
+    (:func:`_pairs_frame`), each role one contiguous block.
     """
     policy = policy or CoveragePolicy()
-    stamp = pd.Timestamp(now or utc_now())
-    now_ts = stamp.tz_convert("UTC") if stamp.tzinfo else stamp.tz_localize("UTC")
+    now_ts = _utc_timestamp(now or utc_now())
     reqs = requirements_frame(roles, catalogue)
-    n_reqs = len(reqs)
+    cand_index = _candidate_index(evidence, candidate_ids)
+    layout = _RoleLayout.of(reqs, len(cand_index))
 
-    # Candidates: the given list (in order), else those of the evidence.
+    ev_rows, req_rows, cand_codes = _pair_rows(evidence, reqs, cand_index)
+    why, strength = _judge(evidence, reqs, ev_rows, req_rows, now_ts, policy)
+    cells = _best_per_cell(evidence, ev_rows, cand_codes * len(reqs) + req_rows, why == "", strength, layout.n_cells)
+
+    matrix = _matrix(reqs, cand_index, layout, cells)
+    shape = (len(cand_index), layout.n_requirements)
+    scores = _scores(reqs, layout.bounds, cand_index, cells.best.reshape(shape), cells.met.reshape(shape))
+    pairs, pair_rows = _pairs_frame(reqs, cand_index, layout, ev_rows, req_rows, cand_codes, why, strength)
+    return CoverageReport(
+        reqs, pairs, matrix, scores, evidence, now_ts.to_pydatetime(), layout.matrix_rows, pair_rows, layout.score_rows
+    )
+
+
+def _utc_timestamp(now: datetime) -> pd.Timestamp:
+    """``now`` as a UTC timestamp (a naive datetime is taken to be UTC)."""
+    stamp = pd.Timestamp(now)
+    return stamp.tz_convert("UTC") if stamp.tzinfo else stamp.tz_localize("UTC")
+
+
+def _candidate_index(evidence: pd.DataFrame, candidate_ids: Sequence[str] | None) -> pd.Index:
+    """The candidates of the report: the given list (in order, once each), else those of the evidence."""
     if candidate_ids is None:
-        cand_index = pd.Index(pd.unique(evidence["candidate_id"].to_numpy(dtype=object)), dtype=object)
-    else:
-        cand_index = pd.Index(list(dict.fromkeys(candidate_ids)), dtype=object)
-    n_cands = len(cand_index)
+        return pd.Index(pd.unique(evidence["candidate_id"].to_numpy(dtype=object)), dtype=object)
+    return pd.Index(list(dict.fromkeys(candidate_ids)), dtype=object)
 
-    # 1. Pair each piece of evidence with the requirements on its skill (CSR-style expansion).
+
+@dataclass(frozen=True)
+class _RoleLayout:
+    """Where each role sits: its requirement rows ``bounds`` (requirements are grouped by role),
+    its block of matrix rows (candidate-major within the role) and of score rows."""
+
+    bounds: Mapping[str, tuple[int, int]]
+    n_candidates: int
+    n_requirements: int
+
+    @classmethod
+    def of(cls, reqs: pd.DataFrame, n_candidates: int) -> _RoleLayout:
+        bounds: dict[str, tuple[int, int]] = {}
+        for j, rid in enumerate(reqs["role_id"].tolist()):
+            start, _ = bounds.get(rid, (j, j))
+            bounds[rid] = (start, j + 1)
+        return cls(bounds, n_candidates, len(reqs))
+
+    @property
+    def n_cells(self) -> int:
+        """Candidates x requirements."""
+        return self.n_candidates * self.n_requirements
+
+    @property
+    def role_index(self) -> pd.Index:
+        """The roles, in order."""
+        return pd.Index(list(self.bounds), dtype=object)
+
+    @property
+    def matrix_rows(self) -> dict[str, tuple[int, int]]:
+        rows, at = {}, 0
+        for rid, (a, b) in self.bounds.items():
+            rows[rid] = (at, at + self.n_candidates * (b - a))
+            at += self.n_candidates * (b - a)
+        return rows
+
+    @property
+    def score_rows(self) -> dict[str, tuple[int, int]]:
+        n = self.n_candidates
+        return {rid: (k * n, (k + 1) * n) for k, rid in enumerate(self.bounds)}
+
+    def matrix_cells(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """``(candidate code, requirement row)`` of every matrix row, role-major."""
+        cand_parts, req_parts = [], []
+        for a, b in self.bounds.values():
+            cand_parts.append(np.repeat(np.arange(self.n_candidates, dtype=np.int64), b - a))
+            req_parts.append(np.tile(np.arange(a, b, dtype=np.int64), self.n_candidates))
+        if not cand_parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(cand_parts), np.concatenate(req_parts)
+
+    def role_of_requirement(self) -> npt.NDArray[np.int64]:
+        """The position in :attr:`role_index` of each requirement row."""
+        out = np.zeros(self.n_requirements, dtype=np.int64)
+        for k, (a, b) in enumerate(self.bounds.values()):
+            out[a:b] = k
+        return out
+
+
+def _pair_rows(
+    evidence: pd.DataFrame, reqs: pd.DataFrame, cand_index: pd.Index
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Step 1: every (evidence row, requirement row) pair on the same skill, as ``(ev_rows,
+    req_rows, candidate codes)`` sorted role-major (by requirement row, then evidence row).
+    Evidence on no required skill, or of a candidate not asked for, pairs with nothing.
+
+    A CSR-style expansion: requirement rows grouped by skill, each evidence row repeated
+    once per requirement on its skill."""
     skill_index = pd.Index(pd.unique(reqs["skill_id"].astype(object)))
     req_skill = skill_index.get_indexer(pd.Index(reqs["skill_id"].astype(object)))
     req_order = np.argsort(req_skill, kind="stable")
     per_skill = np.bincount(req_skill, minlength=len(skill_index)).astype(np.int64)
     offsets = np.concatenate([[0], np.cumsum(per_skill)[:-1]]).astype(np.int64)
     ev_skill = _codes(evidence["skill_id"], skill_index)
-    cand_codes_all = _codes(evidence["candidate_id"], cand_index)
-    usable = np.flatnonzero((ev_skill >= 0) & (cand_codes_all >= 0))  # others: no requirement, or not asked for
+    cand_codes = _codes(evidence["candidate_id"], cand_index)
+    usable = np.flatnonzero((ev_skill >= 0) & (cand_codes >= 0))
     reps = per_skill[ev_skill[usable]]
     ev_rows = np.repeat(usable, reps)
     within = np.arange(len(ev_rows)) - np.repeat(np.cumsum(reps) - reps, reps)
     req_rows = req_order[np.repeat(offsets[ev_skill[usable]], reps) + within].astype(np.int64)
-    # Role-major order (requirements are grouped by role), so that each role is one slice.
     order = np.lexsort((ev_rows, req_rows))
     ev_rows, req_rows = ev_rows[order].astype(np.int64), req_rows[order]
-    cand_codes = cand_codes_all[ev_rows].astype(np.int64)
+    return ev_rows, req_rows, cand_codes[ev_rows].astype(np.int64)
 
-    # 2. Judge each pair.
-    why, strength = _judge(evidence, reqs, ev_rows, req_rows, now_ts, policy)
-    counts = why == ""
 
-    # 3. Aggregate per (candidate, requirement): best strength, distinct badges, best badge.
-    cell = cand_codes * n_reqs + req_rows
-    best = np.zeros(n_cands * n_reqs, dtype=float)
-    n_badges = np.zeros(n_cands * n_reqs, dtype=np.int64)
-    best_badge = np.full(n_cands * n_reqs, -1, dtype=np.int64)
-    badge_uniques: npt.NDArray[Any] = np.zeros(0, dtype=object)
-    if counts.any():
-        c_idx = np.flatnonzero(counts)
-        c_cell = cell[c_idx]
-        c_strength = strength[c_idx]
-        badge_codes, badge_uniques = _factorize(evidence["badge_key"], ev_rows[c_idx])
-        # one badge naming the same skill twice ("Docker", "Containers") counts once
-        first_of_skill = evidence["first_of_skill"].to_numpy(dtype=bool)[ev_rows[c_idx]]
-        n_badges += np.bincount(c_cell[first_of_skill], minlength=n_cands * n_reqs)
-        by_cell = np.lexsort((-c_strength, c_cell))
-        first = by_cell[np.r_[True, c_cell[by_cell][1:] != c_cell[by_cell][:-1]]]
-        best[c_cell[first]] = c_strength[first]
-        best_badge[c_cell[first]] = badge_codes[first]
-    met = n_badges > 0
+@dataclass(frozen=True)
+class _Cells:
+    """Per (candidate, requirement) cell, flat (candidate-major): the best strength, how many
+    distinct badges count, and the best badge (a code into ``badge_names``; -1 for none)."""
 
-    # 4. The matrix, role-major (categorical string columns), and the scores.
-    role_ids = reqs["role_id"].tolist()
-    role_bounds: dict[str, tuple[int, int]] = {}
-    for j, rid in enumerate(role_ids):
-        a, _ = role_bounds.get(rid, (j, j))
-        role_bounds[rid] = (a, j + 1)
-    cand_parts, req_parts, role_rows = [], [], {}
-    at = 0
-    for rid, (a, b) in role_bounds.items():
-        cand_parts.append(np.repeat(np.arange(n_cands), b - a))
-        req_parts.append(np.tile(np.arange(a, b), n_cands))
-        role_rows[rid] = (at, at + n_cands * (b - a))
-        at += n_cands * (b - a)
-    cand_rep = np.concatenate(cand_parts) if cand_parts else np.zeros(0, dtype=np.int64)
-    req_tile = np.concatenate(req_parts) if req_parts else np.zeros(0, dtype=np.int64)
-    flat = cand_rep * n_reqs + req_tile
+    best: npt.NDArray[np.float64]
+    badges: npt.NDArray[np.int64]
+    best_badge: npt.NDArray[np.int64]
+    badge_names: npt.NDArray[Any]
 
-    def cat(values: pd.Series, codes: npt.NDArray[np.int64]) -> pd.Categorical:
+    @property
+    def met(self) -> npt.NDArray[np.bool_]:
+        return self.badges > 0
+
+
+def _best_per_cell(
+    evidence: pd.DataFrame,
+    ev_rows: npt.NDArray[np.int64],
+    cell: npt.NDArray[np.int64],
+    counts: npt.NDArray[np.bool_],
+    strength: npt.NDArray[np.float64],
+    n_cells: int,
+) -> _Cells:
+    """Step 3: of the pairs that count, per cell: the best strength (ties: the first pair,
+    i.e. the lowest evidence row), the number of distinct badges (one badge naming the
+    same skill twice, "Docker" and "Containers", counts once) and the best badge."""
+    best = np.zeros(n_cells, dtype=float)
+    badges = np.zeros(n_cells, dtype=np.int64)
+    best_badge = np.full(n_cells, -1, dtype=np.int64)
+    if not counts.any():
+        return _Cells(best, badges, best_badge, np.zeros(0, dtype=object))
+    c_idx = np.flatnonzero(counts)
+    c_cell, c_strength = cell[c_idx], strength[c_idx]
+    badge_codes, badge_names = _factorize(evidence["badge_key"], ev_rows[c_idx])
+    distinct = np.unique(c_cell * max(len(badge_names), 1) + badge_codes)
+    badges += np.bincount(distinct // max(len(badge_names), 1), minlength=n_cells)
+    by_cell = np.lexsort((-c_strength, c_cell))
+    first = by_cell[np.r_[True, c_cell[by_cell][1:] != c_cell[by_cell][:-1]]]
+    best[c_cell[first]] = c_strength[first]
+    best_badge[c_cell[first]] = badge_codes[first]
+    return _Cells(best, badges, best_badge, badge_names)
+
+
+def _matrix(reqs: pd.DataFrame, cand_index: pd.Index, layout: _RoleLayout, cells: _Cells) -> pd.DataFrame:
+    """Step 4: the full candidates x requirements matrix, role-major, string columns categorical."""
+    cand_rep, req_tile = layout.matrix_cells()
+    flat = cand_rep * layout.n_requirements + req_tile
+
+    def cat(values: pd.Series) -> pd.Categorical:
         uniques = pd.Index(pd.unique(values.astype(object)))
         return pd.Categorical.from_codes(
-            uniques.get_indexer(pd.Index(values.astype(object)))[codes], categories=uniques
+            uniques.get_indexer(pd.Index(values.astype(object)))[req_tile], categories=uniques
         )
 
-    matrix = pd.DataFrame(
+    return pd.DataFrame(
         {
             "candidate_id": pd.Categorical.from_codes(cand_rep, categories=cand_index),
-            "role_id": cat(reqs["role_id"], req_tile),
-            "role_name": cat(reqs["role_name"], req_tile),
+            "role_id": cat(reqs["role_id"]),
+            "role_name": cat(reqs["role_name"]),
             "req_index": reqs["req_index"].to_numpy(dtype=np.int64)[req_tile],
-            "requirement": cat(reqs["requirement"], req_tile),
-            "skill_id": cat(reqs["skill_id"], req_tile),
+            "requirement": cat(reqs["requirement"]),
+            "skill_id": cat(reqs["skill_id"]),
             "weight": reqs["weight"].to_numpy(dtype=float)[req_tile],
             "must_have": reqs["must_have"].to_numpy(dtype=bool)[req_tile],
             "min_level": reqs["min_level"].to_numpy(dtype=float)[req_tile],
             "max_age_days": reqs["max_age_days"].to_numpy(dtype=float)[req_tile],
-            "badges": n_badges[flat],
-            "strength": best[flat],
-            "best_badge": pd.Categorical.from_codes(best_badge[flat], categories=pd.Index(badge_uniques, dtype=object)),
-            "met": met[flat],
+            "badges": cells.badges[flat],
+            "strength": cells.best[flat],
+            "best_badge": pd.Categorical.from_codes(
+                cells.best_badge[flat], categories=pd.Index(cells.badge_names, dtype=object)
+            ),
+            "met": cells.met[flat],
         }
     )
-    scores = _scores(reqs, role_bounds, cand_index, best.reshape(n_cands, n_reqs), met.reshape(n_cands, n_reqs))
 
-    # 5. The judged pairs (role-major); evidence columns are added on demand.
-    role_codes = pd.Index(list(role_bounds), dtype=object)
-    req_role = role_codes.get_indexer(pd.Index(role_ids, dtype=object))
+
+def _pairs_frame(
+    reqs: pd.DataFrame,
+    cand_index: pd.Index,
+    layout: _RoleLayout,
+    ev_rows: npt.NDArray[np.int64],
+    req_rows: npt.NDArray[np.int64],
+    cand_codes: npt.NDArray[np.int64],
+    why: npt.NDArray[np.object_],
+    strength: npt.NDArray[np.float64],
+) -> tuple[pd.DataFrame, dict[str, tuple[int, int]]]:
+    """Step 5: the judged pairs (role-major; evidence columns are added on demand) and the
+    block of rows of each role that has any."""
+    role_index = layout.role_index
+    pair_role = layout.role_of_requirement()[req_rows]
     pairs = pd.DataFrame(
         {
             "ev_row": ev_rows,
             "req_row": req_rows,
             "candidate_id": pd.Categorical.from_codes(cand_codes, categories=cand_index),
-            "role_id": pd.Categorical.from_codes(req_role[req_rows], categories=role_codes),
+            "role_id": pd.Categorical.from_codes(pair_role, categories=role_index),
             "req_index": reqs["req_index"].to_numpy(dtype=np.int64)[req_rows],
-            "counts": counts,
+            "counts": why == "",
             "strength": strength,
             "why_not": pd.Series(why, dtype=object),
         }
     )
     pair_rows: dict[str, tuple[int, int]] = {}
     if len(req_rows):
-        pair_role = req_role[req_rows]
         starts = np.r_[0, np.flatnonzero(pair_role[1:] != pair_role[:-1]) + 1]
         for a, b in zip(starts.tolist(), [*starts[1:].tolist(), len(pair_role)], strict=True):
-            pair_rows[str(role_codes[pair_role[a]])] = (a, b)
-    score_rows = {rid: (k * n_cands, (k + 1) * n_cands) for k, rid in enumerate(role_bounds)}
-    return CoverageReport(
-        reqs, pairs, matrix, scores, evidence, now_ts.to_pydatetime(), role_rows, pair_rows, score_rows
-    )
+            pair_rows[str(role_index[pair_role[a]])] = (a, b)
+    return pairs, pair_rows
 
 
 def _scores(
@@ -622,6 +727,47 @@ def _scores(
     return scores
 
 
+class _Pairs:
+    """The judged pairs while :func:`_judge` works: each pair's evidence and requirement
+    columns, and ``why`` (the first rule that excluded it; "" while it still counts)."""
+
+    def __init__(
+        self, ev: pd.DataFrame, reqs: pd.DataFrame, ev_rows: npt.NDArray[np.int64], req_rows: npt.NDArray[np.int64]
+    ) -> None:
+        self.evidence, self.requirements = ev, reqs
+        self.ev_rows, self.req_rows = ev_rows, req_rows
+        self.why = np.full(len(ev_rows), "", dtype=object)
+
+    def __len__(self) -> int:
+        return len(self.ev_rows)
+
+    def ev(self, name: str) -> npt.NDArray[Any]:
+        """An evidence column at each pair's evidence row (categorical strings as objects, missing as "")."""
+        series = self.evidence[name]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            cats = np.append(series.cat.categories.to_numpy(dtype=object), "")
+            return cats[series.cat.codes.to_numpy()[self.ev_rows]]  # code -1 (missing) -> ""
+        return series.to_numpy(dtype=object)[self.ev_rows]
+
+    def ev_numbers(self, name: str) -> npt.NDArray[np.float64]:
+        """A numeric evidence column (NaN for missing) at each pair's evidence row."""
+        return self.evidence[name].to_numpy(dtype=np.float64, na_value=np.nan)[self.ev_rows]
+
+    def ev_times(self, name: str) -> npt.NDArray[np.datetime64]:
+        """A UTC datetime evidence column (naive, NaT for missing) at each pair's evidence row."""
+        return _naive_utc(self.evidence[name])[self.ev_rows]
+
+    def req(self, name: str, dtype: Any = object) -> npt.NDArray[Any]:
+        """A requirement column at each pair's requirement row."""
+        return self.requirements[name].to_numpy(dtype=dtype)[self.req_rows]
+
+    def exclude(self, mask: npt.NDArray[np.bool_], text: str | Callable[[npt.NDArray[np.int64]], list[str]]) -> None:
+        """Give the pairs of ``mask`` not yet excluded this reason (texts are built only for them)."""
+        idx = np.flatnonzero(mask & (self.why == ""))
+        if len(idx):
+            self.why[idx] = text if isinstance(text, str) else np.array(text(idx), dtype=object)
+
+
 def _judge(
     ev: pd.DataFrame,
     reqs: pd.DataFrame,
@@ -630,115 +776,77 @@ def _judge(
     now: pd.Timestamp,
     policy: CoveragePolicy,
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]:
-    """For each (evidence row, requirement row) pair: why it does not count ("" when it does)
-    and the strength it gives. Rules in the order of the module docstring."""
-    n = len(ev_rows)
-    why = np.full(n, "", dtype=object)
-    if n == 0:
-        return why, np.zeros(0, dtype=float)
-
-    def col(name: str) -> npt.NDArray[Any]:
-        series = ev[name]
-        if isinstance(series.dtype, pd.CategoricalDtype):
-            cats = np.append(series.cat.categories.to_numpy(dtype=object), "")
-            return cats[series.cat.codes.to_numpy()[ev_rows]]  # code -1 (missing) -> ""
-        return series.to_numpy(dtype=object)[ev_rows]
-
-    def rule(mask: npt.NDArray[np.bool_], text: str | Callable[[npt.NDArray[np.int64]], list[str]]) -> None:
-        """Give the rows of ``mask`` not yet excluded this reason (texts are built only for them)."""
-        idx = np.flatnonzero(mask & (why == ""))
-        if len(idx):
-            why[idx] = text if isinstance(text, str) else np.array(text(idx), dtype=object)
-
-    status = col("status")
-    bad = status != Status.VERIFIED.value
-    if bad.any():
-        reason = col("reason")
-        # "badge failed: revoked ...", "badge could not be verified: ..." (words, not status codes)
-        said = {Status.FAILED.value: "failed", Status.ERROR.value: "could not be verified"}
-        rule(
-            bad,
-            lambda ix: [
-                f"badge {said.get(status[i], status[i])}" + (f": {reason[i]}" if reason[i] else "") for i in ix
-            ],
-        )
-    expires = _naive_utc(ev["expires_dt"])[ev_rows]
+    """Step 2: for each (evidence row, requirement row) pair, why it does not count ("" when
+    it does) and the strength it gives (its trust weight times its identity factor). The
+    rules run in the order of the module docstring; a pair keeps the first reason."""
+    pairs = _Pairs(ev, reqs, ev_rows, req_rows)
+    if not len(pairs):
+        return pairs.why, np.zeros(0, dtype=float)
     now64 = now.tz_convert(None).to_datetime64()
-    expired = ~np.isnat(expires) & (expires <= now64)
+    _exclude_unverified(pairs)
+    _exclude_expired(pairs, now64)
+    _exclude_possible_matches(pairs)
+    weight = _trust_weights(pairs, policy)
+    weight = weight * _identity_weights(pairs, policy)
+    _exclude_issuers_not_accepted(pairs)
+    _exclude_old_evidence(pairs, now64)
+    _exclude_low_levels(pairs, policy)
+    return pairs.why, np.where(pairs.why == "", weight, 0.0)
+
+
+def _exclude_unverified(pairs: _Pairs) -> None:
+    """A badge that is not verified: "badge failed: revoked ...", "badge could not be verified: ..."."""
+    status = pairs.ev("status")
+    bad = status != Status.VERIFIED.value
+    if not bad.any():
+        return
+    reason = pairs.ev("reason")
+    said = {Status.FAILED.value: "failed", Status.ERROR.value: "could not be verified"}
+    pairs.exclude(
+        bad,
+        lambda ix: [f"badge {said.get(status[i], status[i])}" + (f": {reason[i]}" if reason[i] else "") for i in ix],
+    )
+
+
+def _exclude_expired(pairs: _Pairs, now: np.datetime64) -> None:
+    """A badge whose expiry is at or before ``now``."""
+    expires = pairs.ev_times("expires_dt")
+    expired = ~np.isnat(expires) & (expires <= now)
     if expired.any():
-        expires_text = col("expires")
-        rule(expired, lambda ix: ["expired " + str(expires_text[i])[:10] for i in ix])
-    low = ev["low_confidence"].to_numpy(dtype=bool)[ev_rows]
+        text = pairs.ev("expires")
+        pairs.exclude(expired, lambda ix: ["expired " + str(text[i])[:10] for i in ix])
+
+
+def _exclude_possible_matches(pairs: _Pairs) -> None:
+    """A skill matched to the catalogue with low confidence only."""
+    low = pairs.evidence["low_confidence"].to_numpy(dtype=bool)[pairs.ev_rows]
     if low.any():
-        methods, scores = col("match_method"), ev["match_score"].to_numpy(dtype=float)[ev_rows]
-        rule(low, lambda ix: [f"possible match only ({match_method_label(methods[i])}, {scores[i]:.2f})" for i in ix])
-    trust = col("trust")
+        methods, scores = pairs.ev("match_method"), pairs.ev_numbers("match_score")
+        pairs.exclude(
+            low, lambda ix: [f"possible match only ({match_method_label(methods[i])}, {scores[i]:.2f})" for i in ix]
+        )
+
+
+def _trust_weights(pairs: _Pairs, policy: CoveragePolicy) -> npt.NDArray[np.float64]:
+    """The policy's weight of each pair's trust verdict; weight 0 excludes ("issuer on the deny list")."""
+    trust = pairs.ev("trust")
     default_weight = policy.trust_weights.get("unknown", 1.0)
     verdicts, inverse = np.unique(trust.astype(str), return_inverse=True)
     weights = np.array([float(policy.trust_weights.get(v, default_weight)) for v in verdicts], dtype=float)[inverse]
-    rule(weights <= 0, lambda ix: [f"issuer {trust_label(trust[i])}" for i in ix])
-    weights = weights * _identity_weights(ev, reqs, ev_rows, req_rows, policy, col, rule)
-
-    accepted = reqs["accepted_issuers"].to_numpy(dtype=object)[req_rows]
-    has_acc = np.array([len(a) > 0 for a in accepted], dtype=bool)
-    if has_acc.any():
-        issuers = col("issuer_id")
-        cache: dict[tuple[str, tuple[str, ...]], bool] = {}
-        ok = np.ones(n, dtype=bool)
-        for i in np.flatnonzero(has_acc).tolist():
-            key = (str(issuers[i]), accepted[i])
-            if key not in cache:
-                cache[key] = TrustList(allow=key[1]).verdict(key[0]) == "allow"
-            ok[i] = cache[key]
-        rule(~ok, "issuer not accepted for this requirement")
-
-    max_age = reqs["max_age_days"].to_numpy(dtype=float)[req_rows]
-    limited = ~np.isnan(max_age)
-    if limited.any():
-        issued = _naive_utc(ev["issued_dt"])[ev_rows]
-        rule(limited & np.isnat(issued), "issue date unknown (evidence age is limited)")
-        cutoff = now64 - (np.nan_to_num(max_age) * 86_400).astype("timedelta64[s]")
-        too_old = limited & ~np.isnat(issued) & (issued < cutoff)
-        if too_old.any():
-            issued_on = col("issued_on")
-            rule(
-                too_old,
-                lambda ix: [
-                    f"evidence too old: issued {str(issued_on[i])[:10]}, limit {int(max_age[i])} days" for i in ix
-                ],
-            )
-
-    min_level = reqs["min_level"].to_numpy(dtype=float)[req_rows]
-    has_min = ~np.isnan(min_level)
-    if has_min.any():
-        level = ev["level"].astype(float).to_numpy()[ev_rows]
-        below = has_min & ~np.isnan(level) & (level < min_level)
-        rule(below, lambda ix: [f"level {level[i]:.0f} below required {min_level[i]:.0f}" for i in ix])
-        if not policy.unknown_level_counts:
-            rule(has_min & np.isnan(level), "level not stated")
-
-    strength = np.where(why == "", weights, 0.0)
-    return why, strength
+    pairs.exclude(weights <= 0, lambda ix: [f"issuer {trust_label(trust[i])}" for i in ix])
+    return weights
 
 
-def _identity_weights(
-    ev: pd.DataFrame,
-    reqs: pd.DataFrame,
-    ev_rows: npt.NDArray[np.int64],
-    req_rows: npt.NDArray[np.int64],
-    policy: CoveragePolicy,
-    col: Callable[[str], npt.NDArray[Any]],
-    rule: Callable[[npt.NDArray[np.bool_], Callable[[npt.NDArray[np.int64]], list[str]]], None],
-) -> npt.NDArray[np.float64]:
+def _identity_weights(pairs: _Pairs, policy: CoveragePolicy) -> npt.NDArray[np.float64]:
     """The identity factor of each pair's strength, excluding (with the evidence's own
     note as the reason) issuers whose identity level does not count: the
     requirement's ``identity_levels`` when it names some, else the policy's weights."""
-    levels = col("identity_level").astype(str)
-    notes = col("identity_note")
+    levels = pairs.ev("identity_level").astype(str)
+    notes = pairs.ev("identity_note")
     uniq, inverse = np.unique(levels, return_inverse=True)
     factor = np.array([policy.identity_weight(v) for v in uniq], dtype=float)[inverse]
-    chosen = reqs["identity_levels"].to_numpy(dtype=object)[req_rows] if "identity_levels" in reqs else None
-    if chosen is not None:
+    if "identity_levels" in pairs.requirements:
+        chosen = pairs.req("identity_levels")
         named = np.flatnonzero(np.array([len(c) > 0 for c in chosen], dtype=bool))
         for i in named.tolist():
             if levels[i] != UNASSESSED:
@@ -750,8 +858,57 @@ def _identity_weights(
             return note
         return f"issuer identity level {levels[i]} does not count here ({note})"
 
-    rule(factor <= 0, lambda ix: [why(i) for i in ix])
+    pairs.exclude(factor <= 0, lambda ix: [why(i) for i in ix])
     return factor
+
+
+def _exclude_issuers_not_accepted(pairs: _Pairs) -> None:
+    """An issuer outside the requirement's accepted issuers (matched as a trust list's allow entries)."""
+    accepted = pairs.req("accepted_issuers")
+    has_acc = np.array([len(a) > 0 for a in accepted], dtype=bool)
+    if not has_acc.any():
+        return
+    issuers = pairs.ev("issuer_id")
+    cache: dict[tuple[str, tuple[str, ...]], bool] = {}
+    ok = np.ones(len(pairs), dtype=bool)
+    for i in np.flatnonzero(has_acc).tolist():
+        key = (str(issuers[i]), accepted[i])
+        if key not in cache:
+            cache[key] = TrustList(allow=key[1]).verdict(key[0]) == "allow"
+        ok[i] = cache[key]
+    pairs.exclude(~ok, "issuer not accepted for this requirement")
+
+
+def _exclude_old_evidence(pairs: _Pairs, now: np.datetime64) -> None:
+    """Where the requirement limits the evidence's age: an unknown issue date, or one before the limit."""
+    max_age = pairs.req("max_age_days", float)
+    limited = ~np.isnan(max_age)
+    if not limited.any():
+        return
+    issued = pairs.ev_times("issued_dt")
+    pairs.exclude(limited & np.isnat(issued), "issue date unknown (evidence age is limited)")
+    cutoff = now - (np.nan_to_num(max_age) * 86_400).astype("timedelta64[s]")
+    too_old = limited & ~np.isnat(issued) & (issued < cutoff)
+    if too_old.any():
+        issued_on = pairs.ev("issued_on")
+        pairs.exclude(
+            too_old,
+            lambda ix: [f"evidence too old: issued {str(issued_on[i])[:10]}, limit {int(max_age[i])} days" for i in ix],
+        )
+
+
+def _exclude_low_levels(pairs: _Pairs, policy: CoveragePolicy) -> None:
+    """Where the requirement sets a minimum level: a stated level below it, and (unless the
+    policy lets it count) no stated level."""
+    min_level = pairs.req("min_level", float)
+    has_min = ~np.isnan(min_level)
+    if not has_min.any():
+        return
+    level = pairs.ev_numbers("level")
+    below = has_min & ~np.isnan(level) & (level < min_level)
+    pairs.exclude(below, lambda ix: [f"level {level[i]:.0f} below required {min_level[i]:.0f}" for i in ix])
+    if not policy.unknown_level_counts:
+        pairs.exclude(has_min & np.isnan(level), "level not stated")
 
 
 def _naive_utc(values: pd.Series) -> npt.NDArray[np.datetime64]:
