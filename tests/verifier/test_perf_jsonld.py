@@ -202,3 +202,26 @@ def test_a_graph_sure_to_be_over_the_blank_node_limit_is_refused_before_building
         jsonld.canonize(doc, algorithm="RDFC-1.0", limits=limits, expanded=jsonld.expansion(doc))
     doc["credentialSubject"] = doc["credentialSubject"][:25]
     jsonld.canonize(doc, algorithm="RDFC-1.0", limits=limits)
+
+
+def test_canonical_form_is_pyld_s_own_public_normalize() -> None:
+    # The processor memoises through pyld's internal hooks (docs/decisions/0002): whatever
+    # pyld release is installed, the canonical N-Quads must be those of its public API.
+    compared = 0
+    loader = jsonld._loader("latest")
+    for path, doc in DOCUMENTS:
+        body = _unsecured(doc)
+        status, ours = _canonical(body, "URDNA2015")
+        if status != "ok":
+            continue
+        options = {
+            "algorithm": "URDNA2015",
+            "format": "application/n-quads",
+            "documentLoader": loader,
+            "contextResolver": ContextResolver(_REFERENCE_CACHE, loader),
+            "base": "",
+            "processingMode": "json-ld-1.1",
+        }
+        assert pyld_jsonld.normalize(copy.deepcopy(body), options) == ours, path
+        compared += 1
+    assert compared > 100
