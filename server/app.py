@@ -19,7 +19,7 @@ from typing import Any
 
 from talent.storage import Workspace, database_url
 from talent.worker import Worker
-from ui.verification import make_transport, verify_all
+from ui.verification import cluster_config, make_transport, verify_all
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ async def lifespan(app: Any) -> AsyncIterator[dict[str, Any]]:
     if await asyncio.to_thread(is_first_launch, ws):
         log.info("first launch: loading the %s; the worker verifies it", SAMPLE_LABEL)
         await asyncio.to_thread(load_sample, ws, verify=False)
-    worker = Worker(ws, verify=verify_all, transport_factory=make_transport)
+    worker = Worker(ws, verify=verify_all, transport_factory=make_transport, cluster_config=cluster_config)
     worker.start()
     try:
         yield {"workspace": ws, "worker": worker}

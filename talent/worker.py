@@ -30,6 +30,7 @@ import httpx
 from talent.alerts import deliver_alerts
 from talent.queue import Claim, RunQueue
 from talent.storage import Workspace
+from verifier.distributed import BatchConfig
 from verifier.models import VerificationResult
 from verifier.pipeline import BadgeInput
 from verifier.recording import RecordedDocument
@@ -111,6 +112,7 @@ class Worker:
         chunk: int = CHUNK,
         poll_seconds: float = 0.5,
         dask_scheduler: str | None = None,
+        cluster_config: Callable[[], BatchConfig] | None = None,
     ) -> None:
         self._owns_workspace = isinstance(workspace, str)
         self.ws = Workspace(workspace) if isinstance(workspace, str) else workspace
@@ -126,6 +128,8 @@ class Worker:
         self.wake_event = threading.Event()
         self._thread: threading.Thread | None = None
         self._dask: Any = None
+        # the verification settings a cluster's workers get: the same as ``verify`` uses in process
+        self.cluster_config = cluster_config
 
     # -- the loop ------------------------------------------------------------------------------------
 
@@ -210,11 +214,12 @@ class Worker:
     def _verify_on_cluster(self, inputs: Sequence[BadgeInput]) -> Iterable[VerificationResult]:
         from distributed import Client
 
-        from verifier.distributed import BatchConfig, verify_on_cluster
+        from verifier.distributed import verify_on_cluster
 
         if self._dask is None:
             self._dask = Client(self.dask_scheduler)
-        return verify_on_cluster(inputs, self._dask, BatchConfig(transport_factory=self.transport_factory))
+        config = self.cluster_config() if self.cluster_config else BatchConfig(transport_factory=self.transport_factory)
+        return verify_on_cluster(inputs, self._dask, config)
 
 
 def send_run_alerts(ws: Workspace) -> None:

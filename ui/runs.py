@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from talent.queue import RunProgress
 from talent.storage import Workspace
 from talent.worker import Worker, send_run_alerts
-from ui.verification import make_transport, verify_all
+from ui.verification import cluster_config, make_transport, verify_all
 from ui.workspace import workspace
 
 
@@ -71,7 +71,7 @@ def run_now(ws: Workspace) -> None:
     """Queue every pending badge of ``ws`` and verify it in this thread, as the server's worker would
     (alerts are sent when the run ends): for scripts, tests and pages run with no app server."""
     ws.queue.enqueue(label="verified in place")
-    worker = Worker(ws, verify=verify_all, transport_factory=make_transport)
+    worker = Worker(ws, verify=verify_all, transport_factory=make_transport, cluster_config=cluster_config)
     try:
         worker.drain()
     finally:

@@ -17,7 +17,7 @@ from talent.candidates import Candidate, candidate_key, import_file
 from talent.roles import load_roles_dir
 from talent.storage import Workspace
 from talent.worker import Worker
-from ui.verification import SAMPLE_DIR, make_transport, sample_registry_settings, verify_all
+from ui.verification import SAMPLE_DIR, cluster_config, make_transport, sample_registry_settings, verify_all
 from ui.workspace import SAMPLE_MARK, url, workspace
 from verifier.pipeline import BadgeInput
 
@@ -86,7 +86,7 @@ def load_sample(ws: Workspace, *, verify: bool = True) -> str | None:
     ws.log(SAMPLE_MARK, f"{len(people)} candidates, {len(inputs)} badges", len(inputs))
     run_id = ws.queue.enqueue(label=SAMPLE_LABEL)
     if verify:
-        worker = Worker(ws, verify=verify_all, transport_factory=make_transport)
+        worker = Worker(ws, verify=verify_all, transport_factory=make_transport, cluster_config=cluster_config)
         try:
             worker.drain()
         finally:

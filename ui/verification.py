@@ -25,13 +25,14 @@ import os
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 from talent.issuers import RegistrySettings
 from talent.storage import Workspace, database_url
 from verifier.bundle import verify_recorded
+from verifier.distributed import BatchConfig
 from verifier.fetch import Fetcher, FetchLimits
 from verifier.models import VerificationResult
 from verifier.net import guarded_transport
@@ -132,6 +133,21 @@ def sample_hosts() -> tuple[str, ...]:
     """The hosts the sample workspace answers from disk (``host[:port]``)."""
     routes = routes_from_folders(SAMPLE_ISSUERS) if SAMPLE_ISSUERS.is_dir() else {}
     return tuple(dict.fromkeys(u.split("/")[2] for u in routes))
+
+
+def cluster_config(*, offline: bool | None = None, terms: Terms | None = None) -> BatchConfig:
+    """What a Dask cluster's workers verify with (the worker sends big chunks there): the same
+    transport, issuer-identity settings, registries and trust list as :func:`verify_all` in process,
+    so that a badge gets the same result wherever it is verified."""
+    offline = offline_only() if offline is None else offline
+    terms = terms if terms is not None else workspace_terms()
+    return BatchConfig(
+        transport_factory=partial(make_transport, offline=offline),
+        verifies_tls=not offline,
+        vouched_hosts=sample_hosts(),
+        trust=terms.trust,
+        registries=terms.registries,
+    )
 
 
 def verify_all(

@@ -77,6 +77,10 @@ class BatchConfig:
     strict_status_signer: bool = False
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     transport_factory: Callable[[], httpx.AsyncBaseTransport] | None = None
+    # What the transport proves about a served document's origin (issuer identity, ``domain`` level):
+    # whether it checks TLS, and the hosts it answers for that count as proven (None / (): the fetcher's own).
+    verifies_tls: bool | None = None
+    vouched_hosts: tuple[str, ...] = ()
 
     def split(self, workers: int) -> BatchConfig:
         """The same batch with the fetch caps divided between ``workers`` (at least 1 each)."""
@@ -110,6 +114,10 @@ class WorkerRuntime:
             limits=self.config.limits,
             allow_hosts=self.config.allow_hosts,
         )
+        if self.config.verifies_tls is not None:
+            fetcher.verifies_tls = self.config.verifies_tls
+        if self.config.vouched_hosts:
+            fetcher.vouched_hosts = self.config.vouched_hosts
         return Session(
             fetcher=fetcher,
             now=self.config.now,

@@ -23,7 +23,7 @@ from talent.storage import Workspace, results_t
 from talent.worker import Worker
 from tests.support.app_server import AppServer
 from tests.support.databases import NO_POSTGRES, POSTGRES_URL, postgres_schema
-from ui.verification import SAMPLE_DIR, make_transport, verify_all
+from ui.verification import SAMPLE_DIR, cluster_config, make_transport, verify_all
 from verifier.models import VerificationResult
 from verifier.pipeline import BadgeInput
 
@@ -142,3 +142,54 @@ def test_two_workers_on_one_postgresql_workspace_never_verify_an_item_twice() ->
             w.stop()
             w.ws.close()
         ws.close()
+
+
+@pytest.mark.slow
+def test_a_big_chunk_goes_to_the_dask_cluster_and_stores_what_the_worker_stores_in_process(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    from talent.worker import CHUNK
+
+    items = [
+        BadgeInput(source=f"{i}-{f.name}", data=f.read_bytes(), filename=f.name, candidate=f"ats:D{i:04d}")
+        for i, f in enumerate(FILES * (CHUNK * 2 // len(FILES) + 1))
+    ][: CHUNK * 2 + 7]
+
+    def run(url: str, scheduler: str | None) -> dict[str, tuple[str, str, str]]:
+        ws = Workspace(url)
+        ws.create_job(items, label="big batch")
+        run_id = ws.queue.enqueue(label="Verify page")
+        worker = Worker(
+            ws,
+            verify=verify_all,
+            transport_factory=make_transport,
+            dask_scheduler=scheduler or "",
+            cluster_config=cluster_config,
+        )
+        try:
+            worker.drain()
+            assert (worker._dask is not None) is bool(scheduler)  # the cluster was used, or not
+        finally:
+            worker.stop()
+        progress = ws.queue.progress(run_id)
+        assert progress is not None
+        assert (progress.state, progress.done) == ("finished", len(items))
+        stored = {
+            candidate: (r.status.value, r.reason, r.issuer.identity.level.value if r.issuer.identity else "")
+            for candidate, r in ws.latest_results()
+        }
+        ws.close()
+        return stored
+
+    in_process = run(f"sqlite:///{tmp_path / 'in-process.db'}", None)
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tcp://",
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        on_cluster = run(f"sqlite:///{tmp_path / 'cluster.db'}", cluster.scheduler_address)
+    assert len(in_process) == len(items)
+    assert on_cluster == in_process
