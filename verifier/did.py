@@ -52,6 +52,7 @@ from verifier import keys
 from verifier.codec import b64url_decode
 from verifier.errors import DocumentError, FetchError, KeyBindingError, KeyResolutionError
 from verifier.keys import PublicKey
+from verifier.recording import captured, note_reused
 from verifier.session import Session
 
 # DID Core 1.0 §5.3 "Verification Relationships"
@@ -239,9 +240,13 @@ async def fetch_controller_document(url: str, session: Session) -> dict[str, Any
     cache_key = ("controller-document", url)
     cached = session.cache.get(cache_key)
     if isinstance(cached, dict):
+        note_reused(
+            session.cache.get(("documents:" + cache_key[0], cache_key[1]), ())
+        )  # evidence: this badge relied on it too
         return cached
     try:
-        doc = await session.fetcher.fetch_json(url)
+        doc, documents = await captured(session.fetcher.fetch_json(url))
+        note_reused(documents)
     except FetchError as exc:
         raise KeyResolutionError(f"could not fetch {url}: {exc.reason}") from exc
     except DocumentError as exc:
@@ -249,6 +254,7 @@ async def fetch_controller_document(url: str, session: Session) -> dict[str, Any
     if not isinstance(doc, dict):
         raise KeyResolutionError(f"{url} is not a JSON object")
     session.cache[cache_key] = doc
+    session.cache[("documents:" + cache_key[0], cache_key[1])] = documents
     return doc
 
 

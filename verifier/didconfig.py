@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 
 from verifier.errors import DocumentError, FetchError
 from verifier.models import CheckId, Outcome, Status, VerificationResult
+from verifier.recording import captured, note_reused
 from verifier.session import Session
 
 RESOURCE_PATH = "/.well-known/did-configuration.json"
@@ -68,9 +69,12 @@ async def check_linkage(did: str, claimed_url: str, session: Session) -> tuple[s
     key = ("did-configuration", f"{did}\n{origin}")
     cached = session.cache.get(key)
     if isinstance(cached, tuple):
+        note_reused(session.cache.get(("documents:" + key[0], key[1]), ()))  # evidence: this badge relied on it too
         return cached
-    outcome = await _check(did, origin, session)
+    outcome, documents = await captured(_check(did, origin, session))
+    note_reused(documents)
     session.cache[key] = outcome
+    session.cache[("documents:" + key[0], key[1])] = documents
     return outcome
 
 

@@ -11,20 +11,30 @@ included). Nothing is recorded unless a caller opened a
 :func:`recording_item` is open around its verification. Context variables
 carry both, so concurrent verifications in one batch keep their lists apart
 without passing a recorder through every verification step.
+
+A value memoised for the batch (a DID document, a verified status list, a
+domain's DID configuration) is fetched for one badge only, but every badge
+that uses it depended on its documents: the memo keeps the keys
+:func:`captured` collected while computing it, and each badge that uses the
+value notes them as its own (:func:`note_reused`). So a badge's documents do
+not depend on which other badges shared its batch.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TypeVar
 
 __all__ = [
     "DocumentKey",
     "DocumentRecorder",
     "RecordedDocument",
+    "captured",
+    "note_reused",
     "record_fetch",
     "recording_batch",
     "recording_item",
@@ -33,6 +43,8 @@ __all__ = [
 #: (requested URL, Accept header): content negotiation may give one URL
 #: several documents.
 DocumentKey = tuple[str, str]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +122,25 @@ def recording_item() -> Iterator[list[DocumentKey]]:
         yield keys
     finally:
         _ITEM.reset(token)
+
+
+async def captured(awaitable: Awaitable[T]) -> tuple[T, tuple[DocumentKey, ...]]:
+    """Await ``awaitable`` (the computation of a value memoised for the batch) and the keys of the
+    documents fetched meanwhile; whoever uses the value notes them with :func:`note_reused`."""
+    keys: list[DocumentKey] = []
+    token = _ITEM.set(keys)
+    try:
+        value = await awaitable
+    finally:
+        _ITEM.reset(token)
+    return value, tuple(keys)
+
+
+def note_reused(keys: Iterable[DocumentKey]) -> None:
+    """Note documents a memoised value was made from as the current badge's own (cheap when not recording)."""
+    item = _ITEM.get()
+    if item is None:
+        return
+    for key in keys:
+        if key not in item:
+            item.append(key)

@@ -70,12 +70,13 @@ import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from verifier import dates, nodes
 from verifier.codec import b64url_decode
 from verifier.errors import DocumentError, FetchError, VerifierError
 from verifier.models import Check, CheckId, errored, failed, passed, skipped, warned
+from verifier.recording import captured, note_reused
 from verifier.session import Session
 
 # Bitstring Status List §2.2 sets a 16 KiB (131,072 entries) minimum for
@@ -256,10 +257,11 @@ async def load_list(entry: ListEntry, session: Session, *, issuer_id: str) -> St
     key = ("status-list", f"{entry.type} {issuer_id} {entry.list_url}")
     cached = session.cache.get(key)
     if cached is None:
-        cached = asyncio.ensure_future(_load_list(entry, session, issuer_id=issuer_id))
+        cached = asyncio.ensure_future(captured(_load_list(entry, session, issuer_id=issuer_id)))
         session.cache[key] = cached
-    result: StatusList = await asyncio.shield(cached)
-    return result
+    result, documents = await asyncio.shield(cached)
+    note_reused(documents)  # the list's documents are every badge's that relies on it (evidence)
+    return cast(StatusList, result)
 
 
 async def _load_list(entry: ListEntry, session: Session, *, issuer_id: str) -> StatusList:
@@ -355,10 +357,11 @@ async def _load_revocation_list(entry: RevocationListEntry, session: Session) ->
                 raise StatusUnavailable("revocation list is not a JSON object")
             return doc
 
-        cached = asyncio.ensure_future(fetch())
+        cached = asyncio.ensure_future(captured(fetch()))
         session.cache[key] = cached
-    result: dict[str, Any] = await asyncio.shield(cached)
-    return result
+    result, documents = await asyncio.shield(cached)
+    note_reused(documents)
+    return cast(dict[str, Any], result)
 
 
 # -- the check -------------------------------------------------------------------
