@@ -191,7 +191,7 @@ class Worker:
         inputs = [item.input for item in claim.items]
         try:
             if self.dask_scheduler and len(inputs) > CHUNK:
-                for i, result in enumerate(self._verify_on_cluster(inputs)):
+                for i, result in enumerate(self._verify_on_cluster(inputs, chunk.keep_documents)):
                     chunk.record(i, result)
                     if chunk.should_stop():
                         break
@@ -211,7 +211,9 @@ class Worker:
     def _chunk_size(self) -> int:
         return DASK_CHUNK if self.dask_scheduler else self.chunk
 
-    def _verify_on_cluster(self, inputs: Sequence[BadgeInput]) -> Iterable[VerificationResult]:
+    def _verify_on_cluster(
+        self, inputs: Sequence[BadgeInput], on_documents: Callable[[int, list[RecordedDocument]], None]
+    ) -> Iterable[VerificationResult]:
         from distributed import Client
 
         from verifier.distributed import verify_on_cluster
@@ -219,7 +221,7 @@ class Worker:
         if self._dask is None:
             self._dask = Client(self.dask_scheduler)
         config = self.cluster_config() if self.cluster_config else BatchConfig(transport_factory=self.transport_factory)
-        return verify_on_cluster(inputs, self._dask, config)
+        return verify_on_cluster(inputs, self._dask, config, on_documents=on_documents)
 
 
 def send_run_alerts(ws: Workspace) -> None:

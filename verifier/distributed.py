@@ -49,7 +49,8 @@ import httpx
 
 from verifier.fetch import Fetcher, FetchLimits
 from verifier.models import CheckId, VerificationResult, error_result
-from verifier.pipeline import BadgeInput, verify_batch
+from verifier.pipeline import BadgeInput, map_batch, verify_batch
+from verifier.recording import DocumentRecorder, RecordedDocument, recording_batch
 from verifier.registries import Registries
 from verifier.session import Session
 from verifier.trust import TrustList
@@ -102,6 +103,7 @@ class WorkerRuntime:
 
     def __init__(self, config: BatchConfig) -> None:
         self.config = config
+        self._recorder = DocumentRecorder()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="verifier-runtime", daemon=True)
         self._thread.start()
@@ -134,6 +136,24 @@ class WorkerRuntime:
     async def _verify(self, items: Sequence[BadgeInput]) -> list[VerificationResult]:
         window = max(64, self.config.limits.concurrency * 4)
         return [r async for r in verify_batch(items, self._session, window=window)]
+
+    def verify_recorded(self, items: Sequence[BadgeInput]) -> list[tuple[VerificationResult, list[RecordedDocument]]]:
+        """Verify a partition; per input, in order, its result and the documents it depended on
+        exactly as fetched (for storage and evidence bundles)."""
+        return asyncio.run_coroutine_threadsafe(self._verify_recorded(items), self._loop).result()
+
+    async def _verify_recorded(
+        self, items: Sequence[BadgeInput]
+    ) -> list[tuple[VerificationResult, list[RecordedDocument]]]:
+        from verifier.bundle import verify_recorded
+
+        window = max(64, self.config.limits.concurrency * 4)
+        # One recorder per run on this worker: a value memoised by an earlier partition (a status list,
+        # a DID document) names documents that partition fetched.
+        recorder = self._recorder
+        with recording_batch(recorder):
+            pairs = [p async for p in map_batch(items, self._session, verify_recorded, window=window)]
+        return [(result, [recorder.documents[key] for key in record.documents]) for result, record in pairs]
 
     def close(self) -> None:
         """Close the fetcher and stop the loop thread."""
@@ -182,6 +202,13 @@ def verify_partition(items: Sequence[BadgeInput], config: BatchConfig) -> list[V
     return _runtime(config).verify(items)
 
 
+def verify_partition_recorded(
+    items: Sequence[BadgeInput], config: BatchConfig
+) -> list[tuple[VerificationResult, list[RecordedDocument]]]:
+    """:func:`verify_partition`, each result with the documents it depended on."""
+    return _runtime(config).verify_recorded(items)
+
+
 def close_runtimes() -> int:
     """Close every runtime of this process (tests, worker teardown); returns how many."""
     with _RUNTIMES_LOCK:
@@ -219,10 +246,10 @@ class _Reorder:
     """Partition results that arrived out of order, released in input order."""
 
     def __init__(self) -> None:
-        self._ready: dict[int, list[VerificationResult]] = {}
+        self._ready: dict[int, list[Any]] = {}
         self.next = 0
 
-    def add(self, index: int, results: list[VerificationResult]) -> Iterator[VerificationResult]:
+    def add(self, index: int, results: list[Any]) -> Iterator[Any]:
         self._ready[index] = results
         while self.next in self._ready:
             yield from self._ready.pop(self.next)
@@ -236,12 +263,16 @@ def verify_on_cluster(
     *,
     partition_size: int = DEFAULT_PARTITION_SIZE,
     max_in_flight: int | None = None,
+    on_documents: Callable[[int, list[RecordedDocument]], None] | None = None,
 ) -> Iterator[VerificationResult]:
     """Verify ``items`` on a Dask ``distributed.Client``; yield results in input order.
 
     Partitions are submitted up to ``max_in_flight`` ahead of the oldest one
     not yet yielded (default: twice the cluster's worker threads) and
-    collected with ``distributed.as_completed``.
+    collected with ``distributed.as_completed``. ``on_documents(i, documents)``,
+    when given, is called just before the ``i``-th result is yielded with the
+    documents it depended on, as the worker fetched them (none for a partition
+    whose worker failed).
     """
     from distributed import as_completed
 
@@ -256,6 +287,7 @@ def verify_on_cluster(
     pending = as_completed()
 
     submitted = 0
+    position = 0  # results yielded so far
 
     def top_up() -> None:
         nonlocal submitted
@@ -265,7 +297,8 @@ def verify_on_cluster(
             if nxt is None:
                 return
             index, part = nxt
-            future = client.submit(verify_partition, part, config, pure=False, key=f"verify-{config.run_id}-{index}")
+            task = verify_partition if on_documents is None else verify_partition_recorded
+            future = client.submit(task, part, config, pure=False, key=f"verify-{config.run_id}-{index}")
             meta[future] = (index, part)
             pending.add(future)
             submitted += 1
@@ -277,8 +310,16 @@ def verify_on_cluster(
             try:
                 results = future.result()
             except Exception as exc:  # a worker crash must not stop the batch; its inputs are reported
-                results = _failed_partition(part, exc, config)
-            yield from reorder.add(index, results)
+                failed = _failed_partition(part, exc, config)
+                results = failed if on_documents is None else [(r, []) for r in failed]
+            for entry in reorder.add(index, results):
+                if on_documents is None:
+                    yield entry
+                else:
+                    result, documents = entry
+                    on_documents(position, documents)
+                    position += 1
+                    yield result
             top_up()
     finally:
         for future in meta:

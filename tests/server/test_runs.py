@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import Counter
@@ -155,7 +156,7 @@ def test_a_big_chunk_goes_to_the_dask_cluster_and_stores_what_the_worker_stores_
         for i, f in enumerate(FILES * (CHUNK * 2 // len(FILES) + 1))
     ][: CHUNK * 2 + 7]
 
-    def run(url: str, scheduler: str | None) -> dict[str, tuple[str, str, str]]:
+    def run(url: str, scheduler: str | None) -> tuple[dict[str, tuple[str, str, str]], dict[str, list[Any]]]:
         ws = Workspace(url)
         ws.create_job(items, label="big batch")
         run_id = ws.queue.enqueue(label="Verify page")
@@ -178,8 +179,15 @@ def test_a_big_chunk_goes_to_the_dask_cluster_and_stores_what_the_worker_stores_
             candidate: (r.status.value, r.reason, r.issuer.identity.level.value if r.issuer.identity else "")
             for candidate, r in ws.latest_results()
         }
+        # the documents each result depended on, kept for evidence bundles
+        documents = {
+            candidate: sorted(
+                (d.url, d.status, hashlib.sha256(d.content).hexdigest()) for d in ws.result_documents(rid)
+            )
+            for rid, candidate in ws.latest_result_ids(list(stored))
+        }
         ws.close()
-        return stored
+        return stored, documents
 
     in_process = run(f"sqlite:///{tmp_path / 'in-process.db'}", None)
     with LocalCluster(
@@ -191,5 +199,6 @@ def test_a_big_chunk_goes_to_the_dask_cluster_and_stores_what_the_worker_stores_
         dashboard_address=None,
     ) as cluster:
         on_cluster = run(f"sqlite:///{tmp_path / 'cluster.db'}", cluster.scheduler_address)
-    assert len(in_process) == len(items)
-    assert on_cluster == in_process
+    assert len(in_process[0]) == len(items)
+    assert sum(bool(d) for d in in_process[1].values()) >= 10  # badges that depended on fetched documents
+    assert on_cluster == in_process  # results, and the documents each depended on
