@@ -7,7 +7,15 @@ too, or a shortlist bundle of one candidate cannot be re-checked offline.
 
 from __future__ import annotations
 
-from ui.verification import SAMPLE_DIR, verify_all
+from pathlib import Path
+
+import pytest
+
+from talent.bundles import check_bundle, shortlist_bundle
+from talent.shortlist import Shortlist
+from talent.storage import Workspace
+from ui.sample import load_sample
+from ui.verification import SAMPLE_DIR, sample_hosts, verify_all
 from verifier.pipeline import BadgeInput
 from verifier.recording import RecordedDocument
 
@@ -37,3 +45,23 @@ def test_a_badge_keeps_the_documents_it_shares_with_others_in_its_batch() -> Non
     ]
     assert any("status" in u for u in shared)
     assert any("did.json" in u for u in shared)
+
+
+def test_every_one_candidate_bundle_of_the_sample_checks_again_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'skillproof.db'}"
+    monkeypatch.setenv("SKILLPROOF_DATABASE_URL", url)  # the worker verifies with this workspace's terms
+    ws = Workspace(url)
+    load_sample(ws, verify=True)
+    role = ws.roles()[0]
+    changed = []
+    for candidate in ws.candidates():
+        shortlist = Shortlist("one", role.role_id, (candidate.candidate_id,))
+        bundle = shortlist_bundle(ws, shortlist, role, verifies_tls=False, vouched_hosts=sample_hosts())
+        check = check_bundle(bundle.content)
+        assert not check.error
+        assert not check.problems
+        changed += [(candidate.candidate_id, row["badge"], row["changed"]) for row in check.rows if row["changed"]]
+    ws.close()
+    assert changed == []
