@@ -9,7 +9,7 @@ import streamlit as st
 from talent.candidates import ColumnMapping, detect_mapping, import_candidates, preview_import, read_table
 from talent.intake import Extraction, IntakeCandidate
 from ui import auth, intake
-from ui.render import link, plain, run_page
+from ui.render import counted, link, plain, run_page
 from ui.uploads import BadgeFile, Problem, expand_files, parse_urls
 from ui.workspace import add_badges, candidates, remove_candidates, save_import
 from verifier.pipeline import BadgeInput
@@ -200,10 +200,13 @@ def files_section() -> None:
     files, problems = expand_files([(u.name, u.getvalue()) for u in uploads])
     _problems_table(problems, what="files")
     if files and st.button(
-        f"Add {len(files)} badge file(s)", type="primary", help="Queues them for verification.", key="files_add"
+        f"Add {counted(len(files), 'badge file')}",
+        type="primary",
+        help="Queues them for verification.",
+        key="files_add",
     ):
         n = add_badges(candidate, [_file_input(f, candidate) for f in files], source="upload")
-        st.success(f"Added {n} badge(s). Next: **Verify**.")
+        st.success(f"Added {counted(n, 'badge')}. Next: **Verify**.")
 
 
 def _file_input(f: BadgeFile, candidate: str) -> BadgeInput:
@@ -224,10 +227,10 @@ def urls_section() -> None:
     urls, problems = parse_urls(text)
     _problems_table(problems, what="lines")
     if urls and st.button(
-        f"Add {len(urls)} link(s)", type="primary", help="Queues them for verification.", key="urls_add"
+        f"Add {counted(len(urls), 'link')}", type="primary", help="Queues them for verification.", key="urls_add"
     ):
         n = add_badges(candidate, [BadgeInput(source=u, candidate=candidate) for u in urls], source="pasted")
-        st.success(f"Added {n} badge link(s). Next: **Verify**.")
+        st.success(f"Added {counted(n, 'badge link')}. Next: **Verify**.")
 
 
 INTAKE_TYPES = ["pdf", "docx", "html", "htm", "md", "markdown", "txt", "zip", "csv"]
@@ -244,12 +247,12 @@ def _source_lines(found: list[Extraction]) -> None:
             badges = [link for link in e.links if link.kind == "badge"]
             listed = sum(1 for link in badges if link.from_profile)
             profiles = sum(1 for link in e.links if link.kind == "profile")
-            parts = [f"{len(badges)} badge(s)" + (f" ({listed} listed by a profile)" if listed else "")]
+            parts = [counted(len(badges), "badge") + (f" ({listed} listed by a profile)" if listed else "")]
             if profiles:
-                parts.append(f"{profiles} profile(s) not expanded")
-            parts.append(f"{len(e.claims)} unlinked claim(s)")
+                parts.append(f"{counted(profiles, 'profile')} not expanded")
+            parts.append(counted(len(e.claims), "unlinked claim"))
             if e.problems:
-                parts.append(f"{len(e.problems)} problem(s)")
+                parts.append(counted(len(e.problems), "problem"))
             status = "read: " + ", ".join(parts)
         rows.append({"Source": e.source, "Result": status})
     st.dataframe(
@@ -263,7 +266,10 @@ def _source_lines(found: list[Extraction]) -> None:
     )
     unreadable = sum(not e.readable for e in found)
     if unreadable:
-        st.warning(f"{unreadable} source(s) could not be read; the reason is on their line. The others are below.")
+        st.warning(
+            f"{counted(unreadable, 'source')} could not be read; the reason is on "
+            f"{'its' if unreadable == 1 else 'their'} line. The others are below."
+        )
 
 
 def _person_block(i: int, person: IntakeCandidate) -> list[str]:
@@ -373,7 +379,7 @@ def intake_section() -> None:
     chosen = [(person, _person_block(i, person)) for i, person in enumerate(people)]
     total = sum(len(urls) for _p, urls in chosen)
     if st.button(
-        f"Queue {total} badge link(s) for verification",
+        f"Queue {counted(total, 'badge link')} for verification",
         type="primary",
         disabled=total == 0,
         help="Adds the candidates (matched to those already here by email) and queues the ticked links.",
@@ -382,7 +388,9 @@ def intake_section() -> None:
         label = ", ".join(u.name for u in uploads or ())[:200] or "pasted links"
         new, queued = intake.queue(chosen, source=label)
         picked = sum(1 for _p, urls in chosen if urls)
-        st.success(f"Queued {queued} badge link(s) for {picked} candidate(s) ({new} new). Next: **Verify**.")
+        st.success(
+            f"Queued {counted(queued, 'badge link')} for {counted(picked, 'candidate')} ({new} new). Next: **Verify**."
+        )
         link("pages/2_Verify.py", "Verify the badges now", icon=":material/arrow_forward:")
 
 
@@ -391,13 +399,20 @@ REMOVE_SURE = "remove_sure"
 REMOVED = "remove_done"
 
 
+def _unconfirm() -> None:
+    """A changed choice of candidates to remove needs its own confirmation."""
+    st.session_state[REMOVE_SURE] = False
+
+
 def _remove_chosen() -> None:
     """The Remove button's action (run before the page is drawn again, so the choice can be cleared)."""
     chosen = list(st.session_state.get(REMOVE_WHO) or ())
     removed = remove_candidates(chosen)
     st.session_state[REMOVE_WHO] = []
     st.session_state[REMOVE_SURE] = False
-    st.session_state[REMOVED] = f"Removed {removed} candidate(s) with their badges, results and stored evidence."
+    st.session_state[REMOVED] = (
+        f"Removed {counted(removed, 'candidate')} with their badges, results and stored evidence."
+    )
 
 
 def remove_section() -> None:
@@ -412,11 +427,16 @@ def remove_section() -> None:
         return
     chosen = st.multiselect(
         "Candidates to remove", list(labels), format_func=lambda c: labels.get(c, c),
-        help="A candidate imported by mistake, or one who asked to be forgotten.", key=REMOVE_WHO,
+        help="A candidate imported by mistake, or one who asked to be forgotten. Typing filters the list; "
+        "Enter adds every candidate that matches.", key=REMOVE_WHO, on_change=_unconfirm,
     )  # fmt: skip
-    sure = st.checkbox("I understand this removes their badges, results and stored evidence", key=REMOVE_SURE)
+    who = counted(len(chosen), "chosen candidate") if chosen else "the chosen candidates"
+    # Any change to the choice asks for the confirmation again (_unconfirm).
+    sure = st.checkbox(
+        f"I understand this removes {who} with their badges, results and stored evidence", key=REMOVE_SURE
+    )
     st.button(
-        f"Remove {len(chosen)} candidate(s)", disabled=not (chosen and sure), on_click=_remove_chosen,
+        f"Remove {counted(len(chosen), 'candidate')}", disabled=not (chosen and sure), on_click=_remove_chosen,
         help="Removes them from the workspace, from saved shortlists and from the verification queue. "
         "This cannot be undone.", key="remove_btn",
     )  # fmt: skip

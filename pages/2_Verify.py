@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.render import link, run_page
+from ui.render import counted, link, run_page
 from ui.runs import cancel_run, job_progress, start_run
 from ui.theme import status_label
 from ui.workspace import latest_results, pending_count, requeue_all
@@ -69,7 +69,7 @@ def verify_page() -> None:
     left, mid, right = st.columns([2, 2, 3])
     with left:
         if st.button(
-            f"Verify {pending} queued badge(s)" if pending else "Nothing queued",
+            f"Verify {counted(pending, 'queued badge')}" if pending else "Nothing queued",
             type="primary",
             disabled=running or pending == 0,
             help="Starts a run over every badge that has not been checked yet.",

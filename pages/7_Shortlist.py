@@ -10,7 +10,7 @@ from ui.accessible import ranking_explanations
 from ui.coverage import RANKING_LABELS, coverage_view
 from ui.evidence import bundle_checker, evidence_bundle_download
 from ui.recheck import alert_settings, schedule_settings, shortlist_changes
-from ui.render import empty_state, run_page
+from ui.render import counted, empty_state, run_page
 from ui.report import html_report, log_export, shortlist_export
 from ui.widgets import role_picker
 from ui.workspace import audit_frame
@@ -70,7 +70,7 @@ def shortlist_page() -> None:
     if not auth.can("export"):
         st.info("Your role may look at the ranking but not export shortlists; ask HR or an administrator.")
         return
-    st.caption(f"{len(picked)} candidate(s) picked. Every download is recorded in the audit log.")
+    st.caption(f"{counted(len(picked), 'candidate')} picked. Every download is recorded in the audit log.")
     cols = st.columns(len(FORMATS) + 1)
     for col, (fmt, label) in zip(cols, FORMATS.items(), strict=False):
         with col:

@@ -16,7 +16,7 @@ import streamlit as st
 from talent.bundles import check_bundle
 from talent.errors import StorageError
 from talent.evidence import StoredEvidence, stored_evidence
-from ui.render import plain
+from ui.render import counted, plain
 from ui.report import evidence_bundle, log_export
 from ui.theme import status_label
 from ui.workspace import revision, url, workspace
@@ -141,10 +141,10 @@ def evidence_bundle_download(name: str, role_id: str, candidate_ids: tuple[str, 
         help="Recorded in the audit log with the SHA-256 of the bundle's manifest.",
         key="dl_bundle",
     )
-    line = f"{bundle.badges} badge(s); manifest SHA-256 `{bundle.manifest_sha256}`."
+    line = f"{counted(bundle.badges, 'badge')}; manifest SHA-256 `{bundle.manifest_sha256}`."
     if bundle.without_documents:
         line += (
-            f" {bundle.without_documents} badge(s) hold no fetched document (nothing was fetched, or they were "
+            f" {counted(bundle.without_documents, 'badge')} {'holds' if bundle.without_documents == 1 else 'hold'} no fetched document (nothing was fetched, or they were "
             "verified before documents were kept: re-check them to include theirs)."
         )
     st.markdown(line)
@@ -171,7 +171,7 @@ def bundle_checker() -> None:
                 "Not trusted, and not used:\n" + "\n".join(f"- {plain(p)}" for p in found.problems),
                 icon=":material/warning:",
             )
-        st.markdown(f"{len(found.rows)} badge(s) verified again as of {plain(found.judged_at or 'now')}.")
+        st.markdown(f"{counted(len(found.rows), 'badge')} verified again as of {plain(found.judged_at or 'now')}.")
         if found.rows:
             st.dataframe(pd.DataFrame(list(found.rows)), hide_index=True, width="stretch")
 
@@ -184,7 +184,7 @@ def compare_badge_details(chosen: list[str], names: dict[str, str]) -> None:
     ws = workspace()
     for cid in chosen:
         results = [r for _cid, r in ws.latest_results(candidate_id=cid)]
-        with st.expander(f"{names.get(cid, cid)} — {len(results)} badge(s)"):
+        with st.expander(f"{names.get(cid, cid)} — {counted(len(results), 'badge')}"):
             for result in results:
                 st.markdown(f"**{plain(result.achievement.name or result.input)}** — {plain(result.summary)}")
                 if result.details is not None and not result.details.is_empty:

@@ -11,7 +11,7 @@ import streamlit as st
 from talent.alerts import AlertSettings
 from talent.recheck import RecheckSettings, changes, due, expiring, last_export_at, queue_recheck, shortlisted_ids
 from ui import runs
-from ui.render import plain
+from ui.render import counted, plain
 from ui.workspace import names_at, revision, url, workspace
 from verifier.models import utc_now
 
@@ -157,7 +157,7 @@ def alert_settings() -> None:
             st.markdown(
                 "\n".join(
                     f"- {plain(d['at'][:16])} · {plain(d['channel'])} · {plain(d['state'])} "
-                    f"({d['attempts']} attempt(s)): {plain(d['detail'])}"
+                    f"({counted(d['attempts'], 'attempt')}): {plain(d['detail'])}"
                     for d in log
                 )
             )

@@ -158,6 +158,12 @@ def result_details(result: VerificationResult) -> None:
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|:<>~$=])")
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` with its noun in the right number: "1 badge", "3 badges", "2 badge links"
+    (``plural`` for the irregular ones)."""
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
 def plain(text: str) -> str:
     """``text`` made safe to pass to ``st.write`` / ``st.caption``: every
     Markdown punctuation character is backslash-escaped (CommonMark §2.4), so

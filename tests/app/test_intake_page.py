@@ -32,17 +32,17 @@ def test_resumes_preview_and_queue_then_verify(sample_workspace: Path) -> None:
     broken = ("broken.pdf", b"%PDF-1.7 not really", "application/pdf")
     at.file_uploader(key="intake_files").set_value([*files, broken]).run()
     assert [e.value for e in at.exception] == []
-    assert any("1 source(s) could not be read" in w.value for w in at.warning)
+    assert any("1 source could not be read" in w.value for w in at.warning)
     # one preview per candidate, the ATS candidate matched by email
     titles = [e.label for e in at.expander]
     assert len(titles) == 4
     assert sum("already in the workspace" in t for t in titles) == 1
     assert any("Claimed, no verifiable credential" in m.value for m in at.markdown)
     queue = at.button(key="intake_queue")
-    assert queue.label == "Queue 10 badge link(s) for verification"
+    assert queue.label == "Queue 10 badge links for verification"
     at.button(key="intake_queue").click().run()
     assert [e.value for e in at.exception] == []
-    assert any("Queued 10 badge link(s) for 4 candidate(s) (3 new)" in s.value for s in at.success)
+    assert any("Queued 10 badge links for 4 candidates (3 new)" in s.value for s in at.success)
     assert pending_count() == pending_before + 10
     after = {c.candidate_id: c for c in workspace().candidates()}
     assert len(after) == len(before) + 3
@@ -67,7 +67,7 @@ def test_pasted_profile_link_for_a_new_candidate(empty_workspace: Path) -> None:
     at.text_input(key="intake_links_name").input("Tomasz Wójcik").run()
     at.text_input(key="intake_links_email").input("tomasz.wojcik@example.com").run()
     assert [e.value for e in at.exception] == []
-    assert at.button(key="intake_queue").label == "Queue 3 badge link(s) for verification"
+    assert at.button(key="intake_queue").label == "Queue 3 badge links for verification"
     at.button(key="intake_queue").click().run()
     [cand] = workspace().candidates()
     assert cand.candidate_id == "email:tomasz.wojcik@example.com"

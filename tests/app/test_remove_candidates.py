@@ -43,10 +43,10 @@ def test_a_candidate_removed_on_the_import_page_is_gone_everywhere(empty_workspa
     at.multiselect(key="remove_who").set_value([GONE.candidate_id]).run()
     assert at.button(key="remove_btn").disabled  # not confirmed yet
     at.checkbox(key="remove_sure").check().run()
-    assert at.button(key="remove_btn").label == "Remove 1 candidate(s)"
+    assert at.button(key="remove_btn").label == "Remove 1 candidate"
     at.button(key="remove_btn").click().run()
     assert [e.value for e in at.exception] == []
-    assert any("Removed 1 candidate(s)" in s.value for s in at.success)
+    assert any("Removed 1 candidate" in s.value for s in at.success)
     assert at.multiselect(key="remove_who").value == []  # the choice is cleared
     assert not at.checkbox(key="remove_sure").value
     assert at.multiselect(key="remove_who").options == [f"Kit Kept — {KEPT.emails[0]}"]
@@ -58,3 +58,21 @@ def test_a_candidate_removed_on_the_import_page_is_gone_everywhere(empty_workspa
     assert summary().candidates == 1
     assert pending_count() == 0
     assert [s.candidate_ids for s in ws.shortlists()] == [(KEPT.candidate_id,)]
+
+
+def test_changing_the_choice_after_confirming_asks_for_the_confirmation_again(empty_workspace: Path) -> None:
+    from ui.workspace import workspace
+
+    ws = workspace()
+    ws.save_candidates([GONE, KEPT], source="ats_export.csv")
+    at = _import_page()
+    at.multiselect(key="remove_who").set_value([GONE.candidate_id]).run()
+    at.checkbox(key="remove_sure").check().run()
+    assert "1 chosen candidate" in at.checkbox(key="remove_sure").label
+    assert not at.button(key="remove_btn").disabled
+    # say Enter after typing a few letters added another match: the confirmation no longer holds
+    at.multiselect(key="remove_who").set_value([GONE.candidate_id, KEPT.candidate_id]).run()
+    assert not at.checkbox(key="remove_sure").value
+    assert at.button(key="remove_btn").disabled
+    assert "2 chosen candidates" in at.checkbox(key="remove_sure").label
+    assert len(ws.candidates()) == 2

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from talent.ranking import RANKING_RULE
 from tests.app.conftest import DASHBOARD
+from ui.render import counted
 from verifier.labels import FORMAT_LABELS
 
 pytestmark = pytest.mark.slow
@@ -115,3 +116,11 @@ def test_the_html_report_gives_each_chart_a_summary_and_a_table(sample_workspace
     assert "Ranks above" in html
     assert "Candidates are ranked first by the must-haves they meet" in html
     assert "must_haves" not in html.split("<h2>Verified coverage</h2>")[0]  # no column codes where people read
+
+
+def test_counts_are_written_in_the_right_number() -> None:
+    assert counted(1, "badge") == "1 badge"
+    assert counted(0, "candidate") == "0 candidates"
+    assert counted(2, "badge link") == "2 badge links"
+    assert counted(1234, "badge") == "1,234 badges"
+    assert counted(3, "person", "people") == "3 people"
