@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from verifier.names import comparable
 from verifier.registries import (
     SNAPSHOT_FILE,
     Registries,
@@ -227,6 +228,7 @@ def issuer_rows(records: Iterable[tuple[str, Mapping[str, Any]]]) -> list[Issuer
     for key, row in rows.items():
         for name, values in seen[key].items():
             setattr(row, name, [v for v in values if v])
+    _name_clashes(list(rows.values()))
     return sorted(rows.values(), key=lambda r: (_RANK.get(r.level, len(LEVELS)), -r.badges, r.claimed_name, r.key))
 
 
@@ -274,6 +276,42 @@ def _add(
         row.level = level
         row.proven = str(ident.get("proven") or "")
         row.how = str(ident.get("how") or "")
+
+
+def _name_clashes(rows: Sequence[IssuerRow]) -> None:
+    """Issuers of the workspace that give the same name (after Unicode normalisation and
+    look-alike folding, :func:`verifier.names.comparable`) under different identities.
+
+    Registries and the trust list protect the names they list (the verifier fails a badge that
+    claims one); a name no registry lists is protected by nothing but this: when a better-proven
+    issuer of the workspace bears it ("Amazon Web Services", served by Credly), another issuer
+    whose identity is not proven (a did:key; a badge not assessed) is a warning on the Issuers page. Two organisations
+    may share a name, so this is never an accusation on its own."""
+    by_name: dict[str, list[IssuerRow]] = {}
+    for row in rows:
+        for skel in dict.fromkeys(filter(None, (comparable(n) for n in row.claimed_names))):
+            by_name.setdefault(skel, []).append(row)
+    for group in by_name.values():
+        if len(group) < 2:
+            continue
+        for row in group:
+            rank = _RANK.get(row.level, len(LEVELS))
+            if rank < _RANK["self-asserted"] or row.impersonation_severity == "fail":
+                # a proven identity (an organisation on a platform and on its own domain, say), or
+                # one the verifier already found impersonating a registered or allowed issuer
+                continue
+            for other in group:
+                other_rank = _RANK.get(other.level, len(LEVELS))
+                if other is row or other_rank >= rank or other.level == "self-asserted":
+                    continue
+                why = (
+                    f"bears the name {other.claimed_name!r} of another issuer in this workspace, "
+                    f"{other.issuer_id or other.key} ({other.level}: {other.proven or 'proven'}), "
+                    f"while its own identity is {row.level}"
+                )
+                if why not in row.impersonation:
+                    row.impersonation.append(why)
+                    row.impersonation_severity = row.impersonation_severity or "warn"
 
 
 def inputs_for_issuer(records: Iterable[tuple[str, Mapping[str, Any]]], key: str) -> list[tuple[str, str]]:

@@ -31,7 +31,10 @@ from verifier.trust import TrustList
 TABLE_COLUMNS = {
     "identity": ("Identity", "Level and what is proven: ◆ registry, ● domain, ■ platform, ○ self-asserted."),
     "claims": ("Claims to be", "The name (and website) the badges give their issuer: a claim, not a proof."),
-    "impersonation": ("Impersonation", "A registered or allowed issuer this one resembles, and why."),
+    "impersonation": (
+        "Impersonation",
+        "A registered or allowed issuer this one resembles, or a better-proven issuer of this workspace whose name it bears, and why.",
+    ),
     "trust": ("Your trust list", "allowed / denied by you, or not listed."),
     "badges": ("Badges", "Badges from this issuer in the workspace (verified / all)."),
     "candidates": ("Candidates", "Candidates relying on this issuer's badges."),

@@ -86,6 +86,51 @@ def test_issuers_are_grouped_by_id_strongest_level_first() -> None:
     assert inputs_for_issuer(records, "did:key:z6Mkfake") == [("c1", "badge-Lone Key-self-asserted-verified")]
 
 
+def test_a_weaker_issuer_bearing_a_better_proven_issuers_name_is_flagged() -> None:
+    credly = "https://www.credly.com/api/v1/obi/v2/issuers/aws"
+    records = [
+        ("c1", _result(credly, "Amazon Web Services", "platform")),
+        # a fresh did:key, the same name with a Cyrillic "а" (folded as a look-alike)
+        ("c2", _result("did:key:z6MkImpostor#k", "Amаzon Web Services", "self-asserted")),
+        ("c3", _result(None, "AMAZON WEB SERVICES", None)),  # names no id at all
+        ("c4", _result("did:key:z6MkOther#k", "Some Bootcamp", "self-asserted")),
+        ("c5", _result("did:web:bootcamp.example", "Some Bootcamp", "domain")),
+        ("c6", _result("did:key:z6MkOther2#k", "Some Bootcamp", "self-asserted")),
+        # the same organisation proven on its own domain and on a platform: nothing to flag
+        ("c7", _result("https://www.credly.com/api/v1/obi/v2/issuers/bc", "Some Bootcamp", "platform")),
+    ]
+    registered = _result("did:key:z6MkFaker#k", "Amazon Web Services", "self-asserted")
+    registered["issuer"]["identity"]["impersonation"] = {"severity": "fail", "why": "claims to be a registered issuer"}  # type: ignore[index]
+    records.append(("c8", registered))
+    rows = {r.key: r for r in issuer_rows(records)}
+    # what the verifier found already says it: no second finding
+    assert rows["did:key:z6MkFaker"].impersonation == ["claims to be a registered issuer"]
+    impostor = rows["did:key:z6MkImpostor"]
+    assert impostor.impersonation_severity == "warn"
+    assert impostor.impersonation == [
+        f"bears the name 'Amazon Web Services' of another issuer in this workspace, {credly} "
+        f"(platform: {credly}), while its own identity is self-asserted"
+    ]
+    assert rows["name:AMAZON WEB SERVICES"].impersonation_severity == "warn"
+    # the better-proven issuer is not flagged, and self-asserted issuers protect no name
+    assert rows[credly].impersonation == []
+    assert rows["did:web:bootcamp.example"].impersonation == []
+    assert rows["https://www.credly.com/api/v1/obi/v2/issuers/bc"].impersonation == []
+    assert [len(rows[k].impersonation) for k in ("did:key:z6MkOther", "did:key:z6MkOther2")] == [2, 2]
+    assert "did:web:bootcamp.example (domain" in rows["did:key:z6MkOther"].impersonation[0]
+
+
+def test_issuers_with_different_names_are_not_flagged() -> None:
+    rows = issuer_rows(
+        [
+            ("c1", _result("https://www.credly.com/api/v1/obi/v2/issuers/aws", "Amazon Web Services", "platform")),
+            ("c2", _result("did:key:z6MkA#k", "Amazon Web Services Training Partner Network", "self-asserted")),
+            ("c3", _result("did:key:z6MkB#k", "AWS", "self-asserted")),  # too short to compare
+        ]
+    )
+    assert [r.impersonation for r in rows] == [[], [], []]
+
+
 def test_trust_edits_are_stored_and_audit_logged(tmp_path: object) -> None:
     ws = Workspace(f"sqlite:///{tmp_path}/w.db")
     try:
