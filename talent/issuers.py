@@ -285,33 +285,33 @@ def _name_clashes(rows: Sequence[IssuerRow]) -> None:
     Registries and the trust list protect the names they list (the verifier fails a badge that
     claims one); a name no registry lists is protected by nothing but this: when a better-proven
     issuer of the workspace bears it ("Amazon Web Services", served by Credly), another issuer
-    whose identity is not proven (a did:key; a badge not assessed) is a warning on the Issuers page. Two organisations
-    may share a name, so this is never an accusation on its own."""
+    whose identity is not proven (a did:key; a badge not assessed) gets a warning on the Issuers
+    page. Two organisations may share a name, so this is never an accusation on its own."""
     by_name: dict[str, list[IssuerRow]] = {}
     for row in rows:
         for skel in dict.fromkeys(filter(None, (comparable(n) for n in row.claimed_names))):
             by_name.setdefault(skel, []).append(row)
+    unproven = _RANK["self-asserted"]
     for group in by_name.values():
-        if len(group) < 2:
+        proven = [r for r in group if _RANK.get(r.level, len(LEVELS)) < unproven]
+        if not proven or len(group) < 2:
             continue
+        # the best-proven bearer of the name is cited (one finding per name, whatever the group's size)
+        best = min(proven, key=lambda r: (_RANK[r.level], -r.badges, r.key))
+        proven_rows = {id(r) for r in proven}
         for row in group:
-            rank = _RANK.get(row.level, len(LEVELS))
-            if rank < _RANK["self-asserted"] or row.impersonation_severity == "fail":
-                # a proven identity (an organisation on a platform and on its own domain, say), or
-                # one the verifier already found impersonating a registered or allowed issuer
+            if id(row) in proven_rows or row.impersonation_severity == "fail":
+                # a proven identity (an organisation on a platform and on its own domain, say), or one the
+                # verifier already found impersonating a registered or allowed issuer
                 continue
-            for other in group:
-                other_rank = _RANK.get(other.level, len(LEVELS))
-                if other is row or other_rank >= rank or other.level == "self-asserted":
-                    continue
-                why = (
-                    f"bears the name {other.claimed_name!r} of another issuer in this workspace, "
-                    f"{other.issuer_id or other.key} ({other.level}: {other.proven or 'proven'}), "
-                    f"while its own identity is {row.level}"
-                )
-                if why not in row.impersonation:
-                    row.impersonation.append(why)
-                    row.impersonation_severity = row.impersonation_severity or "warn"
+            why = (
+                f"bears the name {best.claimed_name!r} of another issuer in this workspace, "
+                f"{best.issuer_id or best.key} ({best.level}: {best.proven or 'proven'}), "
+                f"while its own identity is {row.level}"
+            )
+            if why not in row.impersonation:
+                row.impersonation.append(why)
+                row.impersonation_severity = row.impersonation_severity or "warn"
 
 
 def inputs_for_issuer(records: Iterable[tuple[str, Mapping[str, Any]]], key: str) -> list[tuple[str, str]]:
