@@ -59,7 +59,7 @@ def _inline_items(rest: str) -> list[str]:
 _HEADINGS = re.compile(
     r"^(?:(?:work|professional|relevant|employment)\s+)?(?:experience|employment(?:\s+history)?|work history|education"
     r"|(?:technical\s+|core\s+|key\s+)?skills|projects?|languages?|interests|hobbies|publications?|references?|summary"
-    r"|profile|about(?:\s+me)?|objective|awards?(?:\s*(?:&|and)\s*honou?rs)?|honou?rs|volunteer(?:ing)?(?:\s+experience)?"
+    r"|profiles?|(?:online\s+)?links|portfolio|about(?:\s+me)?|objective|awards?(?:\s*(?:&|and)\s*honou?rs)?|honou?rs|volunteer(?:ing)?(?:\s+experience)?"
     r"|activities|courses|training|contact(?:\s+information)?|personal\s+details|achievements|memberships?|affiliations"
     r"|patents|talks|conferences|berufserfahrung|ausbildung|kenntnisse|experiencia|educación|formation)\s*:?$",
     re.I,
@@ -148,6 +148,68 @@ def claim_lines(lines: list[str]) -> list[str]:
     return out
 
 
+# A web address wrapped onto the next line, as PDF text and narrow layouts break them (anywhere,
+# "https://www.credly.com/badg" / "es/5f0c…"). A continuation is the next line's first token, made
+# of web-address characters only, that reads as part of an address: it holds URL punctuation
+# ("es/5f0c…", "ly.com/…", "…/public_url"), or it is an id (letters and digits, 8 or more
+# characters) after an address cut at "/" or "-", or it completes a Credly badge UUID cut short.
+# So "https://example.org/" followed by "AWS Certified …" or by "2021-2023 …" is left alone.
+_CONTINUATION = re.compile(r"^[A-Za-z0-9\-._~%/?#@!$&'()*+,;=:]+$")
+_URL_PUNCTUATION = re.compile(r"[/?=&%#_]|[A-Za-z0-9]\.[A-Za-z0-9]")
+_ID_LIKE = re.compile(r"^(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9-]{8,}$")
+# A badge id cut short: a Credly / Acclaim badge UUID (8-4-4-4-12 hex) with fewer than 36 characters.
+_PARTIAL_UUID = re.compile(r"/badges/([0-9a-f-]{1,35})$", re.I)
+_UUID_CONTINUATION = re.compile(r"^[0-9a-f-]+(?=$|[/?#])", re.I)
+MAX_WRAPPED_LINES = 6  # one address spans at most this many lines
+
+
+def _wrapped_onto(url: str, nxt: str) -> str | None:
+    """The first token of ``nxt`` when it continues ``url`` (which ended its line), else None."""
+    if not nxt:
+        return None
+    token = nxt.split(maxsplit=1)[0]
+    if not _CONTINUATION.match(token) or URL_IN_TEXT.match(token):
+        return None
+    if _URL_PUNCTUATION.search(token):
+        return token
+    if url.endswith(("/", "-")) and _ID_LIKE.match(token):
+        return token
+    partial = _PARTIAL_UUID.search(url)
+    rest = _UUID_CONTINUATION.match(token)
+    if partial and rest and len(partial.group(1)) + len(rest.group(0)) == 36:
+        return token
+    return None
+
+
+def join_wrapped_urls(lines: list[str]) -> list[str]:
+    """``lines`` with every web address that was wrapped onto following lines joined back
+    ("https://www.credly.com/badges/1234abcd-12ab-" + "34cd-...-1234567890ab/public_url"),
+    the continuation taken off the line it started (which is dropped when nothing is left)."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i].rstrip()
+        i += 1
+        for _ in range(MAX_WRAPPED_LINES - 1):
+            last = None
+            for found in URL_IN_TEXT.finditer(line):
+                last = found
+            if last is None or last.end() != len(line) or i >= len(lines):
+                break
+            nxt = lines[i].strip()
+            token = _wrapped_onto(last.group(0), nxt)
+            if token is None:
+                break
+            line += token
+            rest = nxt[len(token) :].strip()
+            if rest:
+                lines = [*lines[:i], rest, *lines[i + 1 :]]
+            else:
+                i += 1
+        out.append(line)
+    return out
+
+
 def analyse(source: str, doc: Document, *, kind: str = "resume") -> Extraction:
     """Name, email, links and unlinked claims of one read document."""
     collector = LinkCollector()
@@ -159,6 +221,7 @@ def analyse(source: str, doc: Document, *, kind: str = "resume") -> Extraction:
                 linked_contexts.append(_squash(context))
             elif text and len(_squash(text)) >= 4:
                 anchors.append(_squash(text))  # no line known: the visible text is all there is
+    doc.lines = join_wrapped_urls(doc.lines)
     for line in doc.lines:
         collector.add_text(line)
     emails = collector.emails or find_emails(doc.lines[:60]) or find_emails(doc.lines)

@@ -40,6 +40,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from talent.intake.document import Document
+from talent.intake.links import URL_IN_TEXT
 
 
 def size_text(n: int) -> str:
@@ -328,7 +329,26 @@ def read_html(text: str) -> Document:
 
 _MD_LINK = re.compile(r"\[([^\]\n]{0,300})\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _MD_AUTO = re.compile(r"<((?:https?|mailto|javascript|data|file):[^>\s]+)>", re.I)
-_MD_MARKS = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s*)|[*_`]{1,3}")
+_MD_BLOCK = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s*)")
+# Emphasis and code marks; an underscore between two letters or digits is part of a word
+# ("public_url"), never emphasis (CommonMark, "Emphasis and strong emphasis", rule 2).
+_MD_EMPHASIS = re.compile(r"[*`]{1,3}|(?<![^\W_])_{1,3}|_{1,3}(?![^\W_])")
+
+
+def _strip_marks(line: str) -> str:
+    """``line`` without Markdown heading / quote marks and emphasis, except inside the web
+    addresses it writes out: "…/badges/<id>/public_url" keeps its underscore, and emphasis
+    around an address ("**https://…**") is taken off it."""
+    line = _MD_BLOCK.sub("", line)
+    out: list[str] = []
+    pos = 0
+    for m in URL_IN_TEXT.finditer(line):
+        url = m.group(0).rstrip("*_`")
+        out.append(_MD_EMPHASIS.sub("", line[pos : m.start()]))
+        out.append(url)
+        pos = m.start() + len(url)
+    out.append(_MD_EMPHASIS.sub("", line[pos:]))
+    return "".join(out)
 
 
 def read_markdown(text: str) -> Document:
@@ -337,7 +357,7 @@ def read_markdown(text: str) -> Document:
     for raw in text.splitlines():
         line = _MD_LINK.sub(lambda m: m.group(1), raw)
         line = _MD_AUTO.sub(lambda m: m.group(1), line)
-        line = _MD_MARKS.sub("", line).strip()
+        line = _strip_marks(line).strip()
         for m in _MD_LINK.finditer(raw):
             doc.add_link(m.group(2), m.group(1), line)
         for m in _MD_AUTO.finditer(raw):

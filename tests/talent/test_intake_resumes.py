@@ -191,3 +191,56 @@ def test_certifications_listed_on_one_line_are_claims_each() -> None:
     assert [c.text for c in extract_resume("ola.md", md).claims] == [
         "AWS Cloud Practitioner", "CKA, 2021", "PMP", "ITIL 4 Foundation", "Scrum Master, 2020",
     ]  # fmt: skip
+
+
+def test_web_addresses_wrapped_in_a_narrow_pdf_column_are_joined_back() -> None:
+    # Printed by Chromium from html/wrapped_urls.html: a 62 mm sidebar where plain-text addresses
+    # break anywhere ("https://www.credly.com/badg" / "es/5f0c…"), with no link annotation.
+    e = extract_resume("wrapped_urls.pdf", _read("wrapped_urls.pdf"))
+    assert (e.candidate.name, e.candidate.email) == ("Noor Haddad", "noor.haddad@example.net")
+    assert [(link.url, link.kind) for link in e.links] == [
+        ("https://www.credly.com/badges/5f0c2d7e-3b1a-4c8e-9d2f-7a6b5c4d3e2f/public_url", "badge"),
+        ("https://www.credly.com/badges/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "badge"),
+        ("https://www.credly.com/users/noor-haddad/badges", "profile"),
+    ]
+    # no piece of an address is taken for a certification; "Profiles" ends the section
+    claims = [c.text for c in e.claims]
+    assert not any("/" in c or "5f0c" in c or "8c7d" in c for c in claims)
+    assert "Profiles" not in claims
+    assert e.problems == ()
+
+
+def test_wrapped_addresses_in_text_are_joined_and_plain_lines_after_an_address_are_not() -> None:
+    text = (
+        b"Jane Doe\njane@example.org\n\nCertifications\n"
+        b"- AWS Certified Solutions Architect https://www.credly.com/badges/1234abcd-12ab-\n"
+        b"34cd-56ef-1234567890ab/public_url\n"
+        b"- Kubernetes: https://www.credly.com/badges/\n99999999-aaaa-bbbb-cccc-123456789012\n"
+        b"- CKAD https://www.credly.com/badges/77777777-8888-4999-aaaa-bb\nbbccccdddd\n"
+        b"- Portfolio https://janedoe.example/\nAWS Certified Developer\n"
+        b"- Blog https://blog.janedoe.example/\n2021-2023 weekly posts\n"
+    )
+    e = extract_resume("cv.txt", text)
+    assert [link.url for link in e.links] == [
+        "https://www.credly.com/badges/1234abcd-12ab-34cd-56ef-1234567890ab/public_url",
+        "https://www.credly.com/badges/99999999-aaaa-bbbb-cccc-123456789012",
+        "https://www.credly.com/badges/77777777-8888-4999-aaaa-bbbbccccdddd",  # a badge UUID completed
+        "https://janedoe.example/",
+        "https://blog.janedoe.example/",
+    ]
+    assert [c.text for c in e.claims] == ["AWS Certified Developer", "2021-2023 weekly posts"]
+
+
+def test_underscores_in_addresses_survive_markdown_and_text_resumes() -> None:
+    md = (
+        b"# Jo Park\n\n## Certifications\n\n"
+        b"- **AWS SAA** https://www.credly.com/badges/abc/public_url\n"
+        b"- _CKA_: **https://www.credly.com/badges/def**\n- Certified_Scrum_Master\n"
+    )
+    for name in ("cv.md", "cv.txt"):
+        e = extract_resume(name, md)
+        assert [link.url for link in e.links] == [
+            "https://www.credly.com/badges/abc/public_url",  # was ".../publicurl" (emphasis marks taken out)
+            "https://www.credly.com/badges/def",
+        ]
+        assert [c.text for c in e.claims] == ["Certified_Scrum_Master"]
