@@ -124,27 +124,56 @@ def _is_heading(line: str) -> bool:
     return bool(_HEADINGS.match(line))
 
 
+def _column_width(lines: list[str]) -> int:
+    """The widest line without a web address, in characters: the text column's width as far as
+    the lines show it (addresses are left out: they overflow or break anywhere)."""
+    return max((len(" ".join(line.split())) for line in lines if not URL_IN_TEXT.search(line)), default=0)
+
+
+MIN_COLUMN_FOR_WRAPS = 20  # below this, no line is taken for a wrapped one
+
+
+def _wrapped(previous: str, line: str, width: int) -> bool:
+    """Whether ``line`` continues ``previous`` (one certification wrapped over lines): the first
+    word of ``line`` would not have fitted at the end of ``previous`` in a column ``width`` wide.
+    A bulleted line starts an item; a line holding an address ends one."""
+    if width < MIN_COLUMN_FOR_WRAPS or _BULLET.match(line) or URL_IN_TEXT.search(previous):
+        return False
+    first = line.split(maxsplit=1)[0] if line.strip() else ""
+    return bool(first) and len(previous) + 1 + len(first) > width
+
+
 def claim_lines(lines: list[str]) -> list[str]:
-    """The lines of every certifications / licenses / badges section, bullets removed."""
+    """The items of every certifications / licenses / badges section, bullets removed; an item
+    wrapped over several lines (a narrow column) is one item, as is a name whose address was
+    wrapped onto the next line."""
+    width = _column_width(lines)
     out: list[str] = []
     inside = False
+    previous = ""  # the last line of the current item, as laid out
     for raw in lines:
         line = " ".join(raw.split())
         if not line:
+            previous = ""
             continue
         bare = _BULLET.sub("", line).strip()
         if len(line) <= 60 and _SECTION.match(line.rstrip(":").strip()):
-            inside = True
+            inside, previous = True, ""
             continue
         inline = _INLINE_SECTION.match(bare)
         if inline:
             out.extend(_inline_items(inline["rest"]))
+            previous = ""
             continue
         if inside and len(line) <= 60 and _is_heading(line.rstrip(":").strip()):
-            inside = False
+            inside, previous = False, ""
             continue
         if inside and bare:
-            out.append(bare[:MAX_CLAIM_CHARS])
+            if out and previous and _wrapped(previous, line, width):
+                out[-1] = f"{out[-1]} {bare}"[:MAX_CLAIM_CHARS] if not URL_IN_TEXT.search(bare) else f"{out[-1]} {bare}"
+            else:
+                out.append(bare[:MAX_CLAIM_CHARS])
+            previous = line
     return out
 
 

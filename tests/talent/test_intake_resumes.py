@@ -204,9 +204,9 @@ def test_web_addresses_wrapped_in_a_narrow_pdf_column_are_joined_back() -> None:
         ("https://www.credly.com/users/noor-haddad/badges", "profile"),
     ]
     # no piece of an address is taken for a certification; "Profiles" ends the section
-    claims = [c.text for c in e.claims]
-    assert not any("/" in c or "5f0c" in c or "8c7d" in c for c in claims)
-    assert "Profiles" not in claims
+    # names wrapped over lines are one item; the two linked ones (their address on the lines
+    # below) are not claims, the unlinked one is, whole; "Profiles" ends the section
+    assert [c.text for c in e.claims] == ["Google Data Analytics Certificate (no link)"]
     assert e.problems == ()
 
 
@@ -244,3 +244,24 @@ def test_underscores_in_addresses_survive_markdown_and_text_resumes() -> None:
             "https://www.credly.com/badges/def",
         ]
         assert [c.text for c in e.claims] == ["Certified_Scrum_Master"]
+
+
+def test_short_certification_lines_stay_separate_items_and_an_address_ends_an_item() -> None:
+    from talent.intake.document import claim_lines
+
+    lines = ["Sam Lee", "A line some thirty characters", "Certifications", "AWS SAA", "CKA", "PMP"]
+    assert claim_lines(lines) == ["AWS SAA", "CKA", "PMP"]  # "CKA" would have fitted after "AWS SAA"
+    lines = [
+        "Sam Lee",
+        "A line some thirty characters",
+        "Certifications",
+        "CKA https://www.credly.com/badges/11111111-2222-4333-8444-555555555555",
+        "AWS Solutions Architect",
+        "- Certified Information Systems",
+        "- Security Professional",
+    ]
+    assert claim_lines(lines)[1:] == [
+        "AWS Solutions Architect",  # not taken into the linked item above it
+        "Certified Information Systems",  # a bullet starts an item
+        "Security Professional",
+    ]
