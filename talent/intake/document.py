@@ -139,8 +139,8 @@ def _wrapped(previous: str, line: str, width: int) -> bool:
     A bulleted line starts an item; a line holding an address ends one."""
     if width < MIN_COLUMN_FOR_WRAPS or _BULLET.match(line) or URL_IN_TEXT.search(previous):
         return False
-    first = line.split(maxsplit=1)[0] if line.strip() else ""
-    return bool(first) and len(previous) + 1 + len(first) > width
+    first = line.split(maxsplit=1)[0]
+    return len(previous) + 1 + len(first) > width
 
 
 def claim_lines(lines: list[str]) -> list[str]:
@@ -170,7 +170,9 @@ def claim_lines(lines: list[str]) -> list[str]:
             continue
         if inside and bare:
             if out and previous and _wrapped(previous, line, width):
-                out[-1] = f"{out[-1]} {bare}"[:MAX_CLAIM_CHARS] if not URL_IN_TEXT.search(bare) else f"{out[-1]} {bare}"
+                item = f"{out[-1]} {bare}"
+                # an item that takes in an address keeps all of it, so it is seen as linked
+                out[-1] = item if URL_IN_TEXT.search(bare) else item[:MAX_CLAIM_CHARS]
             else:
                 out.append(bare[:MAX_CLAIM_CHARS])
             previous = line
@@ -214,6 +216,7 @@ def join_wrapped_urls(lines: list[str]) -> list[str]:
     """``lines`` with every web address that was wrapped onto following lines joined back
     ("https://www.credly.com/badges/1234abcd-12ab-" + "34cd-...-1234567890ab/public_url"),
     the continuation taken off the line it started (which is dropped when nothing is left)."""
+    lines = list(lines)  # a continuation is taken off the front of the line it started
     out: list[str] = []
     i = 0
     while i < len(lines):
@@ -232,7 +235,7 @@ def join_wrapped_urls(lines: list[str]) -> list[str]:
             line += token
             rest = nxt[len(token) :].strip()
             if rest:
-                lines = [*lines[:i], rest, *lines[i + 1 :]]
+                lines[i] = rest
             else:
                 i += 1
         out.append(line)
@@ -250,14 +253,14 @@ def analyse(source: str, doc: Document, *, kind: str = "resume") -> Extraction:
                 linked_contexts.append(_squash(context))
             elif text and len(_squash(text)) >= 4:
                 anchors.append(_squash(text))  # no line known: the visible text is all there is
-    doc.lines = join_wrapped_urls(doc.lines)
-    for line in doc.lines:
+    lines = join_wrapped_urls(doc.lines)
+    for line in lines:
         collector.add_text(line)
-    emails = collector.emails or find_emails(doc.lines[:60]) or find_emails(doc.lines)
-    name = guess_name(doc.lines)
+    emails = collector.emails or find_emails(lines[:60]) or find_emails(lines)
+    name = guess_name(lines)
     claims: list[Claim] = []
     seen: set[str] = set()
-    for line in claim_lines(doc.lines):
+    for line in claim_lines(lines):
         key = _squash(line)
         if not key or key in seen:
             continue
